@@ -1,0 +1,39 @@
+/** A CLI command: its name, its help text, and a run function returning the process exit code. */
+import { type ParseArgsConfig, parseArgs } from "node:util";
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Full help: usage line, options, examples. */
+  help: string;
+  run(argv: string[]): Promise<number>;
+}
+
+/** Exit codes shared by all commands. */
+export const ExitCode = { ok: 0, failure: 1, usage: 2, notBuilt: 3 } as const;
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** node:util parseArgs with strict checking; unknown options become a UsageError. */
+export function parseOptions<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** For a command whose body arrives in a later issue: says so and exits non-zero, never pretends. */
+export function notBuilt(name: string, summary: string, issue: number): Command {
+  return {
+    name,
+    summary: `${summary} (not built yet, issue #${issue})`,
+    help: `Usage: bun run shamdan ${name}\n\n${summary}.\nNot built yet: tracked in issue #${issue}.`,
+    async run() {
+      process.stderr.write(`shamdan ${name}: not built yet (issue #${issue}).\n`);
+      return ExitCode.notBuilt;
+    },
+  };
+}

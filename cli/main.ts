@@ -1,0 +1,57 @@
+#!/usr/bin/env bun
+/**
+ * `bun run shamdan <command>`: the one entry point. Every service is a command of it.
+ */
+import { ConfigError } from "@shamdan/shared/config";
+import { type Command, ExitCode, UsageError } from "./command.ts";
+import { commands } from "./commands/index.ts";
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    "Shamdan: Nobitex candles -> indicators -> signals, in real time.",
+    "",
+    "Usage: bun run shamdan <command> [options]",
+    "       bun run shamdan <command> --help",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "Configuration comes from the environment (see .env.example).",
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(`${usage()}\n`);
+    return name ? ExitCode.ok : ExitCode.usage;
+  }
+  const command: Command | undefined = commands.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`shamdan: unknown command "${name}"\n\n${usage()}\n`);
+    return ExitCode.usage;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(`${command.help}\n`);
+    return ExitCode.ok;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`shamdan ${name}: ${error.message}\n\n${command.help}\n`);
+      return ExitCode.usage;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`shamdan ${name}: ${error.message}\n`);
+      return ExitCode.usage;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}

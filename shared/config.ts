@@ -1,0 +1,148 @@
+/**
+ * The one place that reads `process.env`. Parsed once at start-up with a valibot schema; every
+ * problem is reported at once; the result is frozen and passed down (see ../shared/DESIGN.md for
+ * the table of names and defaults, kept in step with `.env.example`, compose and k8s by config.test.ts).
+ */
+import * as v from "valibot";
+
+const csv = (fallback: string) =>
+  v.pipe(
+    v.optional(v.string(), fallback),
+    v.transform((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0),
+    ),
+  );
+
+const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.regex(/^\s*-?\d+\s*$/, "must be an integer"),
+    v.transform(Number),
+    v.number(),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+const num = (fallback: number, min: number, max: number) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.transform(Number),
+    v.number("must be a number"),
+    v.finite("must be a finite number"),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+const str = (fallback: string) => v.optional(v.string(), fallback);
+const optionalStr = () => v.optional(v.pipe(v.string(), v.minLength(1)));
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
+  v.optional(v.picklist(values, `must be one of ${values.join(", ")}`), fallback);
+
+export const SYMBOL_PATTERN = /^[A-Z0-9]{2,20}$/;
+
+/** Every variable Shamdan reads, with its default. Names follow ../shared/DESIGN.md. */
+export const ConfigSchema = v.object({
+  SYMBOLS: v.pipe(
+    csv("BTCIRT,ETHIRT,USDTIRT,ETCIRT,SHIBIRT"),
+    v.transform((list) => list.map((s) => s.toUpperCase())),
+    v.minLength(1, "needs at least one symbol"),
+    v.check(
+      (list) => list.every((s) => SYMBOL_PATTERN.test(s)),
+      "symbols are 2-20 letters or digits, comma-separated",
+    ),
+  ),
+  NOBITEX_BASE_URL: v.pipe(str("https://apiv2.nobitex.ir"), v.url("must be a URL")),
+  POLL_CRON: str("*/10 * * * * *"),
+  RESOLUTION: oneOf(["1", "5", "15", "30", "60", "180", "240", "360", "720", "D", "2D", "3D"] as const, "1"),
+  BACKFILL_CANDLES: int(500, 0, 100_000),
+  POLL_CONCURRENCY: int(3, 1, 64),
+  BUS: oneOf(["kafka", "memory"] as const, "kafka"),
+  KAFKA_BROKERS: csv("127.0.0.1:9092"),
+  KAFKA_CLIENT_ID: str("shamdan"),
+  TOPIC_TEMPLATE: v.pipe(str("{symbol}_topic"), v.includes("{symbol}", "must contain {symbol}")),
+  TOPIC_PARTITIONS: int(1, 1, 1024),
+  TOPIC_REPLICATION: int(1, 1, 16),
+  OUTPUT_TOPIC: str("output_topic"),
+  DEAD_LETTER_TOPIC: str("dead_letters"),
+  PROCESSOR_GROUP: str("processor"),
+  SINK_GROUP: str("sink"),
+  STORE: oneOf(["questdb", "sqlite"] as const, "questdb"),
+  QUESTDB_ILP_CONF: str("http::addr=127.0.0.1:9000;"),
+  QUESTDB_PG_URL: str("postgres://admin:quest@127.0.0.1:8812/qdb"),
+  QUESTDB_TABLE: v.pipe(str("stock_data"), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain identifier")),
+  SQLITE_PATH: str("./data/shamdan.sqlite"),
+  INDICATOR_FLAVOR: oneOf(["talib", "seed"] as const, "talib"),
+  SMA_PERIOD: int(5, 1, 10_000),
+  EMA_PERIOD: int(10, 1, 10_000),
+  RSI_PERIOD: int(10, 1, 10_000),
+  RSI_BUY_BELOW: num(70, 0, 100),
+  RSI_SELL_ABOVE: num(30, 0, 100),
+  API_PORT: int(3000, 0, 65_535),
+  API_TOKEN: optionalStr(),
+  CORS_ORIGINS: csv(""),
+  API_MAX_PERIOD_MINUTES: int(525_600, 1),
+  API_MAX_SYMBOLS: int(50, 1, 1000),
+  API_QUERY_TIMEOUT_MS: int(5000, 10, 600_000),
+  HEALTH_PORT: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a port number"), v.transform(Number))),
+  SLACK_WEBHOOK_URL: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
+  LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const, "info"),
+  SHAMDAN_HOME: str(".shamdan"),
+  INFRA_KAFKA_PORT: int(9092, 1, 65_535),
+  INFRA_KAFKA_CONTROLLER_PORT: int(9093, 1, 65_535),
+  INFRA_QUESTDB_HTTP_PORT: int(9000, 1, 65_535),
+  INFRA_QUESTDB_PG_PORT: int(8812, 1, 65_535),
+  INFRA_QUESTDB_ILP_TCP_PORT: int(9009, 1, 65_535),
+  KAFKA_VERSION: v.pipe(str("4.1.1"), v.regex(/^4\.\d+\.\d+$/, "must be a 4.x.y Kafka version")),
+  QUESTDB_VERSION: v.pipe(str("9.3.4"), v.regex(/^\d+\.\d+\.\d+$/, "must be x.y.z")),
+  JAVA_HOME: optionalStr(),
+});
+
+export type Config = Readonly<v.InferOutput<typeof ConfigSchema>>;
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  readonly code = "CONFIG_INVALID";
+  readonly canRetry = false;
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses an environment (default: `process.env`); empty strings count as unset. Throws ConfigError listing every problem. */
+export function loadConfig(env: Env = process.env, overrides: Env = {}): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(ConfigSchema.entries)) {
+    const value = overrides[key] ?? env[key];
+    if (value !== undefined && value.trim() !== "") input[key] = value;
+  }
+  const result = v.safeParse(ConfigSchema, input, { abortEarly: false });
+  if (!result.success) {
+    throw new ConfigError(
+      result.issues.map((issue) => {
+        const key = issue.path?.map((p) => String(p.key)).join(".") ?? "(config)";
+        return `${key}: ${issue.message} (got ${JSON.stringify(issue.input)})`;
+      }),
+    );
+  }
+  return Object.freeze(result.output);
+}
+
+/** `<symbol lowercased>_topic` by default (the seed's contract). */
+export function topicFor(config: Pick<Config, "TOPIC_TEMPLATE">, symbol: string): string {
+  return config.TOPIC_TEMPLATE.replaceAll("{symbol}", symbol.toLowerCase());
+}
+
+/** Indicator column names carry the configured periods, as in the seed (`SMA_5`, `EMA_10`, `RSI_10`, ...). */
+export function indicatorColumns(config: Pick<Config, "SMA_PERIOD" | "EMA_PERIOD" | "RSI_PERIOD">) {
+  return {
+    sma: `SMA_${config.SMA_PERIOD}`,
+    ema: `EMA_${config.EMA_PERIOD}`,
+    avgGain: `avg_gain_${config.RSI_PERIOD}`,
+    avgLoss: `avg_loss_${config.RSI_PERIOD}`,
+    rsi: `RSI_${config.RSI_PERIOD}`,
+  } as const;
+}

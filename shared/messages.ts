@@ -1,0 +1,97 @@
+/**
+ * The versioned JSON messages on the bus, defined once. Producers build them with these types;
+ * consumers `safeParse` them and send anything that fails to the dead-letter topic with the reason.
+ *
+ * Times are epoch milliseconds UTC (the candle's open time), never local time.
+ */
+import * as v from "valibot";
+
+const finite = v.pipe(v.number(), v.finite());
+const price = v.pipe(finite, v.minValue(0, "prices are never negative"));
+const nullableFinite = v.nullable(finite);
+
+export const SignalKind = { BUY: "BUY", SELL: "SELL", HOLD: "HOLD" } as const;
+export type SignalKind = (typeof SignalKind)[keyof typeof SignalKind];
+export const SignalSchema = v.picklist([SignalKind.BUY, SignalKind.SELL, SignalKind.HOLD]);
+
+/** One OHLCV candle as published by ingest on `<symbol>_topic` (key = symbol). */
+export const CandleMessageSchema = v.pipe(
+  v.object({
+    v: v.literal(1),
+    symbol: v.pipe(
+      v.string(),
+      v.regex(/^[A-Z0-9]{2,20}$/, "symbol must be 2-20 upper-case letters or digits"),
+    ),
+    resolution: v.string(),
+    openTime: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+    open: price,
+    high: price,
+    low: price,
+    close: price,
+    volume: v.pipe(finite, v.minValue(0, "volume is never negative")),
+    fetchedAt: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+  }),
+  v.check(
+    (c) => c.low <= Math.min(c.open, c.close) && Math.max(c.open, c.close) <= c.high,
+    "candle must satisfy low <= min(open, close) <= max(open, close) <= high",
+  ),
+);
+export type CandleMessage = v.InferOutput<typeof CandleMessageSchema>;
+
+/**
+ * One processed row on `output_topic` (key = symbol): the candle, its indicators and its signal.
+ * Indicator values are `null` while warming up or where undefined (rs with no losses), never 0.
+ */
+export const IndicatorRowSchema = v.object({
+  v: v.literal(1),
+  symbol: v.pipe(v.string(), v.regex(/^[A-Z0-9]{2,20}$/)),
+  openTime: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+  open: price,
+  high: price,
+  low: price,
+  close: price,
+  volume: v.pipe(finite, v.minValue(0)),
+  sma: nullableFinite,
+  ema: nullableFinite,
+  delta: nullableFinite,
+  gain: nullableFinite,
+  loss: nullableFinite,
+  avgGain: nullableFinite,
+  avgLoss: nullableFinite,
+  rs: nullableFinite,
+  rsi: nullableFinite,
+  signal: SignalSchema,
+  /** The signal differs from the previous candle's (alerts fire on changes, not on every row). */
+  signalChanged: v.boolean(),
+  /** True when this row replaces an earlier row for the same open time (re-delivered open candle). */
+  replaced: v.boolean(),
+});
+export type IndicatorRow = v.InferOutput<typeof IndicatorRowSchema>;
+
+/** The numeric columns of an IndicatorRow, in table order. */
+export const ROW_NUMBER_FIELDS = [
+  "open",
+  "high",
+  "low",
+  "close",
+  "volume",
+  "sma",
+  "ema",
+  "delta",
+  "gain",
+  "loss",
+  "avgGain",
+  "avgLoss",
+  "rs",
+  "rsi",
+] as const satisfies readonly (keyof IndicatorRow)[];
+
+/** What goes to the dead-letter topic: why, where from, and the original bytes (base64) untouched. */
+export interface DeadLetter {
+  v: 1;
+  reason: string;
+  source: { topic: string; partition: number; offset: string; key: string | null };
+  originalBase64: string;
+  failedAt: number;
+  service: string;
+}

@@ -1,0 +1,114 @@
+/**
+ * The `Store` port: the sink's write side and the API's read side. Two adapters implement it:
+ * QuestDB (ILP writes with @questdb/nodejs-client, SQL reads with postgres.js over PG wire) and
+ * SQLite (bun:sqlite, embedded mode). One contract suite (store.contract.ts) runs against both.
+ *
+ * Rows are identified by (symbol, openTime): writing a row again replaces it (QuestDB DEDUP UPSERT
+ * KEYS(local_time, stock_symbol); SQLite primary key + upsert). Undefined indicator values are null.
+ * Time windows are half-open: from <= openTime < to, epoch ms UTC.
+ */
+import type { IndicatorRow, SignalKind } from "../messages.ts";
+
+/** Numeric fields by their logical name; the table's column names come from `indicatorColumns(config)`. */
+export const NUMERIC_FIELDS = [
+  "open",
+  "high",
+  "low",
+  "close",
+  "volume",
+  "sma",
+  "ema",
+  "delta",
+  "gain",
+  "loss",
+  "avgGain",
+  "avgLoss",
+  "rs",
+  "rsi",
+] as const;
+export type NumericField = (typeof NUMERIC_FIELDS)[number];
+
+export const AGGREGATIONS = ["avg", "highest", "lowest"] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+export interface TimeWindow {
+  symbol: string;
+  from: number;
+  to: number;
+}
+
+export interface Stats {
+  avg: number | null;
+  highest: number | null;
+  lowest: number | null;
+}
+
+/** What the seed's `/api/summarize/` reports for one symbol and window. */
+export interface Summary {
+  close: Stats;
+  sma: Stats;
+  ema: Stats;
+  rsi: Stats;
+  highestGain: number | null;
+  highestLoss: number | null;
+  rows: number;
+}
+
+/** One OHLCV bar, downsampled when `intervalSeconds` is coarser than the stored candles. */
+export interface Bar {
+  openTime: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  /** Indicator values of the bar's last stored candle. */
+  sma: number | null;
+  ema: number | null;
+  rsi: number | null;
+  signal: SignalKind;
+}
+
+export interface SignalEvent {
+  symbol: string;
+  openTime: number;
+  close: number;
+  signal: SignalKind;
+  signalChanged: boolean;
+  sma: number | null;
+  ema: number | null;
+  rsi: number | null;
+}
+
+export interface SymbolInfo {
+  symbol: string;
+  lastOpenTime: number;
+  latestSignal: SignalKind;
+  rows: number;
+}
+
+export interface StoreWriter {
+  /** Creates the table if missing (idempotent). */
+  init(): Promise<void>;
+  /** Resolves only once the store acknowledged the rows; throws a ShamdanError (canRetry) otherwise. */
+  write(rows: readonly IndicatorRow[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreReader {
+  /** Throws when the store is unreachable (readiness probe). */
+  ping(): Promise<void>;
+  aggregate(window: TimeWindow, field: NumericField, aggregation: Aggregation): Promise<number | null>;
+  summarize(window: TimeWindow): Promise<Summary>;
+  bars(window: TimeWindow, intervalSeconds: number, limit: number): Promise<Bar[]>;
+  rows(window: TimeWindow, limit: number): Promise<IndicatorRow[]>;
+  signals(
+    window: Omit<TimeWindow, "symbol"> & { symbol?: string },
+    options: { changesOnly: boolean; limit: number },
+  ): Promise<SignalEvent[]>;
+  latestSignals(): Promise<SignalEvent[]>;
+  symbols(): Promise<SymbolInfo[]>;
+  close(): Promise<void>;
+}
+
+export type Store = StoreWriter & StoreReader;
