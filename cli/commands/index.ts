@@ -1,15 +1,27 @@
-/** Every command of the CLI, in the order `--help` lists them. */
-import { type Command, notBuilt } from "../command.ts";
+/** Every command of the CLI, in the order `--help` lists them. Each lives in its own file. */
+import type { Command } from "../command.ts";
+import { apiCommand } from "./api.ts";
+import { benchCommand } from "./bench.ts";
+import { computeCommand } from "./compute.ts";
 import { infra } from "./infra.ts";
+import { ingestCommand } from "./ingest.ts";
+import { nobitexFakeCommand } from "./nobitex-fake.ts";
+import { processorCommand } from "./processor.ts";
+import { replayCommand } from "./replay.ts";
+import { sinkCommand } from "./sink.ts";
+import { startCommand } from "./start.ts";
+import { testCiCommand } from "./test-ci.ts";
 
 export const commands: Command[] = [
-  notBuilt("start", "Run the whole pipeline in one process (embedded: memory bus, SQLite store)", 5),
-  notBuilt("ingest", "Poll Nobitex on a croner schedule and publish candles", 4),
-  notBuilt("processor", "Consume candles, compute indicators and signals, publish rows", 5),
-  notBuilt("sink", "Write processed rows to QuestDB", 5),
-  notBuilt("api", "Serve the HTTP API (Hono)", 6),
-  notBuilt("compute", "Compute indicators and signals for a recorded UDF file, print JSON Lines", 3),
-  notBuilt("nobitex-fake", "Serve recorded candles with the Nobitex UDF API's semantics", 4),
-  notBuilt("replay", "Publish recorded candles to the symbol topics", 4),
+  startCommand,
+  ingestCommand,
+  processorCommand,
+  sinkCommand,
+  apiCommand,
+  computeCommand,
+  replayCommand,
+  nobitexFakeCommand,
+  benchCommand,
   infra,
+  testCiCommand,
 ];
