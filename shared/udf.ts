@@ -1,0 +1,112 @@
+/**
+ * The Nobitex `GET /market/udf/history` response (TradingView UDF shape), parsed with valibot.
+ * See ../shared/NOBITEX.md: `s` is `ok` (+ column arrays), `no_data`, or `error` (+ `errmsg`).
+ *
+ * Two levels of checks (issue #4, point 1):
+ * - structural (this schema): a known `s`, column arrays of equal length, numbers, integer strictly
+ *   increasing `t`. A failure rejects the whole page (an error of that poll, never a crash);
+ * - per candle (`candleProblem`): finite values, `low <= min(open, close) <= max(open, close) <= high`,
+ *   `volume >= 0`. A bad candle is dropped and reported; the rest of the page is kept. Finiteness is a
+ *   per-candle check because `JSON.parse("1e999")` yields Infinity for one value, not a broken page.
+ */
+import * as v from "valibot";
+
+const column = v.array(v.number("candle values must be numbers"));
+
+export const UdfOkSchema = v.pipe(
+  v.object({
+    s: v.literal("ok"),
+    t: v.array(v.pipe(v.number(), v.safeInteger("t must be integer unix seconds"), v.minValue(0))),
+    o: column,
+    h: column,
+    l: column,
+    c: column,
+    v: column,
+  }),
+  v.check(
+    (r) => [r.o, r.h, r.l, r.c, r.v].every((a) => a.length === r.t.length),
+    "t, o, h, l, c, v must have equal length",
+  ),
+  v.check((r) => r.t.every((t, i) => i === 0 || t > (r.t[i - 1] as number)), "t must be strictly increasing"),
+);
+
+export const UdfNoDataSchema = v.object({ s: v.literal("no_data"), nextTime: v.optional(v.number()) });
+export const UdfErrorSchema = v.object({ s: v.literal("error"), errmsg: v.optional(v.string(), "") });
+
+export const UdfResponseSchema = v.variant("s", [UdfOkSchema, UdfNoDataSchema, UdfErrorSchema]);
+
+export type UdfOk = v.InferOutput<typeof UdfOkSchema>;
+export type UdfResponse = v.InferOutput<typeof UdfResponseSchema>;
+
+/** One candle as the rest of Shamdan sees it: open time in epoch **milliseconds** UTC. */
+export interface Candle {
+  openTime: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+export const CandleProblem = {
+  nonFinite: "non_finite",
+  negativePrice: "negative_price",
+  ohlcInconsistent: "ohlc_inconsistent",
+  negativeVolume: "negative_volume",
+} as const;
+export type CandleProblem = (typeof CandleProblem)[keyof typeof CandleProblem];
+
+/** Why a candle is unusable, or null when it is fine. */
+export function candleProblem(c: Candle): CandleProblem | null {
+  const values = [c.open, c.high, c.low, c.close, c.volume];
+  if (!values.every(Number.isFinite)) return CandleProblem.nonFinite;
+  if (c.low < 0) return CandleProblem.negativePrice;
+  if (!(c.low <= Math.min(c.open, c.close) && Math.max(c.open, c.close) <= c.high))
+    return CandleProblem.ohlcInconsistent;
+  if (c.volume < 0) return CandleProblem.negativeVolume;
+  return null;
+}
+
+export interface RejectedCandle {
+  index: number;
+  openTime: number;
+  reason: CandleProblem;
+}
+
+/** Columns to rows, keeping the valid candles and listing the rejected ones with their reason. */
+export function splitUdfCandles(response: UdfOk): { candles: Candle[]; rejected: RejectedCandle[] } {
+  const candles: Candle[] = [];
+  const rejected: RejectedCandle[] = [];
+  for (let i = 0; i < response.t.length; i++) {
+    const candle: Candle = {
+      openTime: (response.t[i] as number) * 1000,
+      open: response.o[i] as number,
+      high: response.h[i] as number,
+      low: response.l[i] as number,
+      close: response.c[i] as number,
+      volume: response.v[i] as number,
+    };
+    const reason = candleProblem(candle);
+    if (reason === null) candles.push(candle);
+    else rejected.push({ index: i, openTime: candle.openTime, reason });
+  }
+  return { candles, rejected };
+}
+
+/** The valid candles of a response (`no_data` has none). Rejected candles are dropped silently here. */
+export function udfToCandles(response: UdfResponse): Candle[] {
+  return response.s === "ok" ? splitUdfCandles(response).candles : [];
+}
+
+/** Rows back to the UDF column shape (fake server, fixtures). Open times in ms become unix seconds. */
+export function candlesToUdf(candles: readonly Candle[]): UdfOk {
+  return {
+    s: "ok",
+    t: candles.map((c) => Math.round(c.openTime / 1000)),
+    o: candles.map((c) => c.open),
+    h: candles.map((c) => c.high),
+    l: candles.map((c) => c.low),
+    c: candles.map((c) => c.close),
+    v: candles.map((c) => c.volume),
+  };
+}
