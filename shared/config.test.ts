@@ -32,6 +32,11 @@ describe("loadConfig", () => {
     expect(config.RSI_BUY_BELOW).toBe(65.5);
   });
 
+  test("overrides beat the environment, which beats start-up defaults", () => {
+    const config = loadConfig({ BUS: "kafka", STORE: "" }, { LOG_LEVEL: "debug" }, { BUS: "memory", STORE: "sqlite" });
+    expect([config.BUS, config.STORE, config.LOG_LEVEL]).toEqual(["kafka", "sqlite", "debug"]);
+  });
+
   test("every problem is reported at once", () => {
     let error: unknown;
     try {

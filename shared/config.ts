@@ -112,12 +112,18 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses an environment (default: `process.env`); empty strings count as unset. Throws ConfigError listing every problem. */
-export function loadConfig(env: Env = process.env, overrides: Env = {}): Config {
+const present = (value: string | undefined) => (value !== undefined && value.trim() !== "" ? value : undefined);
+
+/**
+ * Parses an environment (default: `process.env`); empty strings count as unset. `overrides` win over
+ * the environment; `defaults` apply only where the environment says nothing (e.g. `bun start` defaults
+ * BUS to memory). Throws ConfigError listing every problem.
+ */
+export function loadConfig(env: Env = process.env, overrides: Env = {}, defaults: Env = {}): Config {
   const input: Record<string, string> = {};
   for (const key of Object.keys(ConfigSchema.entries)) {
-    const value = overrides[key] ?? env[key];
-    if (value !== undefined && value.trim() !== "") input[key] = value;
+    const value = present(overrides[key]) ?? present(env[key]) ?? present(defaults[key]);
+    if (value !== undefined) input[key] = value;
   }
   const result = v.safeParse(ConfigSchema, input, { abortEarly: false });
   if (!result.success) {
