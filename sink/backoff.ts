@@ -1,0 +1,42 @@
+/**
+ * Retry with exponential backoff and jitter, for a dependency that went away (the store) and will
+ * come back. Waits in short slices so a shutdown or a group heartbeat is never held up by a long sleep.
+ */
+export interface BackoffOptions {
+  /** First delay; doubles per attempt up to `maxMs`. */
+  baseMs: number;
+  maxMs: number;
+  /** False once the caller is stopping: the last error is rethrown instead of waiting again. */
+  shouldContinue(): boolean;
+  /** Called between wait slices (e.g. a consumer-group heartbeat). */
+  tick?(): Promise<void>;
+  onRetry?(error: unknown, attempt: number, delayMs: number): void;
+  random?: () => number;
+}
+
+/** Delay before retry `attempt` (1-based): exponential, capped, with "equal jitter" (half fixed, half random). */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+const SLICE_MS = 200;
+
+export async function retryWithBackoff<T>(work: () => Promise<T>, options: BackoffOptions): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!options.shouldContinue()) throw error;
+      const delay = backoffDelay(attempt, options.baseMs, options.maxMs, options.random);
+      options.onRetry?.(error, attempt, delay);
+      const until = Date.now() + delay;
+      while (Date.now() < until) {
+        if (!options.shouldContinue()) throw error;
+        await Bun.sleep(Math.min(SLICE_MS, until - Date.now()));
+        await options.tick?.();
+      }
+      if (!options.shouldContinue()) throw error;
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { expect, test } from "bun:test";
+import type { IndicatorRow } from "@shamdan/shared/messages";
+import { latestPerKey } from "./latest-per-key.ts";
+
+const row = (symbol: string, openTime: number, close: number): IndicatorRow => ({
+  v: 1,
+  symbol,
+  openTime,
+  open: close,
+  high: close,
+  low: close,
+  close,
+  volume: 1,
+  sma: null,
+  ema: null,
+  delta: null,
+  gain: null,
+  loss: null,
+  avgGain: null,
+  avgLoss: null,
+  rs: null,
+  rsi: null,
+  signal: "HOLD",
+  signalChanged: false,
+  replaced: false,
+});
+
+test("keeps the last row of each (symbol, openTime), in order of last occurrence", () => {
+  const rows = [row("A", 1, 10), row("B", 1, 20), row("A", 1, 11), row("A", 2, 12), row("A", 1, 13)];
+  expect(latestPerKey(rows).map((r) => [r.symbol, r.openTime, r.close])).toEqual([
+    ["B", 1, 20],
+    ["A", 2, 12],
+    ["A", 1, 13],
+  ]);
+});
+
+test("distinct keys pass through unchanged", () => {
+  const rows = [row("A", 1, 1), row("A", 2, 2), row("B", 1, 3)];
+  expect(latestPerKey(rows)).toEqual(rows);
+});

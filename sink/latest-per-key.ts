@@ -1,0 +1,17 @@
+/**
+ * Within one batch, several rows may share (symbol, openTime): a still-open candle re-delivered and
+ * re-processed. The store would upsert them in order anyway; keeping only the last saves writes and
+ * makes the result independent of how the store orders rows inside one request.
+ */
+import type { IndicatorRow } from "@shamdan/shared/messages";
+
+export function latestPerKey(rows: readonly IndicatorRow[]): IndicatorRow[] {
+  const byKey = new Map<string, IndicatorRow>();
+  for (const row of rows) {
+    const key = `${row.symbol}\u0000${row.openTime}`;
+    // delete + set moves the key to the end: the result keeps the order of last occurrence.
+    byKey.delete(key);
+    byKey.set(key, row);
+  }
+  return [...byKey.values()];
+}
