@@ -11,7 +11,11 @@
  */
 export interface OutgoingMessage {
   key: string;
-  value: string | Uint8Array;
+  /**
+   * `null` is a tombstone: on a compacted topic it deletes the key (readLatestByKey drops it).
+   * Consumers receive a tombstone as an empty `value`.
+   */
+  value: string | Uint8Array | null;
 }
 
 export interface ConsumedMessage {

@@ -1,0 +1,313 @@
+/**
+ * The in-memory `Bus` (embedded mode, `bun start`, and unit tests). It keeps Kafka's semantics that
+ * services rely on (see bus.ts): keyed partitions placed by Kafka's own murmur2, offsets, consumer
+ * groups whose committed offsets advance only after `onBatch` resolved, partitions split among a
+ * group's subscribers with rebalancing on join/leave, at-least-once redelivery with backoff.
+ * Consumer loops wake on a broadcast signal, never on per-message timers; a batch is everything
+ * available on one partition up to `maxBatchSize`.
+ */
+import { ShamdanError } from "../errors.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import type {
+  Bus,
+  ConsumedMessage,
+  OutgoingMessage,
+  SubscribeOptions,
+  Subscription,
+  TopicPartition,
+  TopicSpec,
+} from "./bus.ts";
+import { textEncoder } from "./bus.ts";
+import { PartitionLog } from "./memory-partition-log.ts";
+import { partitionForKey } from "./partition-for-key.ts";
+import { retryDelayMs } from "./retry-delay.ts";
+import { assignRoundRobin } from "./round-robin-assignment.ts";
+import { WakeSignal, waitForWake } from "./wake-signal.ts";
+
+export interface MemoryBusOptions {
+  /** Partitions of a topic whose spec gives none (Kafka's `num.partitions`). Default 1. */
+  defaultPartitions?: number;
+  /** Most messages in one `onBatch` call. Default 1000. */
+  maxBatchSize?: number;
+  /** First and longest wait before redelivering a batch whose `onBatch` threw. Default 50 ms .. 5 s. */
+  retryBackoffMs?: { initial: number; max: number };
+  logger?: Logger;
+}
+
+interface Member {
+  id: number;
+  options: SubscribeOptions;
+  assignment: TopicPartition[];
+  /** Group generation this member has announced through onAssigned (-1: none yet). */
+  seenGeneration: number;
+  running: boolean;
+  /** Per partition: failed attempts in a row and when the next one may start. */
+  retries: Map<string, { attempts: number; at: number }>;
+  cursor: number;
+  loop?: Promise<void>;
+}
+
+interface Group {
+  members: Member[];
+  committed: Map<string, number>;
+  inflight: Set<string>;
+  generation: number;
+}
+
+const tpKey = (topic: string, partition: number) => `${partition}\u0000${topic}`;
+/** The retry slot of a failing onAssigned, beside the per-partition ones. */
+const ASSIGN_RETRY = "\u0000assign";
+const unknownTopic = (topic: string) =>
+  new ShamdanError("BUS_UNKNOWN_TOPIC", `topic "${topic}" does not exist (call ensureTopics first)`, true);
+
+export class MemoryBus implements Bus {
+  private readonly topics = new Map<string, PartitionLog[]>();
+  private readonly groups = new Map<string, Group>();
+  private readonly wake = new WakeSignal();
+  private readonly subscriptions = new Set<Subscription>();
+  private nextMemberId = 0;
+  private closed = false;
+  private readonly maxBatchSize: number;
+  private readonly defaultPartitions: number;
+  private readonly backoff: { initial: number; max: number };
+  private readonly logger: Logger;
+
+  constructor(options: MemoryBusOptions = {}) {
+    this.maxBatchSize = options.maxBatchSize ?? 1000;
+    this.defaultPartitions = options.defaultPartitions ?? 1;
+    this.backoff = options.retryBackoffMs ?? { initial: 50, max: 5000 };
+    this.logger = (options.logger ?? silentLogger).child({ component: "memory-bus" });
+  }
+
+  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+    for (const spec of specs) {
+      if (this.topics.has(spec.name)) continue;
+      const count = spec.partitions ?? this.defaultPartitions;
+      if (!Number.isInteger(count) || count < 1)
+        throw new ShamdanError("BUS_INVALID_TOPIC", `topic "${spec.name}" needs >= 1 partitions`, false);
+      const logs = Array.from({ length: count }, () => new PartitionLog(spec.compacted === true));
+      this.topics.set(spec.name, logs);
+    }
+  }
+
+  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    this.assertOpen();
+    const logs = this.logsOf(topic);
+    const now = Date.now();
+    for (const { key, value } of messages) {
+      const bytes =
+        value === null ? null : typeof value === "string" ? textEncoder.encode(value) : value.slice();
+      logs[partitionForKey(key, logs.length)]?.append(key, bytes, now);
+    }
+    if (messages.length > 0) this.wake.notify();
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    this.assertOpen();
+    for (const topic of options.topics) this.logsOf(topic);
+    let group = this.groups.get(options.groupId);
+    if (!group) {
+      group = { members: [], committed: new Map(), inflight: new Set(), generation: 0 };
+      this.groups.set(options.groupId, group);
+    }
+    const member: Member = {
+      id: this.nextMemberId++,
+      options,
+      assignment: [],
+      seenGeneration: -1,
+      running: true,
+      retries: new Map(),
+      cursor: 0,
+    };
+    group.members.push(member);
+    this.rebalance(group);
+    const joined = group;
+    member.loop = this.consume(joined, member);
+    const subscription: Subscription = {
+      stop: async () => {
+        if (!member.running) return member.loop;
+        member.running = false;
+        this.wake.notify();
+        await member.loop;
+        joined.members = joined.members.filter((m) => m !== member);
+        this.rebalance(joined);
+        this.subscriptions.delete(subscription);
+      },
+      lag: async () => this.lagOf(joined, member),
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async readLatestByKey(topic: string): Promise<Map<string, Uint8Array>> {
+    const latest = new Map<string, Uint8Array>();
+    for (const log of this.logsOf(topic))
+      for (const entry of log.all()) {
+        if (entry.key === null) continue;
+        if (entry.tombstone) latest.delete(entry.key);
+        else latest.set(entry.key, entry.value);
+      }
+    return latest;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ShamdanError("BUS_CLOSED", "the memory bus is closed", false);
+  }
+
+  private logsOf(topic: string): PartitionLog[] {
+    const logs = this.topics.get(topic);
+    if (!logs) throw unknownTopic(topic);
+    return logs;
+  }
+
+  private log(topic: string, partition: number): PartitionLog {
+    const log = this.topics.get(topic)?.[partition];
+    if (!log) throw unknownTopic(topic);
+    return log;
+  }
+
+  private rebalance(group: Group): void {
+    const counts = new Map([...this.topics].map(([name, logs]) => [name, logs.length]));
+    const plan = assignRoundRobin(
+      group.members.map((m) => ({ id: m.id, topics: m.options.topics })),
+      counts,
+    );
+    for (const member of group.members) {
+      member.assignment = plan.get(member.id) ?? [];
+      const kept = new Set(member.assignment.map((tp) => tpKey(tp.topic, tp.partition)));
+      for (const key of member.retries.keys())
+        if (!kept.has(key) && key !== ASSIGN_RETRY) member.retries.delete(key);
+    }
+    group.generation++;
+    this.wake.notify();
+  }
+
+  private lagOf(group: Group, member: Member): number {
+    let lag = 0;
+    for (const { topic, partition } of member.assignment) {
+      const log = this.log(topic, partition);
+      const committed = group.committed.get(tpKey(topic, partition));
+      const from = committed ?? (member.options.fromBeginning === false ? log.end : log.start);
+      lag += Math.max(0, log.end - Math.max(from, log.start));
+    }
+    return lag;
+  }
+
+  /** One member's loop: announce the assignment, then deliver ready partitions round-robin. */
+  private async consume(group: Group, member: Member): Promise<void> {
+    while (member.running) {
+      const wake = this.wake.next();
+      if (member.seenGeneration !== group.generation) {
+        if (await this.announce(group, member)) continue;
+        await waitForWake(wake, this.pendingRetryDelay(member));
+        continue;
+      }
+      const next = this.nextReady(group, member);
+      if (next) await this.deliver(group, member, next);
+      else await waitForWake(wake, this.pendingRetryDelay(member));
+    }
+  }
+
+  /**
+   * Calls onAssigned once the partitions it gains are no longer in flight at their previous owner
+   * (Kafka's rebalance barrier: the old owner's batch settles before the new owner starts).
+   * Returns false when it has to wait for that.
+   */
+  private async announce(group: Group, member: Member): Promise<boolean> {
+    const generation = group.generation;
+    const partitions = member.assignment;
+    if (partitions.some(({ topic, partition }) => group.inflight.has(tpKey(topic, partition)))) return false;
+    for (const { topic, partition } of partitions) {
+      const key = tpKey(topic, partition);
+      if (group.committed.has(key)) continue;
+      const log = this.log(topic, partition);
+      group.committed.set(key, member.options.fromBeginning === false ? log.end : log.start);
+    }
+    const retryKey = ASSIGN_RETRY;
+    const retry = member.retries.get(retryKey);
+    if (retry && retry.at > Date.now()) return false;
+    try {
+      await member.options.onAssigned?.(partitions.map((p) => ({ ...p })));
+      member.retries.delete(retryKey);
+      if (group.generation === generation) member.seenGeneration = generation;
+    } catch (error) {
+      const attempts = (retry?.attempts ?? 0) + 1;
+      member.retries.set(retryKey, { attempts, at: Date.now() + retryDelayMs(attempts, this.backoff) });
+      this.logger.warn("onAssigned failed; retrying", { groupId: member.options.groupId, attempts, error });
+    }
+    return true;
+  }
+
+  private nextReady(group: Group, member: Member): TopicPartition | undefined {
+    const count = member.assignment.length;
+    const now = Date.now();
+    for (let i = 0; i < count; i++) {
+      const tp = member.assignment[(member.cursor + i) % count];
+      if (!tp) continue;
+      const key = tpKey(tp.topic, tp.partition);
+      if (group.inflight.has(key)) continue;
+      if ((member.retries.get(key)?.at ?? 0) > now) continue;
+      const committed = group.committed.get(key) ?? 0;
+      if (committed >= this.log(tp.topic, tp.partition).end) continue;
+      member.cursor = (member.cursor + i + 1) % count;
+      return tp;
+    }
+    return undefined;
+  }
+
+  private async deliver(group: Group, member: Member, { topic, partition }: TopicPartition): Promise<void> {
+    const key = tpKey(topic, partition);
+    const entries = this.log(topic, partition).read(group.committed.get(key) ?? 0, this.maxBatchSize);
+    const last = entries.at(-1);
+    if (!last) return;
+    const messages: ConsumedMessage[] = entries.map((e) => ({
+      topic,
+      partition,
+      offset: String(e.offset),
+      key: e.key,
+      value: e.value,
+      timestamp: e.timestamp,
+    }));
+    group.inflight.add(key);
+    try {
+      await member.options.onBatch(
+        { topic, partition, messages },
+        { heartbeat: async () => {}, isRunning: () => member.running },
+      );
+      group.committed.set(key, last.offset + 1);
+      member.retries.delete(key);
+    } catch (error) {
+      const attempts = (member.retries.get(key)?.attempts ?? 0) + 1;
+      const delay = retryDelayMs(attempts, this.backoff);
+      member.retries.set(key, { attempts, at: Date.now() + delay });
+      this.logger.warn("onBatch failed; the batch will be delivered again", {
+        groupId: member.options.groupId,
+        topic,
+        partition,
+        firstOffset: messages[0]?.offset,
+        attempts,
+        retryInMs: delay,
+        error,
+      });
+    } finally {
+      group.inflight.delete(key);
+      this.wake.notify();
+    }
+  }
+
+  /** How long an idle loop may sleep before a backed-off partition becomes ready (undefined: until woken). */
+  private pendingRetryDelay(member: Member): number | undefined {
+    // Only future retries need a timer: a due one is already eligible, and whatever else holds it
+    // back (in flight elsewhere, revoked) notifies the signal when it changes. No busy loop.
+    const now = Date.now();
+    let soonest: number | undefined;
+    for (const { at } of member.retries.values())
+      if (at > now) soonest = soonest === undefined ? at : Math.min(soonest, at);
+    return soonest === undefined ? undefined : soonest - now;
+  }
+}
