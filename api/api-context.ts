@@ -1,0 +1,73 @@
+/**
+ * What every route needs, built once per app: the store behind a query timeout, the column mapping,
+ * the schemas, and which symbols exist. Routes get this object, never the environment.
+ */
+import type { Config } from "@shamdan/shared/config";
+import { ShamdanError } from "@shamdan/shared/errors";
+import type { Logger } from "@shamdan/shared/log";
+import type { StoreReader } from "@shamdan/shared/store/store";
+import { STORE_ERROR_CODES } from "./api-error.ts";
+import { type FieldMap, fieldMap } from "./fields.ts";
+import { type ApiSchemas, apiSchemas } from "./schemas.ts";
+
+/** Store symbols not in SYMBOLS (recorded or retired markets) are looked up at most this often. */
+const SYMBOL_CACHE_MS = 10_000;
+
+export interface ApiContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: StoreReader;
+  readonly fields: FieldMap;
+  readonly schemas: ApiSchemas;
+  /** Runs one store call under API_QUERY_TIMEOUT_MS; store failures become typed 503 errors. */
+  query<T>(what: string, run: (store: StoreReader) => Promise<T>): Promise<T>;
+  /** True for configured symbols and for symbols that have rows in the store. */
+  isKnownSymbol(symbol: string): Promise<boolean>;
+}
+
+export function createApiContext(store: StoreReader, config: Config, logger: Logger): ApiContext {
+  const fields = fieldMap(config);
+  const configured = new Set(config.SYMBOLS);
+  let stored: { at: number; symbols: Set<string> } | undefined;
+
+  const query = async <T>(what: string, run: (s: StoreReader) => Promise<T>): Promise<T> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new ShamdanError("QUERY_TIMEOUT", `${what} took over ${config.API_QUERY_TIMEOUT_MS} ms`, true),
+          ),
+        config.API_QUERY_TIMEOUT_MS,
+      );
+    });
+    try {
+      return await Promise.race([run(store), timeout]);
+    } catch (error) {
+      if (error instanceof ShamdanError && STORE_ERROR_CODES.has(error.code)) throw error;
+      // Whatever else the store throws (driver errors, dropped connections) is the store's failure,
+      // not the client's: a retryable 503, with the cause kept for the log.
+      logger.warn("store query failed", { what, error });
+      throw new ShamdanError("STORE_ERROR", `${what} failed`, true, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    config,
+    logger,
+    store,
+    fields,
+    schemas: apiSchemas(config, fields),
+    query,
+    async isKnownSymbol(symbol) {
+      if (configured.has(symbol)) return true;
+      if (!stored || Date.now() - stored.at > SYMBOL_CACHE_MS) {
+        const list = await query("symbols", (s) => s.symbols());
+        stored = { at: Date.now(), symbols: new Set(list.map((info) => info.symbol)) };
+      }
+      return stored.symbols.has(symbol);
+    },
+  };
+}

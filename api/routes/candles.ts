@@ -1,0 +1,62 @@
+/**
+ * `GET /api/candles?symbol&from&to&interval&limit`: OHLCV plus indicators, oldest first. Coarser
+ * intervals are downsampled by the store (first open, max high, min low, last close, summed volume;
+ * indicators and signal of the bar's last candle). Window: from <= open time < to.
+ */
+import { Hono } from "hono";
+import type { ApiContext } from "../api-context.ts";
+import { toIso } from "../instant.ts";
+import type { RouteDoc } from "../openapi.ts";
+import { DEFAULT_ROWS_PER_REQUEST, INTERVALS } from "../schemas.ts";
+import { timeRange } from "../time-range.ts";
+import { validate } from "../validate.ts";
+import { requireKnownSymbol } from "./seed.ts";
+
+export function candleRoutes(api: ApiContext) {
+  const { schemas, fields } = api;
+  const app = new Hono();
+
+  app.get("/candles", validate("query", schemas.CandlesQuery), async (c) => {
+    const query = c.req.valid("query");
+    await requireKnownSymbol(api, query.symbol);
+    const { from, to } = timeRange(query, api.config.API_MAX_PERIOD_MINUTES);
+    const bars = await api.query("candles", (s) =>
+      s.bars(
+        { symbol: query.symbol, from, to },
+        INTERVALS[query.interval],
+        query.limit ?? DEFAULT_ROWS_PER_REQUEST,
+      ),
+    );
+    return c.json({
+      symbol: query.symbol,
+      interval: query.interval,
+      from: toIso(from),
+      to: toIso(to),
+      candles: bars.map((bar) => ({
+        time: toIso(bar.openTime),
+        open_time: bar.openTime,
+        open: bar.open,
+        high: bar.high,
+        low: bar.low,
+        close: bar.close,
+        volume: bar.volume,
+        [fields.sma]: bar.sma,
+        [fields.ema]: bar.ema,
+        [fields.rsi]: bar.rsi,
+        signal: bar.signal,
+      })),
+    });
+  });
+
+  const docs: RouteDoc[] = [
+    {
+      method: "get",
+      path: "/api/candles",
+      summary: "Candles (OHLCV + indicators), downsampled to `interval`; from <= open time < to",
+      query: schemas.CandlesQuery,
+      response: schemas.CandlesResponse,
+      errors: [400, 404, 503],
+    },
+  ];
+  return { app, docs };
+}

@@ -1,0 +1,43 @@
+/**
+ * Probes and metrics, always open (no bearer token): `/healthz` says the process serves;
+ * `/readyz` says the store answers (503 otherwise, so a load balancer stops routing here until the
+ * store is back); `/metrics` is the Prometheus registry.
+ */
+import { describeError } from "@shamdan/shared/errors";
+import { Hono } from "hono";
+import type { Registry } from "prom-client";
+import type { ApiContext } from "../api-context.ts";
+import type { RouteDoc } from "../openapi.ts";
+
+export function healthRoutes(api: ApiContext, registry: Registry) {
+  const app = new Hono();
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    try {
+      await api.query("ping", (s) => s.ping());
+      return c.json({ status: "ready" });
+    } catch (error) {
+      const cause = error instanceof Error && error.cause ? error.cause : error;
+      return c.json(
+        { status: "unavailable", error: "store_unavailable", message: describeError(cause) },
+        503,
+      );
+    }
+  });
+  app.get("/metrics", async (c) => {
+    c.header("content-type", registry.contentType);
+    return c.body(await registry.metrics());
+  });
+  const docs: RouteDoc[] = [
+    { method: "get", path: "/healthz", summary: "Liveness: the process serves", public: true },
+    { method: "get", path: "/readyz", summary: "Readiness: the store answers", errors: [503], public: true },
+    {
+      method: "get",
+      path: "/metrics",
+      summary: "Prometheus metrics",
+      responseType: "text/plain",
+      public: true,
+    },
+  ];
+  return { app, docs };
+}

@@ -1,0 +1,61 @@
+/**
+ * `GET /api/signals` (history, optionally only the rows where the signal changed) and
+ * `GET /api/signals/latest` (the newest signal of each symbol). Window: from <= open time < to.
+ */
+import { Hono } from "hono";
+import type { ApiContext } from "../api-context.ts";
+import type { RouteDoc } from "../openapi.ts";
+import { DEFAULT_ROWS_PER_REQUEST } from "../schemas.ts";
+import { signalBody } from "../signal-body.ts";
+import { timeRange } from "../time-range.ts";
+import { validate } from "../validate.ts";
+import { requireKnownSymbol } from "./seed.ts";
+
+export function signalRoutes(api: ApiContext) {
+  const { schemas, fields } = api;
+  const app = new Hono();
+
+  app.get("/signals/latest", validate("query", schemas.LatestQuery), async (c) => {
+    const { symbol } = c.req.valid("query");
+    const wanted = symbol ? new Set(symbol) : undefined;
+    const latest = await api.query("latest signals", (s) => s.latestSignals());
+    const signals = latest
+      .filter((event) => !wanted || wanted.has(event.symbol))
+      .sort((a, b) => a.symbol.localeCompare(b.symbol))
+      .map((event) => signalBody(event, fields));
+    return c.json({ signals });
+  });
+
+  app.get("/signals", validate("query", schemas.SignalsQuery), async (c) => {
+    const query = c.req.valid("query");
+    if (query.symbol) await requireKnownSymbol(api, query.symbol);
+    const { from, to } = timeRange(query, api.config.API_MAX_PERIOD_MINUTES);
+    const events = await api.query("signals", (s) =>
+      s.signals(
+        { from, to, ...(query.symbol ? { symbol: query.symbol } : {}) },
+        { changesOnly: query.changes_only ?? false, limit: query.limit ?? DEFAULT_ROWS_PER_REQUEST },
+      ),
+    );
+    return c.json({ signals: events.map((event) => signalBody(event, fields)) });
+  });
+
+  const docs: RouteDoc[] = [
+    {
+      method: "get",
+      path: "/api/signals",
+      summary: "Signals over a window (all symbols unless `symbol`); `changes_only=true` keeps only changes",
+      query: schemas.SignalsQuery,
+      response: schemas.SignalsResponse,
+      errors: [400, 404, 503],
+    },
+    {
+      method: "get",
+      path: "/api/signals/latest",
+      summary: "The newest signal of every symbol (or of the listed ones)",
+      query: schemas.LatestQuery,
+      response: schemas.SignalsResponse,
+      errors: [400, 503],
+    },
+  ];
+  return { app, docs };
+}
