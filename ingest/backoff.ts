@@ -1,0 +1,69 @@
+/**
+ * Per-symbol backoff (issue #4 point 2): HTTP 429 waits exactly the `backOff` seconds Nobitex asked
+ * for; other failures back off exponentially with jitter, capped. Times come from the injected clock.
+ */
+import { NobitexError } from "./nobitex-error.ts";
+
+export interface BackoffPolicy {
+  baseMs: number;
+  maxMs: number;
+  /** Upper bound for a server-requested backOff, so a bogus value cannot park a symbol for days. */
+  maxServerBackOffMs: number;
+}
+
+export const defaultBackoffPolicy: BackoffPolicy = {
+  baseMs: 1000,
+  maxMs: 60_000,
+  maxServerBackOffMs: 600_000,
+};
+
+export class Backoff {
+  #failures = 0;
+  #until = 0;
+  #lastDelayMs = 0;
+
+  constructor(
+    readonly policy: BackoffPolicy = defaultBackoffPolicy,
+    readonly random: () => number = Math.random,
+  ) {}
+
+  get failures(): number {
+    return this.#failures;
+  }
+
+  /** The delay chosen after the last failure (0 after a success). */
+  get lastDelayMs(): number {
+    return this.#lastDelayMs;
+  }
+
+  isWaiting(now: number): boolean {
+    return now < this.#until;
+  }
+
+  remainingMs(now: number): number {
+    return Math.max(0, this.#until - now);
+  }
+
+  onSuccess(): void {
+    this.#failures = 0;
+    this.#until = 0;
+    this.#lastDelayMs = 0;
+  }
+
+  /** Records a failure at `now` and returns how long to wait before the next attempt. */
+  onFailure(error: unknown, now: number): number {
+    this.#failures++;
+    const serverAsked = error instanceof NobitexError ? error.backOffSeconds : undefined;
+    let delay: number;
+    if (serverAsked !== undefined) {
+      delay = Math.min(serverAsked * 1000, this.policy.maxServerBackOffMs);
+    } else {
+      const ceiling = Math.min(this.policy.maxMs, this.policy.baseMs * 2 ** (this.#failures - 1));
+      // "Equal jitter": at least half the ceiling, so retries never collapse to zero, spread over the rest.
+      delay = ceiling / 2 + this.random() * (ceiling / 2);
+    }
+    this.#lastDelayMs = delay;
+    this.#until = now + delay;
+    return delay;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Exact dedup of re-delivered candles for one symbol (issue #4 point 3): Nobitex re-sends the
+ * still-forming candle on every poll and the overlap window re-sends closed ones. A candle is
+ * published when its open time is new or its values changed; an identical re-delivery is not.
+ *
+ * `changed` is a pure question; `remember` is called only after the bus acknowledged the publish,
+ * so a failed publish is retried on the next poll instead of being lost.
+ */
+import type { Candle } from "@shamdan/shared/udf";
+
+const fingerprint = (c: Candle) => `${c.open}|${c.high}|${c.low}|${c.close}|${c.volume}`;
+
+export class CandleDedup {
+  readonly #published = new Map<number, string>();
+  #lastSeen: number | undefined;
+
+  /** `capacity` open times are remembered (older ones are only re-sent after long outages: harmless downstream). */
+  constructor(readonly capacity = 5000) {}
+
+  /** Largest open time (ms) published so far, the next poll's starting point. */
+  get lastSeenOpenTime(): number | undefined {
+    return this.#lastSeen;
+  }
+
+  /** The candles that must go out: new open times, or values different from what was last published. */
+  changed(candles: readonly Candle[]): Candle[] {
+    return candles.filter((c) => this.#published.get(c.openTime) !== fingerprint(c));
+  }
+
+  /** Records candles as published (after the bus acknowledged them). */
+  remember(candles: readonly Candle[]): void {
+    for (const c of candles) {
+      this.#published.delete(c.openTime);
+      this.#published.set(c.openTime, fingerprint(c));
+      if (this.#lastSeen === undefined || c.openTime > this.#lastSeen) this.#lastSeen = c.openTime;
+    }
+    // Map iteration is insertion order; re-inserting on update keeps the newest at the end.
+    for (const key of this.#published.keys()) {
+      if (this.#published.size <= this.capacity) break;
+      this.#published.delete(key);
+    }
+  }
+
+  /** Candles seen but unchanged still advance the starting point (nothing to publish, nothing missed). */
+  advanceTo(openTime: number): void {
+    if (this.#lastSeen === undefined || openTime > this.#lastSeen) this.#lastSeen = openTime;
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * A local stand-in for Nobitex `GET /market/udf/history` (issue #4 point 5) serving recorded
+ * candles (`DIR/<SYMBOL>.udf.json`) with the real endpoint's semantics: `symbol`, `resolution` (only
+ * the recording's; another one answers `{"s":"error","errmsg":"Invalid resolution!"}`), `to`
+ * (required, inclusive), `from`, `countback` (priority over `from`), `page`, at most 500 candles per
+ * answer (the latest ones; `page` N steps further back), `no_data`.
+ *
+ * Without `live` the whole recording is history. With `live` a clock reveals candles as time passes:
+ * the first `history` candles are closed at start, then each candle forms for one period, its
+ * close/high/low/volume growing in `formingSteps` steps to the recorded final values. `retime` shifts
+ * the recording so that its history ends now (wall clock). Faults are drawn from a seeded PRNG and
+ * counted in `/stats` (and `stats`).
+ */
+import type { Candle, UdfOk } from "@shamdan/shared/udf";
+import { candlesToUdf } from "@shamdan/shared/udf";
+import { FakeClock } from "./fake-clock.ts";
+import {
+  drawFaults,
+  type FaultRates,
+  malformedBody,
+  seededRandom,
+  withInvalidCandle,
+} from "./fake-faults.ts";
+import { MAX_CANDLES_PER_PAGE } from "./nobitex-client.ts";
+import { loadRecording, type Recording, recordedSymbols } from "./recording.ts";
+import { alignDown } from "./resolution.ts";
+
+export interface FakeNobitexOptions {
+  dataDir: string;
+  port?: number;
+  hostname?: string;
+  /** Recordings to serve (default: every file in dataDir). */
+  symbols?: string[];
+  /** Extra symbols served from a recording: alias -> file symbol (e.g. BTCIRT -> ETHBTC). */
+  map?: Record<string, string>;
+  /** Only the first N candles of each recording. */
+  limit?: number;
+  live?: boolean;
+  /** Live: candles closed at start (default min(500, all but one)). */
+  history?: number;
+  speed?: number;
+  retime?: boolean;
+  formingSteps?: number;
+  faults?: FaultRates;
+  seed?: number;
+}
+
+export interface FakeStats {
+  requests: number;
+  ok: number;
+  noData: number;
+  errors: number;
+  faults: { rate429: number; upstream5xx: number; slow: number; malformed: number; invalidCandle: number };
+  /** Requests for a symbol still inside the backOff its last 429 asked for. */
+  backoffViolations: number;
+  bySymbol: Record<string, number>;
+}
+
+export interface FakeNobitex {
+  url: string;
+  port: number;
+  stats: FakeStats;
+  clock: FakeClock;
+  /** Served-time ms at which every candle of every recording is closed (final). */
+  endTime: number;
+  /** The final candles per served symbol, in served time (what a perfect ingest ends with). */
+  expected(symbol: string): Candle[];
+  stop(): Promise<void>;
+}
+
+export async function startFakeNobitex(options: FakeNobitexOptions): Promise<FakeNobitex> {
+  const files = options.symbols ?? (await recordedSymbols(options.dataDir));
+  const recordings = new Map<string, Recording>();
+  for (const file of new Set([...files, ...Object.values(options.map ?? {})])) {
+    recordings.set(file, await loadRecording(options.dataDir, file, options.limit));
+  }
+  const served = new Map<string, Recording>();
+  for (const f of files) served.set(f, recordings.get(f) as Recording);
+  for (const [alias, f] of Object.entries(options.map ?? {}))
+    served.set(alias, recordings.get(f) as Recording);
+
+  // One time base for every recording. Live: each is shifted so its live start (candle `history`)
+  // lines up with the clock's start (now with retime, else the first recording's own time).
+  // Not live: retime shifts each so its last candle closed at the current minute.
+  const realNowMs = Date.now();
+  const live = options.live ?? false;
+  const all = [...recordings.values()];
+  const offsets = new Map<Recording, number>();
+  const firstAnchor = all[0] ? liveAnchor(all[0], options.history) : realNowMs;
+  const clockStart = live && !options.retime ? firstAnchor : realNowMs;
+  for (const rec of all) {
+    const period = rec.periodSeconds * 1000;
+    const last = (rec.candles.at(-1) as Candle).openTime;
+    let offset = 0;
+    if (live)
+      offset =
+        (options.retime ? alignDown(realNowMs, period) : firstAnchor) - liveAnchor(rec, options.history);
+    else if (options.retime) offset = alignDown(realNowMs, period) - period - last;
+    offsets.set(rec, offset);
+  }
+  const clock = new FakeClock(live ? clockStart : realNowMs, options.speed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
+  const rates = options.faults ?? {};
+  const steps = Math.max(1, options.formingSteps ?? 4);
+  const blockedUntil = new Map<string, number>();
+  const stats: FakeStats = {
+    requests: 0,
+    ok: 0,
+    noData: 0,
+    errors: 0,
+    faults: { rate429: 0, upstream5xx: 0, slow: 0, malformed: 0, invalidCandle: 0 },
+    backoffViolations: 0,
+    bySymbol: {},
+  };
+
+  /** Candles of `rec` visible at served time `nowMs`, in served time; the last may be still forming. */
+  const visible = (rec: Recording, nowMs: number): Candle[] => {
+    const offset = offsets.get(rec) ?? 0;
+    const period = rec.periodSeconds * 1000;
+    const out: Candle[] = [];
+    for (const c of rec.candles) {
+      const openTime = c.openTime + offset;
+      if (live && openTime > nowMs) break;
+      const elapsed = (nowMs - openTime) / period;
+      out.push(
+        !live || elapsed >= 1
+          ? { ...c, openTime }
+          : forming(c, openTime, Math.floor(elapsed * steps) / steps),
+      );
+    }
+    return out;
+  };
+
+  const json = (body: unknown, status = 200) => Response.json(body, { status });
+
+  const history = async (params: URLSearchParams): Promise<Response> => {
+    const symbol = params.get("symbol") ?? "";
+    stats.requests++;
+    stats.bySymbol[symbol] = (stats.bySymbol[symbol] ?? 0) + 1;
+    const nowMs = clock.now();
+    const faults = drawFaults(rates, random);
+    const blocked = blockedUntil.get(symbol) ?? 0;
+    if (nowMs < blocked) stats.backoffViolations++;
+    if (faults.has("slow")) {
+      stats.faults.slow++;
+      await Bun.sleep(rates.slowMs ?? 2000);
+    }
+    if (faults.has("rate429") || nowMs < blocked) {
+      const backOff = nowMs < blocked ? Math.ceil((blocked - nowMs) / 1000) : (rates.backOffSeconds ?? 12);
+      if (nowMs >= blocked) stats.faults.rate429++;
+      blockedUntil.set(symbol, nowMs + backOff * 1000);
+      return json(
+        { status: "failed", code: "TooManyRequests", message: "Too Many Requests", backOff, limit: 60 },
+        429,
+      );
+    }
+    if (faults.has("upstream5xx")) {
+      stats.faults.upstream5xx++;
+      const status = [500, 502, 503, 504][Math.floor(random() * 4)] as number;
+      return new Response(`<html><body>${status}</body></html>`, {
+        status,
+        headers: { "content-type": "text/html" },
+      });
+    }
+    const rec = served.get(symbol);
+    const to = Number(params.get("to"));
+    const error = (errmsg: string) => {
+      stats.errors++;
+      return json({ s: "error", errmsg });
+    };
+    if (!rec) return error("Invalid symbol!");
+    if (params.get("resolution") !== rec.resolution) return error("Invalid resolution!");
+    if (!params.has("to") || !Number.isFinite(to)) return error("Parameter to is required!");
+    const selected = select(visible(rec, nowMs), params, to);
+    if (selected.length === 0) {
+      stats.noData++;
+      return json({ s: "no_data" });
+    }
+    let page: UdfOk = candlesToUdf(selected);
+    if (faults.has("malformed")) {
+      stats.faults.malformed++;
+      return new Response(malformedBody(page, random), { headers: { "content-type": "application/json" } });
+    }
+    if (faults.has("invalidCandle")) {
+      stats.faults.invalidCandle++;
+      page = withInvalidCandle(page, random);
+    }
+    stats.ok++;
+    return json(page);
+  };
+
+  const server = Bun.serve({
+    hostname: options.hostname ?? "127.0.0.1",
+    port: options.port ?? 0,
+    idleTimeout: 0,
+    fetch(request) {
+      const url = new URL(request.url);
+      if (url.pathname === "/market/udf/history") return history(url.searchParams);
+      if (url.pathname === "/stats") return json({ ...stats, clock: new Date(clock.now()).toISOString() });
+      if (url.pathname === "/healthz") return new Response("ok");
+      return json({ status: "failed", message: "not found" }, 404);
+    },
+  });
+
+  const endTime = Math.max(
+    ...[...recordings.values()].map(
+      (r) => (r.candles.at(-1) as Candle).openTime + (offsets.get(r) ?? 0) + r.periodSeconds * 1000,
+    ),
+  );
+  return {
+    url: `http://${server.hostname}:${server.port}`,
+    port: server.port as number,
+    stats,
+    clock,
+    endTime,
+    expected: (symbol) => {
+      const rec = served.get(symbol);
+      const offset = rec ? (offsets.get(rec) ?? 0) : 0;
+      return rec ? rec.candles.map((c) => ({ ...c, openTime: c.openTime + offset })) : [];
+    },
+    stop: async () => {
+      await server.stop(true);
+    },
+  };
+}
+
+function liveAnchor(rec: Recording, history: number | undefined): number {
+  return (rec.candles[Math.min(history ?? 500, rec.candles.length - 1)] as Candle).openTime;
+}
+
+/** A still-forming candle at fraction `f` of its period; at f -> 1 it reaches the recorded values. */
+export function forming(c: Candle, openTime: number, f: number): Candle {
+  const close = c.open + (c.close - c.open) * f;
+  return {
+    openTime,
+    open: c.open,
+    close,
+    high: Math.max(c.open, close) + (c.high - Math.max(c.open, c.close)) * f,
+    low: Math.min(c.open, close) - (Math.min(c.open, c.close) - c.low) * f,
+    volume: c.volume * f,
+  };
+}
+
+/** `countback` (priority) or `from`..`to`, then the 500 limit: page 1 = the latest 500, page 2 the 500 before. */
+export function select(candles: Candle[], params: URLSearchParams, to: number): Candle[] {
+  const toMs = to * 1000;
+  const upTo = candles.filter((c) => c.openTime <= toMs);
+  const countback = Number(params.get("countback"));
+  const from = Number(params.get("from"));
+  let range: Candle[];
+  if (params.has("countback") && countback > 0) range = upTo.slice(-countback);
+  else if (params.has("from") && Number.isFinite(from)) range = upTo.filter((c) => c.openTime >= from * 1000);
+  else range = upTo;
+  const page = Math.max(1, Math.floor(Number(params.get("page") ?? 1)) || 1);
+  const end = range.length - (page - 1) * MAX_CANDLES_PER_PAGE;
+  return end <= 0 ? [] : range.slice(Math.max(0, end - MAX_CANDLES_PER_PAGE), end);
+}

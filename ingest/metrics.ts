@@ -1,0 +1,75 @@
+/** Prometheus metrics of ingest (issue #4 point 9), on their own registry so tests can make many. */
+import { Counter, Gauge, Registry } from "prom-client";
+
+export function createIngestMetrics(registry: Registry = new Registry()) {
+  const registers = [registry];
+  return {
+    registry,
+    polls: new Counter({
+      name: "shamdan_ingest_polls_total",
+      help: "Polls of Nobitex by symbol and outcome (ok, no_data, error, publish_failed, backing_off)",
+      labelNames: ["symbol", "outcome"] as const,
+      registers,
+    }),
+    published: new Counter({
+      name: "shamdan_ingest_candles_published_total",
+      help: "Candles published to the bus (new, or a changed still-forming candle)",
+      labelNames: ["symbol"] as const,
+      registers,
+    }),
+    unchanged: new Counter({
+      name: "shamdan_ingest_candles_unchanged_total",
+      help: "Re-delivered candles not published because nothing changed",
+      labelNames: ["symbol"] as const,
+      registers,
+    }),
+    rejected: new Counter({
+      name: "shamdan_ingest_candles_rejected_total",
+      help: "Candles dropped by validation, by reason",
+      labelNames: ["symbol", "reason"] as const,
+      registers,
+    }),
+    faults: new Counter({
+      name: "shamdan_ingest_faults_total",
+      help: "Failed polls by kind (rate_limited, upstream_5xx, timeout, network, malformed, upstream_error, rejected, publish)",
+      labelNames: ["symbol", "kind"] as const,
+      registers,
+    }),
+    lastSuccess: new Gauge({
+      name: "shamdan_ingest_last_success_timestamp_seconds",
+      help: "Unix time of the last successful poll per symbol",
+      labelNames: ["symbol"] as const,
+      registers,
+    }),
+    backoffSeconds: new Gauge({
+      name: "shamdan_ingest_backoff_seconds",
+      help: "Current backoff delay per symbol (0 when polling normally)",
+      labelNames: ["symbol"] as const,
+      registers,
+    }),
+    consecutiveFailures: new Gauge({
+      name: "shamdan_ingest_consecutive_failures",
+      help: "Failed polls in a row per symbol",
+      labelNames: ["symbol"] as const,
+      registers,
+    }),
+    overlapsSkipped: new Counter({
+      name: "shamdan_ingest_runs_skipped_total",
+      help: "Scheduled runs skipped because the previous run was still going (croner protect)",
+      registers,
+    }),
+  };
+}
+
+export type IngestMetrics = ReturnType<typeof createIngestMetrics>;
+
+/** Sum of a counter's values whose labels match `labels` (tests and the bench read metrics this way). */
+export async function counterValue(
+  counter: Counter<string>,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const { values } = await counter.get();
+  return values
+    .filter((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v))
+    .reduce((sum, x) => sum + x.value, 0);
+}

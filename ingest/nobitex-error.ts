@@ -1,0 +1,41 @@
+/**
+ * Errors of the Nobitex client: a stable `code` (retry decisions go by code), a `fault` kind for the
+ * metrics, and for HTTP 429 the `backOffSeconds` the server asked for.
+ */
+import { ShamdanError } from "@shamdan/shared/errors";
+
+export const NobitexFault = {
+  rateLimited: "rate_limited",
+  upstream5xx: "upstream_5xx",
+  timeout: "timeout",
+  network: "network",
+  malformed: "malformed",
+  upstreamError: "upstream_error",
+  rejected: "rejected",
+} as const;
+export type NobitexFault = (typeof NobitexFault)[keyof typeof NobitexFault];
+
+export const NobitexErrorCode = {
+  rateLimited: "RATE_LIMITED",
+  unavailable: "UPSTREAM_UNAVAILABLE",
+  upstreamError: "UPSTREAM_ERROR",
+  malformed: "UPSTREAM_MALFORMED",
+  rejected: "UPSTREAM_REJECTED",
+} as const;
+
+export class NobitexError extends ShamdanError {
+  constructor(
+    code: (typeof NobitexErrorCode)[keyof typeof NobitexErrorCode],
+    readonly fault: NobitexFault,
+    message: string,
+    options: { canRetry: boolean; cause?: unknown; backOffSeconds?: number; status?: number },
+  ) {
+    super(code, message, options.canRetry, { cause: options.cause });
+    this.name = "NobitexError";
+    this.backOffSeconds = options.backOffSeconds;
+    this.status = options.status;
+  }
+  /** Only for RATE_LIMITED: how long Nobitex asked us to wait. */
+  readonly backOffSeconds: number | undefined;
+  readonly status: number | undefined;
+}

@@ -1,0 +1,274 @@
+/**
+ * The ingest poller (issue #4 points 2-4): a croner job (`protect`: runs never overlap) polls every
+ * configured symbol with bounded concurrency, publishes new or changed candles as CandleMessages to
+ * `topicFor(symbol)` (key = symbol) through the Bus port, and keeps per-symbol state:
+ * - the last seen open time: the next poll starts there, inclusive, so the still-forming candle is
+ *   re-read until it closes and its final value wins;
+ * - the dedup memory of what was published (unchanged re-deliveries are not published);
+ * - candles rejected by validation, re-read a few times (a transient bad value must not lose a minute);
+ * - its own backoff: one symbol's trouble never stalls the others.
+ * A symbol without state (start-up, or every poll failed so far) fetches the last BACKFILL_CANDLES
+ * periods, paginated, so a restart re-reads an overlapping window and leaves no gap.
+ */
+import type { Bus } from "@shamdan/shared/bus/bus";
+import { type Config, topicFor } from "@shamdan/shared/config";
+import { describeError } from "@shamdan/shared/errors";
+import type { Logger } from "@shamdan/shared/log";
+import type { CandleMessage } from "@shamdan/shared/messages";
+import type { Candle } from "@shamdan/shared/udf";
+import { Cron } from "croner";
+import { Backoff, type BackoffPolicy, defaultBackoffPolicy } from "./backoff.ts";
+import { CandleDedup } from "./candle-dedup.ts";
+import type { IngestMetrics } from "./metrics.ts";
+import type { HistoryPage } from "./nobitex-client.ts";
+import { NobitexError } from "./nobitex-error.ts";
+import { alignDown, resolutionSeconds } from "./resolution.ts";
+
+export type PollerConfig = Pick<
+  Config,
+  | "SYMBOLS"
+  | "RESOLUTION"
+  | "POLL_CRON"
+  | "BACKFILL_CANDLES"
+  | "POLL_CONCURRENCY"
+  | "TOPIC_TEMPLATE"
+  | "TOPIC_PARTITIONS"
+  | "TOPIC_REPLICATION"
+>;
+
+/** What the poller needs from the Nobitex client (NobitexClient implements it). */
+export interface CandleSource {
+  fetchRange(
+    query: { symbol: string; resolution: string; from: number; to: number },
+    signal?: AbortSignal,
+  ): Promise<HistoryPage>;
+}
+
+export interface PollerOptions {
+  config: PollerConfig;
+  bus: Bus;
+  source: CandleSource;
+  metrics: IngestMetrics;
+  logger: Logger;
+  /** Epoch ms; injectable so tests can run an accelerated clock shared with the fake server. */
+  now?: () => number;
+  random?: () => number;
+  backoff?: BackoffPolicy;
+  /** How many polls re-read a rejected candle before giving it up. */
+  maxRereads?: number;
+}
+
+interface SymbolState {
+  dedup: CandleDedup;
+  backoff: Backoff;
+  /** Open time (ms) of a rejected candle -> polls that re-read it so far. */
+  rejected: Map<number, number>;
+}
+
+export type PollOutcome = "ok" | "no_data" | "error" | "publish_failed" | "backing_off";
+
+export class Poller {
+  readonly #o: Required<Omit<PollerOptions, "backoff">>;
+  readonly #state = new Map<string, SymbolState>();
+  readonly #periodS: number;
+  readonly #abort = new AbortController();
+  #job: Cron | undefined;
+  #run: Promise<void> | undefined;
+  #firstRunDone = false;
+
+  constructor(options: PollerOptions) {
+    this.#o = { now: Date.now, random: Math.random, maxRereads: 3, ...options };
+    this.#periodS = resolutionSeconds(options.config.RESOLUTION);
+    for (const symbol of options.config.SYMBOLS) {
+      this.#state.set(symbol, {
+        dedup: new CandleDedup(Math.max(5000, options.config.BACKFILL_CANDLES * 2)),
+        backoff: new Backoff(options.backoff ?? defaultBackoffPolicy, this.#o.random),
+        rejected: new Map(),
+      });
+    }
+  }
+
+  /** Ready once the topics exist and the first run (the backfill) finished. */
+  get ready(): boolean {
+    return this.#firstRunDone;
+  }
+
+  /** Creates the topics, runs the first poll (backfill) at once, then follows the cron schedule. */
+  async start(): Promise<void> {
+    const { config, bus } = this.#o;
+    await bus.ensureTopics(
+      config.SYMBOLS.map((s) => ({
+        name: topicFor(config, s),
+        partitions: config.TOPIC_PARTITIONS,
+        replication: config.TOPIC_REPLICATION,
+      })),
+    );
+    await this.runOnce();
+    this.#firstRunDone = true;
+    this.#job = new Cron(
+      config.POLL_CRON,
+      {
+        protect: () => this.#o.metrics.overlapsSkipped.inc(),
+        catch: (error) => this.#o.logger.error("poll run failed", { error: describeError(error) }),
+      },
+      () => this.runOnce(),
+    );
+  }
+
+  /** Stops the schedule, aborts requests in flight and waits for the current run to settle. */
+  async stop(): Promise<void> {
+    this.#job?.stop();
+    this.#abort.abort();
+    await this.#run?.catch(() => {});
+  }
+
+  /** One run over every symbol not backing off, at most POLL_CONCURRENCY at a time. */
+  runOnce(): Promise<void> {
+    const run = (async () => {
+      const queue = [...this.#o.config.SYMBOLS];
+      const worker = async () => {
+        for (let symbol = queue.shift(); symbol !== undefined; symbol = queue.shift()) {
+          await this.pollSymbol(symbol);
+        }
+      };
+      await Promise.all(
+        Array.from({ length: Math.min(this.#o.config.POLL_CONCURRENCY, queue.length) }, worker),
+      );
+    })();
+    this.#run = run;
+    return run;
+  }
+
+  /** Polls one symbol; never throws (every failure is logged, counted and backed off). */
+  async pollSymbol(symbol: string): Promise<PollOutcome> {
+    const state = this.#state.get(symbol);
+    if (!state) throw new RangeError(`symbol ${symbol} is not configured`);
+    const { metrics, logger, config } = this.#o;
+    const now = this.#o.now();
+    if (state.backoff.isWaiting(now) || this.#abort.signal.aborted) {
+      metrics.polls.inc({ symbol, outcome: "backing_off" });
+      return "backing_off";
+    }
+    const to = Math.floor(now / 1000);
+    const from = this.#fromFor(state, to);
+    let page: HistoryPage;
+    try {
+      page = await this.#o.source.fetchRange(
+        { symbol, resolution: config.RESOLUTION, from, to },
+        this.#abort.signal,
+      );
+    } catch (error) {
+      if (this.#abort.signal.aborted) return "error";
+      const kind = error instanceof NobitexError ? error.fault : "unknown";
+      return this.#failed(symbol, state, "error", kind, error);
+    }
+    this.#trackRejected(symbol, state, page);
+    const fresh = state.dedup.changed(page.candles);
+    metrics.unchanged.inc({ symbol }, page.candles.length - fresh.length);
+    if (fresh.length > 0) {
+      const fetchedAt = this.#o.now();
+      try {
+        await this.#o.bus.publish(
+          topicFor(config, symbol),
+          fresh.map((c) => ({
+            key: symbol,
+            value: JSON.stringify(toMessage(symbol, config.RESOLUTION, c, fetchedAt)),
+          })),
+        );
+      } catch (error) {
+        return this.#failed(symbol, state, "publish_failed", "publish", error);
+      }
+      state.dedup.remember(fresh);
+      metrics.published.inc({ symbol }, fresh.length);
+    }
+    const last = page.candles.at(-1);
+    if (last) state.dedup.advanceTo(last.openTime);
+    state.backoff.onSuccess();
+    metrics.backoffSeconds.set({ symbol }, 0);
+    metrics.consecutiveFailures.set({ symbol }, 0);
+    metrics.lastSuccess.set({ symbol }, this.#o.now() / 1000);
+    const outcome = page.status === "ok" ? "ok" : "no_data";
+    metrics.polls.inc({ symbol, outcome });
+    logger.debug("polled", { symbol, from, to, received: page.candles.length, published: fresh.length });
+    return outcome;
+  }
+
+  /** Per-symbol view for tests and health. */
+  symbolState(symbol: string) {
+    const state = this.#state.get(symbol);
+    return (
+      state && {
+        lastSeenOpenTime: state.dedup.lastSeenOpenTime,
+        failures: state.backoff.failures,
+        backoffRemainingMs: state.backoff.remainingMs(this.#o.now()),
+        pendingRejected: [...state.rejected.keys()],
+      }
+    );
+  }
+
+  #fromFor(state: SymbolState, to: number): number {
+    const lastSeen = state.dedup.lastSeenOpenTime;
+    if (lastSeen === undefined) {
+      const periods = Math.max(this.#o.config.BACKFILL_CANDLES, 1);
+      return alignDown(to, this.#periodS) - (periods - 1) * this.#periodS;
+    }
+    const oldestRejected = Math.min(...state.rejected.keys());
+    return Math.floor(Math.min(lastSeen, oldestRejected) / 1000);
+  }
+
+  #trackRejected(symbol: string, state: SymbolState, page: HistoryPage): void {
+    for (const c of page.candles) state.rejected.delete(c.openTime);
+    for (const r of page.rejected) {
+      this.#o.metrics.rejected.inc({ symbol, reason: r.reason });
+      const rereads = (state.rejected.get(r.openTime) ?? 0) + 1;
+      const giveUp = rereads > this.#o.maxRereads;
+      this.#o.logger.warn("candle rejected", {
+        symbol,
+        openTime: new Date(r.openTime).toISOString(),
+        reason: r.reason,
+        rereads,
+        action: giveUp ? "given up" : "will re-read",
+      });
+      if (giveUp) state.rejected.delete(r.openTime);
+      else state.rejected.set(r.openTime, rereads);
+    }
+  }
+
+  #failed(
+    symbol: string,
+    state: SymbolState,
+    outcome: PollOutcome,
+    kind: string,
+    error: unknown,
+  ): PollOutcome {
+    const { metrics, logger } = this.#o;
+    const delay = state.backoff.onFailure(error, this.#o.now());
+    metrics.polls.inc({ symbol, outcome });
+    metrics.faults.inc({ symbol, kind });
+    metrics.backoffSeconds.set({ symbol }, delay / 1000);
+    metrics.consecutiveFailures.set({ symbol }, state.backoff.failures);
+    logger.warn("poll failed", {
+      symbol,
+      kind,
+      error: describeError(error),
+      backoffMs: Math.round(delay),
+      failures: state.backoff.failures,
+    });
+    return outcome;
+  }
+}
+
+export function toMessage(symbol: string, resolution: string, c: Candle, fetchedAt: number): CandleMessage {
+  return {
+    v: 1,
+    symbol,
+    resolution,
+    openTime: c.openTime,
+    open: c.open,
+    high: c.high,
+    low: c.low,
+    close: c.close,
+    volume: c.volume,
+    fetchedAt: Math.floor(fetchedAt),
+  };
+}
