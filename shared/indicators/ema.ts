@@ -1,0 +1,103 @@
+/**
+ * Exponential moving average in the two conventions Shamdan supports:
+ * - `talib`: TA-Lib `EMA` (default compatibility): seeded with the SMA of the first n values, then
+ *   `(x - prev) * k + prev`, k = 2 / (n + 1). First result at index n - 1.
+ * - `pandas`: `ewm(span=n, adjust=False, min_periods=n).mean()`: seeded with the FIRST value, then
+ *   the pandas weighted step (see math.ts). First result at index n - 1 (min_periods).
+ */
+import * as v from "valibot";
+import type { Indicator } from "./indicator.ts";
+import { emaK, emaStep, ewmAlpha, ewmStep } from "./math.ts";
+
+export const EmaStyle = { talib: "talib", pandas: "pandas" } as const;
+export type EmaStyle = (typeof EmaStyle)[keyof typeof EmaStyle];
+
+const core = { count: v.pipe(v.number(), v.safeInteger(), v.minValue(0)), value: v.number() };
+export const EmaStateSchema = v.object({
+  kind: v.literal("ema"),
+  style: v.picklist([EmaStyle.talib, EmaStyle.pandas]),
+  period: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+  /** Values seen (capped at period), and the EMA (while seeding TA-Lib style: the running seed sum). */
+  ...core,
+  undo: v.nullable(v.object(core)),
+});
+export type EmaState = v.InferOutput<typeof EmaStateSchema>;
+
+export class EMA implements Indicator<EmaState> {
+  private readonly k: number;
+  private count = 0;
+  /** The EMA once stable; before that, TA-Lib style: the running sum of the seed values. */
+  private value = 0;
+  private canUndo = false;
+  private uCount = 0;
+  private uValue = 0;
+
+  constructor(
+    readonly period: number,
+    readonly style: EmaStyle = EmaStyle.talib,
+  ) {
+    if (!Number.isSafeInteger(period) || period < 1)
+      throw new RangeError(`EMA period must be >= 1, got ${period}`);
+    this.k = style === EmaStyle.talib ? emaK(period) : ewmAlpha(period);
+  }
+
+  update(x: number): number | null {
+    this.canUndo = true;
+    this.uCount = this.count;
+    this.uValue = this.value;
+    const n = this.count;
+    if (this.style === EmaStyle.talib) {
+      if (n < this.period) {
+        // TA-Lib sums the seed window left to right, then divides once.
+        this.value += x;
+        if (n + 1 === this.period) this.value /= this.period;
+      } else {
+        this.value = emaStep(this.value, x, this.k);
+      }
+    } else {
+      this.value = n === 0 ? x : ewmStep(this.value, x, this.k);
+    }
+    if (n < this.period) this.count = n + 1;
+    return this.result;
+  }
+
+  replace(x: number): number | null {
+    if (this.canUndo) {
+      this.count = this.uCount;
+      this.value = this.uValue;
+    }
+    return this.update(x);
+  }
+
+  get result(): number | null {
+    return this.count === this.period ? this.value : null;
+  }
+
+  get isStable(): boolean {
+    return this.count === this.period;
+  }
+
+  serialise(): EmaState {
+    return {
+      kind: "ema",
+      style: this.style,
+      period: this.period,
+      count: this.count,
+      value: this.value,
+      undo: this.canUndo ? { count: this.uCount, value: this.uValue } : null,
+    };
+  }
+
+  static restore(state: EmaState): EMA {
+    if (state.count > state.period) throw new RangeError("EMA state: count exceeds period");
+    const ema = new EMA(state.period, state.style);
+    ema.count = state.count;
+    ema.value = state.value;
+    if (state.undo) {
+      ema.canUndo = true;
+      ema.uCount = state.undo.count;
+      ema.uValue = state.undo.value;
+    }
+    return ema;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The versioned, JSON-safe snapshot of a SymbolEngine (what the processor stores to recover after a
+ * crash). Doubles survive JSON exactly (shortest round-trip printing), so restore is bit-exact.
+ * Restoring validates the whole shape and its consistency: a corrupt snapshot is an error, never
+ * silently half-restored state.
+ */
+import * as v from "valibot";
+import { ShamdanError } from "../errors.ts";
+import { SignalSchema } from "../messages.ts";
+import { EmaStateSchema } from "./ema.ts";
+import { CutlerRsiStateSchema } from "./rsi-cutler.ts";
+import { WilderRsiStateSchema } from "./rsi-wilder.ts";
+import { SmaStateSchema } from "./sma.ts";
+
+const period = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+
+export const EngineSettingsSchema = v.object({
+  flavor: v.picklist(["talib", "seed"]),
+  smaPeriod: period,
+  emaPeriod: period,
+  rsiPeriod: period,
+  rsiBuyBelow: v.pipe(v.number(), v.finite()),
+  rsiSellAbove: v.pipe(v.number(), v.finite()),
+});
+
+export const EngineSnapshotSchema = v.pipe(
+  v.object({
+    v: v.literal(1),
+    settings: EngineSettingsSchema,
+    lastOpenTime: v.nullable(count),
+    signal: SignalSchema,
+    prevSignal: SignalSchema,
+    sma: SmaStateSchema,
+    ema: EmaStateSchema,
+    rsi: v.variant("kind", [WilderRsiStateSchema, CutlerRsiStateSchema]),
+    rejected: v.object({ out_of_order: count, invalid_candle: count }),
+  }),
+  v.check((s) => {
+    const seed = s.settings.flavor === "seed";
+    return (
+      s.sma.window.period === s.settings.smaPeriod &&
+      s.ema.period === s.settings.emaPeriod &&
+      s.ema.style === (seed ? "pandas" : "talib") &&
+      s.rsi.period === s.settings.rsiPeriod &&
+      s.rsi.kind === (seed ? "rsi-cutler" : "rsi-wilder")
+    );
+  }, "indicator states do not match the snapshot's settings"),
+);
+export type EngineSnapshot = v.InferOutput<typeof EngineSnapshotSchema>;
+
+export function parseSnapshot(input: unknown): EngineSnapshot {
+  const result = v.safeParse(EngineSnapshotSchema, input);
+  if (result.success) return result.output;
+  const problems = result.issues.map((i) => `${v.getDotPath(i) ?? "(snapshot)"}: ${i.message}`).join("; ");
+  throw new ShamdanError("ENGINE_SNAPSHOT_INVALID", `invalid engine snapshot: ${problems}`, false);
+}

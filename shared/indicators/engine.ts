@@ -1,0 +1,211 @@
+/**
+ * One symbol's indicator + signal state (issue #3): SMA, EMA and RSI in the configured flavor, the
+ * scenario-B signal, candle ordering and validation. O(1) time and memory per candle; the state
+ * snapshots to plain JSON and restores exactly (the processor's crash recovery).
+ *
+ * Ordering (point 4): a candle with the last open time replaces the last one (a re-delivered
+ * still-open candle: the final value of the minute wins); a newer one is an update; an older one is
+ * rejected with reason `out_of_order`. Invalid candles are rejected with `invalid_candle` before
+ * they touch state. Rejections are counted (`rejected`), never silently absorbed.
+ *
+ * `signalChanged` compares with the previous candle's signal; before the first candle that is HOLD
+ * (so a first candle is a change only if it is not HOLD, which warm-up makes impossible in practice).
+ * A replace compares with the candle before the replaced one, like the update it stands for.
+ *
+ * Every `next` returns a fresh step and values object: callers may keep them (no reuse tricks).
+ */
+import type { Config } from "../config.ts";
+import { ShamdanError } from "../errors.ts";
+import { SignalKind } from "../messages.ts";
+import { candleDefect } from "./candle-defect.ts";
+import { EMA, EmaStyle } from "./ema.ts";
+import { type EngineSnapshot, EngineSnapshotSchema, parseSnapshot } from "./engine-snapshot.ts";
+import { CutlerRSI } from "./rsi-cutler.ts";
+import { WilderRSI } from "./rsi-wilder.ts";
+import { scenarioB } from "./signal.ts";
+import { SMA } from "./sma.ts";
+
+export { type EngineSnapshot, EngineSnapshotSchema };
+
+export const IndicatorFlavor = { talib: "talib", seed: "seed" } as const;
+export type IndicatorFlavor = (typeof IndicatorFlavor)[keyof typeof IndicatorFlavor];
+
+export interface EngineSettings {
+  flavor: IndicatorFlavor;
+  smaPeriod: number;
+  emaPeriod: number;
+  rsiPeriod: number;
+  rsiBuyBelow: number;
+  rsiSellAbove: number;
+}
+
+type EngineConfig = Pick<
+  Config,
+  "INDICATOR_FLAVOR" | "SMA_PERIOD" | "EMA_PERIOD" | "RSI_PERIOD" | "RSI_BUY_BELOW" | "RSI_SELL_ABOVE"
+>;
+
+export function engineSettings(config: EngineConfig): EngineSettings {
+  return {
+    flavor: config.INDICATOR_FLAVOR,
+    smaPeriod: config.SMA_PERIOD,
+    emaPeriod: config.EMA_PERIOD,
+    rsiPeriod: config.RSI_PERIOD,
+    rsiBuyBelow: config.RSI_BUY_BELOW,
+    rsiSellAbove: config.RSI_SELL_ABOVE,
+  };
+}
+
+export interface CandleInput {
+  /** Candle open time, epoch milliseconds UTC. */
+  openTime: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+/** Every value is null where undefined (warm-up; rs with no losses; seed RSI with no losses). */
+export interface IndicatorValues {
+  sma: number | null;
+  ema: number | null;
+  delta: number | null;
+  gain: number | null;
+  loss: number | null;
+  avgGain: number | null;
+  avgLoss: number | null;
+  rs: number | null;
+  rsi: number | null;
+}
+
+export const RejectReason = { outOfOrder: "out_of_order", invalidCandle: "invalid_candle" } as const;
+export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
+
+export type EngineStep =
+  | { ok: true; replaced: boolean; values: IndicatorValues; signal: SignalKind; signalChanged: boolean }
+  | { ok: false; reason: RejectReason; detail: string };
+
+export class SymbolEngine {
+  private sma: SMA;
+  private ema: EMA;
+  private rsi: WilderRSI | CutlerRSI;
+  private last: number | null = null;
+  /** Signal of the last candle, and of the one before it (what a replace compares with). */
+  private signal: SignalKind = SignalKind.HOLD;
+  private prevSignal: SignalKind = SignalKind.HOLD;
+  private readonly counts: Record<RejectReason, number> = { out_of_order: 0, invalid_candle: 0 };
+
+  constructor(readonly settings: EngineSettings) {
+    const seed = settings.flavor === IndicatorFlavor.seed;
+    this.sma = new SMA(settings.smaPeriod);
+    this.ema = new EMA(settings.emaPeriod, seed ? EmaStyle.pandas : EmaStyle.talib);
+    this.rsi = seed ? new CutlerRSI(settings.rsiPeriod) : new WilderRSI(settings.rsiPeriod);
+  }
+
+  next(candle: CandleInput): EngineStep {
+    const defect = candleDefect(candle);
+    if (defect !== null) return this.reject(RejectReason.invalidCandle, defect);
+    const t = candle.openTime;
+    const last = this.last;
+    let replaced = false;
+    let before: SignalKind;
+    if (last === null || t > last) {
+      this.sma.update(candle.close);
+      this.ema.update(candle.close);
+      this.rsi.update(candle.close);
+      this.prevSignal = this.signal;
+      before = this.signal;
+      this.last = t;
+    } else if (t === last) {
+      replaced = true;
+      this.sma.replace(candle.close);
+      this.ema.replace(candle.close);
+      this.rsi.replace(candle.close);
+      before = this.prevSignal;
+    } else {
+      return this.reject(RejectReason.outOfOrder, `openTime ${t} is older than the last candle's ${last}`);
+    }
+    const rsi = this.rsi;
+    const values: IndicatorValues = {
+      sma: this.sma.result,
+      ema: this.ema.result,
+      delta: rsi.delta,
+      gain: rsi.gain,
+      loss: rsi.loss,
+      avgGain: rsi.avgGain,
+      avgLoss: rsi.avgLoss,
+      rs: rsi.rs,
+      rsi: rsi.result,
+    };
+    const s = this.settings;
+    const signal = scenarioB(values.sma, values.ema, values.rsi, {
+      rsiBuyBelow: s.rsiBuyBelow,
+      rsiSellAbove: s.rsiSellAbove,
+    });
+    this.signal = signal;
+    return { ok: true, replaced, values, signal, signalChanged: signal !== before };
+  }
+
+  private reject(reason: RejectReason, detail: string): EngineStep {
+    this.counts[reason]++;
+    return { ok: false, reason, detail };
+  }
+
+  /** Open time (epoch ms) of the last accepted candle. */
+  get lastOpenTime(): number | null {
+    return this.last;
+  }
+
+  /** Rejections since creation (kept across snapshot/restore). */
+  get rejected(): Readonly<Record<RejectReason, number>> {
+    return { ...this.counts };
+  }
+
+  snapshot(): EngineSnapshot {
+    return {
+      v: 1,
+      settings: { ...this.settings },
+      lastOpenTime: this.last,
+      signal: this.signal,
+      prevSignal: this.prevSignal,
+      sma: this.sma.serialise(),
+      ema: this.ema.serialise(),
+      rsi: this.rsi.serialise(),
+      rejected: { ...this.counts },
+    };
+  }
+
+  /** Throws ShamdanError `ENGINE_SNAPSHOT_INVALID` or `ENGINE_SNAPSHOT_MISMATCH` (settings changed). */
+  static restore(settings: EngineSettings, snapshot: unknown): SymbolEngine {
+    const snap = parseSnapshot(snapshot);
+    const mismatch = (Object.keys(settings) as (keyof EngineSettings)[]).filter(
+      (k) => settings[k] !== snap.settings[k],
+    );
+    if (mismatch.length > 0) {
+      const diff = mismatch.map((k) => `${k}: snapshot ${snap.settings[k]}, now ${settings[k]}`).join("; ");
+      throw new ShamdanError(
+        "ENGINE_SNAPSHOT_MISMATCH",
+        `indicator settings changed since the snapshot (${diff}); rebuild the state from history`,
+        false,
+      );
+    }
+    const engine = new SymbolEngine(settings);
+    engine.sma = SMA.restore(snap.sma);
+    engine.ema = EMA.restore(snap.ema);
+    engine.rsi = snap.rsi.kind === "rsi-wilder" ? WilderRSI.restore(snap.rsi) : CutlerRSI.restore(snap.rsi);
+    engine.last = snap.lastOpenTime;
+    engine.signal = snap.signal;
+    engine.prevSignal = snap.prevSignal;
+    Object.assign(engine.counts, snap.rejected);
+    return engine;
+  }
+}
+
+/** Runs a whole series through a fresh engine (compute command, tests, backtests). */
+export function computeSeries(
+  settings: EngineSettings,
+  candles: readonly CandleInput[],
+): Array<{ candle: CandleInput; step: EngineStep }> {
+  const engine = new SymbolEngine(settings);
+  return candles.map((candle) => ({ candle, step: engine.next(candle) }));
+}
