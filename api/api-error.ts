@@ -26,7 +26,12 @@ export class ApiError extends HTTPException {
   }
 }
 
-export const STORE_ERROR_CODES = new Set(["STORE_UNAVAILABLE", "STORE_ERROR", "QUERY_TIMEOUT"]);
+export const STORE_ERROR_CODES = new Set([
+  "STORE_UNAVAILABLE",
+  "STORE_ERROR",
+  "STORE_TIMEOUT",
+  "QUERY_TIMEOUT",
+]);
 
 /** hono's own HTTPExceptions (bad JSON, body too large, auth) get stable codes too. */
 function codeForStatus(status: number): string {
@@ -60,12 +65,13 @@ export function errorHandler(logger: Logger) {
       logger.warn("store unavailable", { requestId, code: error.code, error: error.message });
       c.header("Retry-After", "5");
       const message =
-        error.code === "QUERY_TIMEOUT"
+        error.code === "QUERY_TIMEOUT" || error.code === "STORE_TIMEOUT"
           ? "the query did not finish in time; retry later or ask for a shorter window"
           : error.code === "STORE_ERROR"
             ? "the data store failed to answer; retry later"
             : "the data store is unreachable; retry later";
-      return c.json({ error: error.code.toLowerCase(), message }, 503);
+      const code = error.code === "STORE_TIMEOUT" ? "query_timeout" : error.code.toLowerCase();
+      return c.json({ error: code, message }, 503);
     }
     logger.error("unhandled error", { requestId, error, stack: error.stack });
     return c.json({ error: "internal_error", message: "internal error", requestId }, 500);

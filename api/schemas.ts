@@ -28,7 +28,8 @@ export type Interval = keyof typeof INTERVALS;
 const intervalNames = Object.keys(INTERVALS) as [Interval, ...Interval[]];
 
 export const MAX_ROWS_PER_REQUEST = 10_000;
-export const DEFAULT_ROWS_PER_REQUEST = 1000;
+/** Covers a day of 1-minute candles (1,440) in one response. */
+export const DEFAULT_ROWS_PER_REQUEST = 1500;
 
 export const SymbolSchema = v.pipe(
   v.string("must be a string"),
@@ -164,6 +165,10 @@ export function apiSchemas(
       interval: v.string(),
       from: v.string(),
       to: v.string(),
+      next_from: v.pipe(
+        v.nullable(v.string()),
+        v.description("Set when `limit` cut the answer short: pass it as `from` for the next page."),
+      ),
       candles: v.array(
         v.object({
           time: v.string(),
@@ -186,7 +191,15 @@ export function apiSchemas(
       limit: v.optional(queryLimit),
     }),
     LatestQuery: v.strictObject({ symbol: v.optional(symbolsList) }),
-    SignalsResponse: v.object({ signals: v.array(Signal) }),
+    SignalsResponse: v.object({
+      signals: v.array(Signal),
+      next_from: v.optional(
+        v.pipe(
+          v.nullable(v.string()),
+          v.description("Set when `limit` cut the answer short: pass it as `from` for the next page."),
+        ),
+      ),
+    }),
     StreamQuery: v.strictObject({ symbol: v.optional(symbolsList) }),
     Signal,
   };

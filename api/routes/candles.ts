@@ -20,18 +20,18 @@ export function candleRoutes(api: ApiContext) {
     const query = c.req.valid("query");
     await requireKnownSymbol(api, query.symbol);
     const { from, to } = timeRange(query, api.config.API_MAX_PERIOD_MINUTES);
+    const limit = query.limit ?? DEFAULT_ROWS_PER_REQUEST;
+    const seconds = INTERVALS[query.interval];
     const bars = await api.query("candles", (s) =>
-      s.bars(
-        { symbol: query.symbol, from, to },
-        INTERVALS[query.interval],
-        query.limit ?? DEFAULT_ROWS_PER_REQUEST,
-      ),
+      s.bars({ symbol: query.symbol, from, to }, seconds, limit),
     );
+    const last = bars.at(-1);
     return c.json({
       symbol: query.symbol,
       interval: query.interval,
       from: toIso(from),
       to: toIso(to),
+      next_from: bars.length === limit && last ? toIso(last.openTime + seconds * 1000) : null,
       candles: bars.map((bar) => ({
         time: toIso(bar.openTime),
         open_time: bar.openTime,

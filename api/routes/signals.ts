@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import type { ApiContext } from "../api-context.ts";
+import { toIso } from "../instant.ts";
 import type { RouteDoc } from "../openapi.ts";
 import { DEFAULT_ROWS_PER_REQUEST } from "../schemas.ts";
 import { signalBody } from "../signal-body.ts";
@@ -30,13 +31,21 @@ export function signalRoutes(api: ApiContext) {
     const query = c.req.valid("query");
     if (query.symbol) await requireKnownSymbol(api, query.symbol);
     const { from, to } = timeRange(query, api.config.API_MAX_PERIOD_MINUTES);
+    const limit = query.limit ?? DEFAULT_ROWS_PER_REQUEST;
     const events = await api.query("signals", (s) =>
       s.signals(
         { from, to, ...(query.symbol ? { symbol: query.symbol } : {}) },
-        { changesOnly: query.changes_only ?? false, limit: query.limit ?? DEFAULT_ROWS_PER_REQUEST },
+        { changesOnly: query.changes_only ?? false, limit },
       ),
     );
-    return c.json({ signals: events.map((event) => signalBody(event, fields)) });
+    const last = events.at(-1);
+    // Across symbols several rows share an open time, so the next page starts AT the last one (it may
+    // repeat a few rows) rather than after it (which could skip some).
+    const nextFrom = last && events.length === limit ? last.openTime + (query.symbol ? 1 : 0) : undefined;
+    return c.json({
+      signals: events.map((event) => signalBody(event, fields)),
+      next_from: nextFrom === undefined ? null : toIso(nextFrom),
+    });
   });
 
   const docs: RouteDoc[] = [
