@@ -1,0 +1,181 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { type FakeNobitex, type FakeNobitexOptions, forming, startFakeNobitex } from "./fake-nobitex.ts";
+import { NobitexClient, parseHistory } from "./nobitex-client.ts";
+
+const DATA = join(import.meta.dir, "..", "data", "candles");
+const XRP_START = 1570752000; // first open time of XRPETH.udf.json (no gaps, minute candles)
+let fake: FakeNobitex | undefined;
+afterEach(async () => {
+  await fake?.stop();
+  fake = undefined;
+});
+
+async function start(options: Partial<FakeNobitexOptions> = {}) {
+  fake = await startFakeNobitex({ dataDir: DATA, symbols: ["XRPETH"], limit: 1200, ...options });
+  return fake;
+}
+
+async function get(f: FakeNobitex, query: Record<string, string | number>) {
+  const params = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+  const response = await fetch(`${f.url}/market/udf/history?${params}`);
+  const text = await response.text();
+  let body: Record<string, unknown> = { text };
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // 5xx answers are HTML, as from a real gateway.
+  }
+  return { status: response.status, body };
+}
+
+describe("history mode", () => {
+  test("from/to select inclusively; at most 500, the latest; page goes further back", async () => {
+    const f = await start();
+    const small = await get(f, {
+      symbol: "XRPETH",
+      resolution: "1",
+      from: XRP_START + 60,
+      to: XRP_START + 180,
+    });
+    expect(small.body.t).toEqual([XRP_START + 60, XRP_START + 120, XRP_START + 180]);
+    const all = { symbol: "XRPETH", resolution: "1", from: XRP_START, to: XRP_START + 1199 * 60 };
+    const page1 = (await get(f, all)).body.t as number[];
+    const page2 = (await get(f, { ...all, page: 2 })).body.t as number[];
+    const page3 = (await get(f, { ...all, page: 3 })).body.t as number[];
+    expect([page1.length, page2.length, page3.length]).toEqual([500, 500, 200]);
+    expect(page1.at(-1)).toBe(XRP_START + 1199 * 60);
+    expect(page2.at(-1)).toBe((page1[0] as number) - 60);
+    expect(page3[0]).toBe(XRP_START);
+    expect((await get(f, { ...all, page: 4 })).body).toEqual({ s: "no_data" });
+  });
+
+  test("countback has priority over from; no_data outside the recording", async () => {
+    const f = await start();
+    const body = (
+      await get(f, { symbol: "XRPETH", resolution: "1", from: 0, to: XRP_START + 600, countback: 2 })
+    ).body;
+    expect(body.t).toEqual([XRP_START + 540, XRP_START + 600]);
+    expect((await get(f, { symbol: "XRPETH", resolution: "1", to: XRP_START - 60 })).body).toEqual({
+      s: "no_data",
+    });
+  });
+
+  test("errors: bad resolution, unknown symbol, missing to", async () => {
+    const f = await start();
+    expect((await get(f, { symbol: "XRPETH", resolution: "5", to: XRP_START })).body).toEqual({
+      s: "error",
+      errmsg: "Invalid resolution!",
+    });
+    expect((await get(f, { symbol: "NOPE", resolution: "1", to: XRP_START })).body.s).toBe("error");
+    expect((await get(f, { symbol: "XRPETH", resolution: "1" })).body.s).toBe("error");
+    expect(f.stats.errors).toBe(3);
+  });
+
+  test("served values are exactly the recording's; aliases serve a recording under another symbol", async () => {
+    const f = await start({ map: { BTCIRT: "XRPETH" } });
+    const client = new NobitexClient({ baseUrl: f.url });
+    const range = { resolution: "1", from: XRP_START, to: XRP_START + 1199 * 60 };
+    const own = await client.fetchRange({ symbol: "XRPETH", ...range });
+    const alias = await client.fetchRange({ symbol: "BTCIRT", ...range });
+    expect(own.candles).toEqual(f.expected("XRPETH"));
+    expect(alias.candles).toEqual(own.candles);
+  });
+
+  test("retime: the recording ends at the current minute", async () => {
+    const f = await start({ retime: true, limit: 10 });
+    const now = Math.floor(Date.now() / 60_000) * 60;
+    const t = (await get(f, { symbol: "XRPETH", resolution: "1", to: now + 3600 })).body.t as number[];
+    expect(t.at(-1)).toBe(now - 60);
+    expect(t).toHaveLength(10);
+  });
+});
+
+describe("live mode", () => {
+  test("a clock reveals candles; the last one forms and ends with the recorded values", async () => {
+    const f = await start({ live: true, history: 100, speed: 0, formingSteps: 4 });
+    const expected = f.expected("XRPETH");
+    const read = async () => {
+      const to = Math.floor(f.clock.now() / 1000);
+      const { body } = await get(f, { symbol: "XRPETH", resolution: "1", to, countback: 3 });
+      return parseHistory(JSON.stringify(body)).candles;
+    };
+    let page = await read();
+    expect(page.map((c) => c.openTime)).toEqual([98, 99, 100].map((i) => expected[i]?.openTime));
+    expect(page.slice(0, 2)).toEqual(expected.slice(98, 100));
+    expect(page[2]).toEqual(forming(expected[100] as never, expected[100]?.openTime as number, 0));
+    f.clock.advance(30_000);
+    page = await read();
+    expect(page[2]).toEqual(forming(expected[100] as never, expected[100]?.openTime as number, 0.5));
+    f.clock.advance(30_000);
+    page = await read();
+    expect(page[1]).toEqual(expected[100]);
+    expect(f.endTime).toBe((expected.at(-1)?.openTime as number) + 60_000);
+  });
+
+  test("forming candles are always valid and grow to the final values", () => {
+    const c = { openTime: 0, open: 10, high: 15, low: 8, close: 12, volume: 4 };
+    for (const f of [0, 0.25, 0.5, 0.75]) {
+      const x = forming(c, 0, f);
+      expect(x.low <= Math.min(x.open, x.close) && Math.max(x.open, x.close) <= x.high).toBe(true);
+      expect(x.high <= c.high && x.low >= c.low && x.volume <= c.volume).toBe(true);
+    }
+    expect(forming(c, 0, 1)).toEqual(c);
+  });
+});
+
+describe("faults", () => {
+  const q = { symbol: "XRPETH", resolution: "1", to: XRP_START + 600 };
+
+  test("each fault is injected and counted, in stats and on /stats", async () => {
+    const f429 = await start({ faults: { rate429: 1, backOffSeconds: 7 } });
+    const r = await get(f429, q);
+    expect(r.status).toBe(429);
+    expect(r.body).toMatchObject({ status: "failed", code: "TooManyRequests", backOff: 7 });
+    await get(f429, q); // inside the backOff: a violation, answered 429 again
+    const stats = (await (await fetch(`${f429.url}/stats`)).json()) as Record<string, unknown>;
+    expect(stats).toMatchObject({ requests: 2, backoffViolations: 1, faults: { rate429: 1 } });
+    await f429.stop();
+
+    const f5 = await start({ faults: { rate5xx: 1 } });
+    expect((await get(f5, q)).status).toBeGreaterThanOrEqual(500);
+    expect(f5.stats.faults.upstream5xx).toBe(1);
+    await f5.stop();
+
+    const bad = await start({ faults: { malformedRate: 1 } });
+    const client = new NobitexClient({ baseUrl: bad.url });
+    for (let i = 0; i < 8; i++) {
+      const error = await client.fetchHistory(q).catch((e: { code: string }) => e);
+      expect((error as { code: string }).code).toBe("UPSTREAM_MALFORMED");
+    }
+    expect(bad.stats.faults.malformed).toBe(8);
+    await bad.stop();
+
+    const invalid = await start({ faults: { invalidCandleRate: 1 } });
+    const page = await new NobitexClient({ baseUrl: invalid.url }).fetchHistory(q);
+    expect([page.candles.length, page.rejected.length]).toEqual([10, 1]);
+    await invalid.stop();
+
+    fake = await start({ faults: { slowRate: 1, slowMs: 300 } });
+    const timeout = await new NobitexClient({ baseUrl: fake.url, timeoutMs: 50 })
+      .fetchHistory(q)
+      .catch((e) => e);
+    expect(timeout.fault).toBe("timeout");
+    expect(fake.stats.faults.slow).toBe(1);
+  });
+
+  test("the fault schedule is deterministic for a seed", async () => {
+    const schedule = async (seed: number) => {
+      const f = await start({ seed, faults: { rate5xx: 0.5 } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 20; i++) statuses.push((await get(f, q)).status);
+      await f.stop();
+      fake = undefined;
+      return statuses.map((s) => (s === 200 ? 0 : 1)).join("");
+    };
+    const a = await schedule(42);
+    expect(await schedule(42)).toBe(a);
+    expect(a).toContain("0");
+    expect(a).toContain("1");
+  });
+});
