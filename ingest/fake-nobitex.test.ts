@@ -17,7 +17,8 @@ async function start(options: Partial<FakeNobitexOptions> = {}) {
 }
 
 async function get(f: FakeNobitex, query: Record<string, string | number>) {
-  const params = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) params.set(k, String(v));
   const response = await fetch(`${f.url}/market/udf/history?${params}`);
   const text = await response.text();
   let body: Record<string, unknown> = { text };
