@@ -3,6 +3,7 @@ import type { Command } from "../command.ts";
 import { apiCommand } from "./api.ts";
 import { benchCommand } from "./bench.ts";
 import { computeCommand } from "./compute.ts";
+import { grafanaCommand } from "./grafana.ts";
 import { infra } from "./infra.ts";
 import { ingestCommand } from "./ingest.ts";
 import { nobitexFakeCommand } from "./nobitex-fake.ts";
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   replayCommand,
   nobitexFakeCommand,
   benchCommand,
+  grafanaCommand,
   infra,
   testCiCommand,
 ];
