@@ -1,0 +1,183 @@
+/**
+ * The processor: consumer group `PROCESSOR_GROUP` on every symbol topic. Each input partition is a
+ * `PartitionTask` (per-symbol engines + next offset). Per batch: (1) publish the output rows,
+ * (2) publish the partition's state to the compacted changelog, (3) let `onBatch` resolve so the
+ * group commits the input offsets. On (re)assignment the state is restored from the changelog and
+ * input already reflected in it is skipped, so a crash or rebalance at any point neither loses nor
+ * duplicates rows (processor/README.md has the argument and the limits).
+ */
+import type { Batch, Bus, Subscription, TopicPartition } from "@shamdan/shared/bus/bus";
+import { type Config, topicFor } from "@shamdan/shared/config";
+import { describeError, ShamdanError } from "@shamdan/shared/errors";
+import { engineSettings } from "@shamdan/shared/indicators/engine";
+import type { Logger } from "@shamdan/shared/log";
+import type { Registry } from "prom-client";
+import { processorMetrics } from "./metrics.ts";
+import { parseMessage } from "./parse-message.ts";
+import { type PartitionState, PartitionStateSchema, PartitionTask, stateKey } from "./partition-task.ts";
+
+export interface ProcessorOptions {
+  config: Config;
+  bus: Bus;
+  logger: Logger;
+  registry: Registry;
+  /** How often consumer lag is sampled into the metric. */
+  lagIntervalMs?: number;
+}
+
+export interface RunningProcessor {
+  ready(): boolean;
+  /** Stops consuming after the in-flight batch (its rows and state are published, offsets committed). */
+  stop(): Promise<void>;
+}
+
+/** The compacted topic holding every partition's latest state. One per group: groups never share state. */
+export const changelogTopic = (config: Pick<Config, "PROCESSOR_GROUP">) => `${config.PROCESSOR_GROUP}_state`;
+
+const SERVICE = "processor";
+
+export async function startProcessor(options: ProcessorOptions): Promise<RunningProcessor> {
+  const { config, bus, registry } = options;
+  const logger = options.logger.child({ service: SERVICE });
+  const metrics = processorMetrics(registry);
+  const settings = engineSettings(config);
+  const changelog = changelogTopic(config);
+  const inputTopics = config.SYMBOLS.map((symbol) => topicFor(config, symbol));
+  const topicOfSymbol = (symbol: string) => topicFor(config, symbol);
+  const tasks = new Map<string, PartitionTask>();
+  /** Partitions whose first batch after a restore must be checked for a gap (see README, limits). */
+  const unchecked = new Set<string>();
+  let stopping = false;
+
+  await bus.ensureTopics([
+    ...inputTopics.map((name) => ({
+      name,
+      partitions: config.TOPIC_PARTITIONS,
+      replication: config.TOPIC_REPLICATION,
+    })),
+    { name: config.OUTPUT_TOPIC, partitions: config.TOPIC_PARTITIONS, replication: config.TOPIC_REPLICATION },
+    { name: config.DEAD_LETTER_TOPIC, partitions: 1, replication: config.TOPIC_REPLICATION },
+    { name: changelog, partitions: 1, replication: config.TOPIC_REPLICATION, compacted: true },
+  ]);
+
+  const restore = (latest: Map<string, Uint8Array>, { topic, partition }: TopicPartition): PartitionTask => {
+    const key = stateKey(topic, partition);
+    const bytes = latest.get(key);
+    let state: PartitionState | undefined;
+    if (bytes) {
+      const parsed = parseMessage(PartitionStateSchema, bytes);
+      if (!parsed.ok) {
+        // Resuming from nothing would publish wrong rows under the same keys: refuse instead.
+        throw new ShamdanError(
+          "PROCESSOR_STATE_INVALID",
+          `changelog ${changelog} key ${key} is not a valid state (${parsed.reason})`,
+          false,
+        );
+      }
+      state = parsed.value;
+      metrics.restores.inc();
+    }
+    const task = new PartitionTask(settings, topic, partition, topicOfSymbol, state);
+    tasks.set(key, task);
+    if (state) unchecked.add(key);
+    logger.info("partition assigned", {
+      topic,
+      partition,
+      nextOffset: String(task.expectedOffset),
+      restored: !!state,
+    });
+    return task;
+  };
+
+  const onAssigned = async (partitions: TopicPartition[]) => {
+    // Everything cached may be stale: another replica may have owned these partitions meanwhile.
+    tasks.clear();
+    unchecked.clear();
+    if (partitions.length === 0) return;
+    const latest = await bus.readLatestByKey(changelog);
+    for (const partition of partitions) restore(latest, partition);
+  };
+
+  const onBatch = async (batch: Batch) => {
+    const key = stateKey(batch.topic, batch.partition);
+    const started = performance.now();
+    const task = tasks.get(key) ?? restore(await bus.readLatestByKey(changelog), batch);
+    const first = batch.messages[0];
+    if (first && unchecked.delete(key) && BigInt(first.offset) > task.expectedOffset) {
+      metrics.stateGaps.inc();
+      logger.error("input offsets are past the restored state: rows in between are not reflected", {
+        topic: batch.topic,
+        partition: batch.partition,
+        stateNextOffset: String(task.expectedOffset),
+        firstDelivered: first.offset,
+      });
+    }
+    metrics.candlesIn.inc({ symbol_topic: batch.topic }, batch.messages.length);
+    metrics.batchSize.observe(batch.messages.length);
+    try {
+      const result = task.process(batch.messages, SERVICE);
+      if (result.rows.length > 0) {
+        await bus.publish(
+          config.OUTPUT_TOPIC,
+          result.rows.map((row) => ({ key: row.symbol, value: JSON.stringify(row) })),
+        );
+      }
+      if (result.deadLetters.length > 0) await bus.publish(config.DEAD_LETTER_TOPIC, result.deadLetters);
+      if (result.changed) await bus.publish(changelog, [{ key, value: JSON.stringify(task.snapshot()) }]);
+
+      const now = Date.now();
+      for (const row of result.rows) metrics.rowsOut.inc({ symbol: row.symbol });
+      for (const message of batch.messages)
+        metrics.latencySeconds.observe(Math.max(0, now - message.timestamp) / 1000);
+      for (const { reason, count } of result.rejected) metrics.rejected.inc({ reason }, count);
+      metrics.deadLetters.inc(result.deadLetters.length);
+      metrics.skippedReplayed.inc(result.skipped);
+      if (result.deadLetters.length > 0)
+        logger.warn("dead-lettered input", {
+          topic: batch.topic,
+          partition: batch.partition,
+          count: result.deadLetters.length,
+        });
+    } catch (error) {
+      // The task advanced in memory but its state may not be on the changelog: forget it, so the
+      // re-delivered batch starts from the last published state instead of skipping.
+      tasks.delete(key);
+      logger.warn("batch failed, will be re-delivered", {
+        topic: batch.topic,
+        partition: batch.partition,
+        error: describeError(error),
+      });
+      throw error;
+    } finally {
+      metrics.batchSeconds.observe((performance.now() - started) / 1000);
+    }
+  };
+
+  const subscription: Subscription = await bus.subscribe({
+    groupId: config.PROCESSOR_GROUP,
+    topics: inputTopics,
+    fromBeginning: true,
+    onBatch,
+    onAssigned,
+  });
+  logger.info("processor started", { group: config.PROCESSOR_GROUP, topics: inputTopics, changelog });
+
+  const lagTimer = setInterval(() => {
+    subscription.lag().then(
+      (lag) => metrics.lag.set(lag),
+      (error) => logger.debug("lag sample failed", { error: describeError(error) }),
+    );
+  }, options.lagIntervalMs ?? 5000);
+  lagTimer.unref?.();
+
+  return {
+    ready: () => !stopping,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(lagTimer);
+      await subscription.stop();
+      logger.info("processor stopped");
+    },
+  };
+}
