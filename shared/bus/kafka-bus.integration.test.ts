@@ -1,0 +1,82 @@
+/**
+ * The Bus contract against the REAL Kafka on 127.0.0.1:9092 (`bun run shamdan infra up`). Every
+ * topic and group the contract creates is recorded and deleted in afterAll.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ShamdanError } from "../errors.ts";
+import { requireInfra, testConfig, uniqueName } from "../testing/integration.ts";
+import { busContract } from "./bus.contract.ts";
+import type { Bus } from "./bus.ts";
+import { KafkaBus } from "./kafka-bus.ts";
+
+const config = testConfig({ KAFKA_CLIENT_ID: "shamdan-bus-test" });
+const topics = new Set<string>();
+const groups = new Set<string>();
+const admin = new KafkaBus(config);
+
+/** A KafkaBus that remembers what it created, for the cleanup below. */
+function trackedBus(): Bus {
+  const bus = new KafkaBus(config, { retryBackoffMs: { initial: 50, max: 500 } });
+  const ensureTopics = bus.ensureTopics.bind(bus);
+  const subscribe = bus.subscribe.bind(bus);
+  bus.ensureTopics = async (specs) => {
+    for (const spec of specs) topics.add(spec.name);
+    return ensureTopics(specs);
+  };
+  bus.subscribe = async (options) => {
+    groups.add(options.groupId);
+    return subscribe(options);
+  };
+  return bus;
+}
+
+beforeAll(async () => {
+  await requireInfra(config);
+});
+
+afterAll(async () => {
+  const client = await admin.admin();
+  await client.deleteGroups([...groups]).catch(() => {});
+  if (topics.size > 0) await client.deleteTopics({ topics: [...topics] });
+  await admin.close();
+});
+
+busContract("kafka", async () => trackedBus());
+
+describe("KafkaBus specifics", () => {
+  test("ensureTopics is idempotent and creates compacted topics with cleanup.policy=compact", async () => {
+    const bus = trackedBus();
+    try {
+      const name = uniqueName("kafka_compacted");
+      await bus.ensureTopics([{ name, partitions: 2, compacted: true }]);
+      await bus.ensureTopics([{ name, partitions: 2, compacted: true }]);
+      const client = await admin.admin();
+      const described = await client.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: 2 /* TOPIC */, name, configNames: ["cleanup.policy"] }],
+      });
+      expect(described.resources[0]?.configEntries[0]?.configValue).toBe("compact");
+      const meta = await client.fetchTopicMetadata({ topics: [name] });
+      expect(meta.topics[0]?.partitions).toHaveLength(2);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  test("publishing or subscribing to a missing topic fails with a typed error instead of hanging", async () => {
+    const bus = new KafkaBus(config, { retry: { retries: 1, initialRetryTime: 100 } });
+    try {
+      const missing = await bus
+        .publish(uniqueName("missing"), [{ key: "k", value: "v" }])
+        .catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(ShamdanError);
+      expect((missing as ShamdanError).code).toBe("BUS_UNKNOWN_TOPIC");
+      const failure = await bus
+        .subscribe({ groupId: uniqueName("g"), topics: [uniqueName("missing")], onBatch: async () => {} })
+        .catch((e: unknown) => e);
+      expect((failure as { code?: string }).code).toBe("BUS_SUBSCRIBE_FAILED");
+    } finally {
+      await bus.close();
+    }
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * The Kafka `Bus` on kafkajs 2.2.4 (semantics: bus.ts; consumer details: kafka-subscription.ts).
+ *
+ * Producer: one per bus, idempotent with acks=all, and `Partitioners.DefaultPartitioner` (murmur2,
+ * like the Java client) so keys land where Java/Kafka tools and the in-memory bus put them. An
+ * idempotent kafkajs producer retries without limit (kafkajs sets retries to MAX_SAFE_INTEGER and
+ * warns if capped, since a cap breaks its guarantees): `publish` waits through a broker restart and
+ * resolves once Kafka acknowledged, rather than failing; retries are de-duplicated by the broker.
+ *
+ * Bun notes (kafkajs is Node code; checked on Bun 1.4.5 against Kafka 4.1.1 by
+ * kafka-bus.integration.test.ts and bench/bus.bench.ts):
+ * - node:net works for kafkajs's plain TCP connections; TLS/SASL were not exercised here.
+ * - Bun prints a "TimeoutNegativeWarning" once: kafkajs's request queue calls setTimeout with
+ *   `throttledUntil (-1) - Date.now()`. Bun clamps it to 1 ms as Node does; it is harmless.
+ * - kafkajs throws KafkaJSNumberOfRetriesExceeded when its retry budget is spent (admin calls, consumer
+ *   internals). The consumer treats it as retriable and restarts via restartOnFailure; admin errors
+ *   become ShamdanError with canRetry = true (kafka-error.ts).
+ */
+import { type Admin, Kafka, Partitioners, type Producer, type RetryOptions } from "kafkajs";
+import type { Config } from "../config.ts";
+import { ShamdanError } from "../errors.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import type { Bus, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from "./bus.ts";
+import { kafkaError } from "./kafka-error.ts";
+import { kafkaLogCreator, kafkaLogLevels } from "./kafka-log-creator.ts";
+import { kafkaReadLatestByKey } from "./kafka-read-latest.ts";
+import { KafkaSubscription } from "./kafka-subscription.ts";
+
+export interface KafkaBusOptions {
+  logger?: Logger;
+  /** Level of kafkajs's internal logs. Default "warn": its INFO lines describe every join and commit. */
+  kafkaLogLevel?: keyof typeof kafkaLogLevels;
+  /** kafkajs retry policy for connections, admin calls and the consumer. */
+  retry?: RetryOptions;
+  /** Consumer session timeout: how long a silent member keeps its partitions. Default 10 s. */
+  sessionTimeout?: number;
+  /** Default 1 s, so members notice a rebalance quickly. */
+  heartbeatInterval?: number;
+  /** Longest a fetch waits on the broker for data (kafkajs default 5 s slows stop()). Default 1 s. */
+  maxWaitTimeInMs?: number;
+  /** Redelivery backoff after a failed onBatch. Default 100 ms .. 10 s. */
+  retryBackoffMs?: { initial: number; max: number };
+  /** Upper bound of a readLatestByKey call. Default 120 s. */
+  readTimeoutMs?: number;
+}
+
+export class KafkaBus implements Bus {
+  private readonly kafka: Kafka;
+  private readonly logger: Logger;
+  private producerReady: Promise<Producer> | undefined;
+  private adminReady: Promise<Admin> | undefined;
+  private readonly subscriptions = new Set<KafkaSubscription>();
+  /** Topics seen to exist (publish checks once per topic, see assertTopicExists). */
+  private readonly knownTopics = new Set<string>();
+
+  constructor(
+    private readonly config: Pick<Config, "KAFKA_BROKERS" | "KAFKA_CLIENT_ID">,
+    private readonly options: KafkaBusOptions = {},
+  ) {
+    this.logger = (options.logger ?? silentLogger).child({ component: "kafka-bus" });
+    this.kafka = new Kafka({
+      clientId: config.KAFKA_CLIENT_ID,
+      brokers: [...config.KAFKA_BROKERS],
+      logLevel: kafkaLogLevels[options.kafkaLogLevel ?? "warn"],
+      logCreator: kafkaLogCreator(this.logger.child({ component: "kafkajs" })),
+      retry: options.retry ?? { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
+    });
+  }
+
+  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+    const admin = await this.admin();
+    try {
+      // Creating only the missing ones keeps kafkajs from logging TOPIC_ALREADY_EXISTS as an error.
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t.name));
+      for (const t of topics) if (existing.has(t.name)) this.knownTopics.add(t.name);
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions ?? 1,
+          replicationFactor: t.replication ?? 1,
+          configEntries: t.compacted ? [{ name: "cleanup.policy", value: "compact" }] : [],
+        })),
+      });
+      for (const t of missing) this.knownTopics.add(t.name);
+    } catch (error) {
+      // Another service may have created the same topic in between: that is success.
+      const errors = (error as { errors?: { type?: string }[] }).errors;
+      if (errors?.length && errors.every((e) => e.type === "TOPIC_ALREADY_EXISTS")) return;
+      throw kafkaError("BUS_ENSURE_TOPICS_FAILED", `creating topics ${topics.map((t) => t.name)}`, error);
+    }
+  }
+
+  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.assertTopicExists(topic);
+    const producer = await this.producer();
+    try {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: messages.map(({ key, value }) => ({
+          key,
+          value:
+            value === null || typeof value === "string"
+              ? value
+              : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+        })),
+      });
+    } catch (error) {
+      throw kafkaError("BUS_PUBLISH_FAILED", `publishing ${messages.length} messages to ${topic}`, error);
+    }
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const subscription = new KafkaSubscription(
+      this.kafka,
+      () => this.admin(),
+      options,
+      {
+        retry: this.options.retry ?? { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
+        sessionTimeout: this.options.sessionTimeout ?? 10_000,
+        heartbeatInterval: this.options.heartbeatInterval ?? 1000,
+        maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 1000,
+        backoff: this.options.retryBackoffMs ?? { initial: 100, max: 10_000 },
+      },
+      this.logger,
+    );
+    await subscription.start();
+    this.subscriptions.add(subscription);
+    return {
+      stop: async () => {
+        this.subscriptions.delete(subscription);
+        await subscription.stop();
+      },
+      lag: () => subscription.lag(),
+    };
+  }
+
+  async readLatestByKey(topic: string): Promise<Map<string, Uint8Array>> {
+    return kafkaReadLatestByKey(this.kafka, await this.admin(), topic, {
+      clientId: this.config.KAFKA_CLIENT_ID,
+      timeoutMs: this.options.readTimeoutMs ?? 120_000,
+      logger: this.logger,
+    });
+  }
+
+  async close(): Promise<void> {
+    const subscriptions = [...this.subscriptions];
+    this.subscriptions.clear();
+    await Promise.all(subscriptions.map((s) => s.stop()));
+    const [producer, admin] = [this.producerReady, this.adminReady];
+    this.producerReady = undefined;
+    this.adminReady = undefined;
+    await Promise.all([
+      producer?.then((p) => p.disconnect()).catch(() => {}),
+      admin?.then((a) => a.disconnect()).catch(() => {}),
+    ]);
+  }
+
+  /**
+   * With topic auto-creation off, an idempotent kafkajs producer retries a send to a missing topic
+   * forever (UNKNOWN_TOPIC_OR_PARTITION is retriable); fail fast instead, as the memory bus does.
+   */
+  private async assertTopicExists(topic: string): Promise<void> {
+    if (this.knownTopics.has(topic)) return;
+    const admin = await this.admin();
+    let topics: string[];
+    try {
+      topics = await admin.listTopics();
+    } catch (error) {
+      throw kafkaError("BUS_PUBLISH_FAILED", `listing topics before publishing to ${topic}`, error);
+    }
+    for (const t of topics) this.knownTopics.add(t);
+    if (!this.knownTopics.has(topic))
+      throw new ShamdanError(
+        "BUS_UNKNOWN_TOPIC",
+        `topic "${topic}" does not exist (call ensureTopics first)`,
+        true,
+      );
+  }
+
+  /** The admin client, connected on first use; a failed connect is retried by the next call. */
+  admin(): Promise<Admin> {
+    this.adminReady ??= this.connect(
+      "admin",
+      () => this.kafka.admin(),
+      () => {
+        this.adminReady = undefined;
+      },
+    );
+    return this.adminReady;
+  }
+
+  private producer(): Promise<Producer> {
+    this.producerReady ??= this.connect(
+      "producer",
+      () => this.kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner }),
+      () => {
+        this.producerReady = undefined;
+      },
+    );
+    return this.producerReady;
+  }
+
+  private async connect<T extends { connect(): Promise<void> }>(
+    what: string,
+    make: () => T,
+    forget: () => void,
+  ): Promise<T> {
+    const client = make();
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      forget();
+      throw kafkaError("BUS_CONNECT_FAILED", `connecting the kafka ${what}`, error);
+    }
+  }
+}

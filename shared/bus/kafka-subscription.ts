@@ -1,0 +1,211 @@
+/**
+ * One consumer-group member on kafkajs with the Bus port's semantics (bus.ts):
+ * - `eachBatch` with `eachBatchAutoResolve: false` and `autoCommit: false`: the offset after a batch
+ *   is resolved and committed explicitly, only after `onBatch` resolved;
+ * - when `onBatch` throws nothing is committed, the partition is sought back to the batch's first
+ *   offset (so a prefetched later batch is dropped as stale, kafkajs would otherwise carry on from
+ *   its resolved position) and paused for a backoff, while the other partitions keep flowing;
+ * - `onAssigned` runs on every GROUP_JOIN, and every batch waits for it, so it completes before
+ *   processing resumes after a (re)assignment;
+ * - restarts: kafkajs restarts a consumer that crashed with a retriable error (restartOnFailure,
+ *   which includes KafkaJSNumberOfRetriesExceeded, e.g. the broker was down longer than the retry
+ *   budget); a crash kafkajs does not restart (non-retriable) is restarted here with a fresh
+ *   consumer after a backoff, so a Kafka restart never leaves a service silently idle.
+ */
+import type { Admin, Consumer, EachBatchPayload, Kafka, RetryOptions } from "kafkajs";
+import type { Logger } from "../log.ts";
+import type { ConsumedMessage, SubscribeOptions, Subscription, TopicPartition } from "./bus.ts";
+import { kafkaError } from "./kafka-error.ts";
+import { retryDelayMs } from "./retry-delay.ts";
+
+export interface KafkaSubscriptionSettings {
+  retry: RetryOptions;
+  sessionTimeout: number;
+  heartbeatInterval: number;
+  maxWaitTimeInMs: number;
+  backoff: { initial: number; max: number };
+}
+
+const toBytes = (b: Buffer | null): Uint8Array =>
+  b === null ? new Uint8Array(0) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+export class KafkaSubscription implements Subscription {
+  private consumer: Consumer | undefined;
+  private assignment: TopicPartition[] = [];
+  private assigned: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: () => Promise<Admin>,
+    private readonly options: SubscribeOptions,
+    private readonly settings: KafkaSubscriptionSettings,
+    logger: Logger,
+  ) {
+    this.logger = logger.child({ groupId: options.groupId });
+  }
+
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: this.settings.sessionTimeout,
+      heartbeatInterval: this.settings.heartbeatInterval,
+      maxWaitTimeInMs: this.settings.maxWaitTimeInMs,
+      allowAutoTopicCreation: false,
+      retry: {
+        ...this.settings.retry,
+        restartOnFailure: async (error) => {
+          this.logger.warn("kafka consumer crashed; kafkajs restarts it", { error });
+          return !this.stopping;
+        },
+      },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assignment = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
+        partitions.map((partition) => ({ topic, partition })),
+      );
+      this.failures.clear();
+      this.assigned = this.announce([...this.assignment]);
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopping) return;
+      const delay = this.settings.backoff.max;
+      this.logger.error("kafka consumer crashed for good; starting a new one", {
+        error: payload.error,
+        delay,
+      });
+      this.later(delay, () => this.restart());
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({
+        topics: this.options.topics,
+        fromBeginning: this.options.fromBeginning ?? true,
+      });
+      await consumer.run({
+        eachBatchAutoResolve: false,
+        autoCommit: false,
+        eachBatch: (payload) => this.handle(payload),
+      });
+    } catch (error) {
+      await consumer.disconnect().catch(() => {});
+      throw kafkaError("BUS_SUBSCRIBE_FAILED", `subscribing group ${this.options.groupId}`, error);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    // kafkajs's disconnect waits for the running eachBatch to settle before leaving the group.
+    await this.consumer?.disconnect();
+  }
+
+  async lag(): Promise<number> {
+    const admin = await this.admin();
+    let lag = 0n;
+    for (const topic of new Set(this.assignment.map((tp) => tp.topic))) {
+      const mine = new Set(this.assignment.filter((tp) => tp.topic === topic).map((tp) => tp.partition));
+      const [ends, [group]] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] }),
+      ]);
+      for (const end of ends) {
+        if (!mine.has(end.partition)) continue;
+        const committed = BigInt(
+          group?.partitions.find((p) => p.partition === end.partition)?.offset ?? "-1",
+        );
+        const [low, high] = [BigInt(end.low), BigInt(end.high)];
+        // -1: the group never committed; it starts at the beginning or at the end.
+        const from = committed < 0n ? (this.options.fromBeginning === false ? high : low) : committed;
+        lag += high > from ? high - (from > low ? from : low) : 0n;
+      }
+    }
+    return Number(lag);
+  }
+
+  private async restart(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await this.start();
+    } catch (error) {
+      this.logger.error("restarting the kafka consumer failed; trying again", { error });
+      this.later(this.settings.backoff.max, () => this.restart());
+    }
+  }
+
+  /** Calls onAssigned until it succeeds (or the subscription stops); batches wait for it. */
+  private async announce(partitions: TopicPartition[]): Promise<void> {
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        await this.options.onAssigned?.(partitions);
+        return;
+      } catch (error) {
+        const delay = retryDelayMs(attempt, this.settings.backoff);
+        this.logger.warn("onAssigned failed; retrying", { attempt, delay, error });
+        await Bun.sleep(delay);
+      }
+    }
+  }
+
+  private async handle({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: EachBatchPayload) {
+    // Keep the membership alive while a long onAssigned (state restore) runs.
+    let announced = false;
+    const done = this.assigned.then(() => {
+      announced = true;
+    });
+    while (!announced) {
+      await Promise.race([done, Bun.sleep(this.settings.heartbeatInterval)]);
+      if (!announced) await heartbeat();
+    }
+    if (!isRunning() || isStale() || batch.isEmpty()) return;
+    const { topic, partition } = batch;
+    const messages: ConsumedMessage[] = batch.messages.map((m) => ({
+      topic,
+      partition,
+      offset: m.offset,
+      key: m.key === null ? null : m.key.toString("utf8"),
+      value: toBytes(m.value),
+      timestamp: Number(m.timestamp),
+    }));
+    const key = `${topic}/${partition}`;
+    try {
+      await this.options.onBatch(
+        { topic, partition, messages },
+        { heartbeat, isRunning: () => isRunning() && !isStale() && !this.stopping },
+      );
+    } catch (error) {
+      const attempts = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, attempts);
+      const delay = retryDelayMs(attempts, this.settings.backoff);
+      this.logger.warn("onBatch failed; the batch will be delivered again", {
+        topic,
+        partition,
+        firstOffset: batch.firstOffset(),
+        attempts,
+        retryInMs: delay,
+        error,
+      });
+      this.consumer?.seek({ topic, partition, offset: batch.firstOffset() ?? messages[0]?.offset ?? "0" });
+      const resume = pause();
+      this.later(delay, resume);
+      return;
+    }
+    this.failures.delete(key);
+    const last = batch.lastOffset();
+    resolveOffset(last);
+    await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+  }
+
+  private later(ms: number, run: () => unknown): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, ms);
+    this.timers.add(timer);
+  }
+}
