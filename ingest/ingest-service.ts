@@ -1,0 +1,89 @@
+/**
+ * Ingest wired up: metrics, the health server (up first, so probes answer during the backfill),
+ * the Nobitex client and the poller. The CLI (`shamdan ingest`) and embedded mode (`bun start`,
+ * with the in-memory bus) both start it here; the caller owns the bus.
+ */
+import type { Bus } from "@shamdan/shared/bus/bus";
+import type { Config } from "@shamdan/shared/config";
+import { type HealthServer, startHealthServer } from "@shamdan/shared/health-server";
+import type { Logger } from "@shamdan/shared/log";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { createIngestMetrics, type IngestMetrics } from "./metrics.ts";
+import { NobitexClient } from "./nobitex-client.ts";
+import { Poller } from "./poller.ts";
+
+/** Default health/metrics port of ingest (processor and sink use their own). */
+export const INGEST_HEALTH_PORT = 9101;
+
+export interface IngestServiceOptions {
+  config: Config;
+  bus: Bus;
+  logger: Logger;
+  /** Shared registry (embedded mode serves one /metrics); default a new one with process metrics. */
+  registry?: Registry;
+  /** false: no health server (embedded mode serves its own). Default HEALTH_PORT or 9101. */
+  healthPort?: number | false;
+  now?: () => number;
+  requestTimeoutMs?: number;
+}
+
+export interface IngestService {
+  poller: Poller;
+  metrics: IngestMetrics;
+  health: HealthServer | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startIngestService(options: IngestServiceOptions): Promise<IngestService> {
+  const { config, logger } = options;
+  let registry = options.registry;
+  if (!registry) {
+    registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: "shamdan_ingest_" });
+  }
+  const metrics = createIngestMetrics(registry);
+  const poller = new Poller({
+    config,
+    bus: options.bus,
+    source: new NobitexClient({ baseUrl: config.NOBITEX_BASE_URL, timeoutMs: options.requestTimeoutMs }),
+    metrics,
+    logger,
+    now: options.now,
+  });
+  const port =
+    options.healthPort === undefined ? (config.HEALTH_PORT ?? INGEST_HEALTH_PORT) : options.healthPort;
+  const health =
+    port === false
+      ? undefined
+      : startHealthServer({
+          port,
+          registry,
+          ready: () => poller.ready,
+          detail: () => Object.fromEntries(config.SYMBOLS.map((s) => [s, poller.symbolState(s)])),
+        });
+  logger.info("ingest starting", {
+    symbols: config.SYMBOLS,
+    cron: config.POLL_CRON,
+    backfill: config.BACKFILL_CANDLES,
+    nobitex: config.NOBITEX_BASE_URL,
+    health: health?.url,
+  });
+  try {
+    await poller.start();
+  } catch (error) {
+    await health?.stop();
+    throw error;
+  }
+  logger.info("ingest ready", {
+    state: Object.fromEntries(config.SYMBOLS.map((s) => [s, poller.symbolState(s)])),
+  });
+  return {
+    poller,
+    metrics,
+    health,
+    stop: async () => {
+      await poller.stop();
+      await health?.stop();
+    },
+  };
+}
