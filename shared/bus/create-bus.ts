@@ -1,0 +1,19 @@
+/** Wiring: the Bus adapter named by `config.BUS` (services only ever see the `Bus` port). */
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { Bus } from "./bus.ts";
+import { KafkaBus } from "./kafka-bus.ts";
+import { MemoryBus } from "./memory-bus.ts";
+
+export function createBus(
+  config: Pick<Config, "BUS" | "KAFKA_BROKERS" | "KAFKA_CLIENT_ID" | "TOPIC_PARTITIONS" | "LOG_LEVEL">,
+  logger: Logger,
+): Bus {
+  switch (config.BUS) {
+    case "memory":
+      return new MemoryBus({ logger, defaultPartitions: config.TOPIC_PARTITIONS });
+    case "kafka":
+      // kafkajs's INFO lines (every join, every commit) only when the service itself runs at debug.
+      return new KafkaBus(config, { logger, kafkaLogLevel: config.LOG_LEVEL === "debug" ? "info" : "warn" });
+  }
+}
