@@ -1,7 +1,64 @@
-import { notBuilt } from "../command.ts";
+/**
+ * `bun run shamdan processor`: the processor service (processor/README.md). Bus from config, health and
+ * metrics on HEALTH_PORT (default 9102); SIGTERM/SIGINT stop it gracefully: the in-flight batch finishes
+ * (rows and state published, offsets committed), then the bus closes.
+ */
+import { startProcessor } from "@shamdan/processor/processor";
+import { createBus } from "@shamdan/shared/bus/create-bus";
+import { loadConfig } from "@shamdan/shared/config";
+import { startHealthServer } from "@shamdan/shared/health-server";
+import { createLogger } from "@shamdan/shared/log";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { type Command, ExitCode, parseOptions } from "../command.ts";
 
-export const processorCommand = notBuilt(
-  "processor",
-  "Consume candles, compute indicators and signals, publish rows",
-  5,
-);
+const help = `Usage: bun run shamdan processor
+
+Consumes every symbol topic (SYMBOLS, TOPIC_TEMPLATE) in consumer group PROCESSOR_GROUP, computes
+SMA/EMA/RSI and the signal per candle, and publishes rows to OUTPUT_TOPIC. Bad messages go to
+DEAD_LETTER_TOPIC. State is kept in the compacted topic <PROCESSOR_GROUP>_state (exact recovery).
+Run several to scale out. Health and metrics: http://127.0.0.1:HEALTH_PORT (default 9102)
+/healthz, /readyz, /metrics. Stops gracefully on SIGTERM or SIGINT.`;
+
+/** Resolves with the first termination signal. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", on);
+      process.off("SIGTERM", on);
+      resolve(signal);
+    };
+    process.on("SIGINT", on);
+    process.on("SIGTERM", on);
+  });
+}
+
+export const processorCommand: Command = {
+  name: "processor",
+  summary: "Consume candles, compute indicators and signals, publish rows",
+  help,
+  async run(argv) {
+    parseOptions(argv, {});
+    const config = loadConfig();
+    const logger = createLogger(config.LOG_LEVEL, { service: "processor" });
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const bus = createBus(config, logger);
+    let processor: Awaited<ReturnType<typeof startProcessor>> | undefined;
+    const health = startHealthServer({
+      port: config.HEALTH_PORT ?? 9102,
+      registry,
+      ready: () => processor?.ready() ?? false,
+    });
+    logger.info("health server listening", { url: health.url });
+    try {
+      const signal = untilSignal();
+      processor = await startProcessor({ config, bus, logger, registry });
+      logger.info("shutting down", { signal: await signal });
+      await processor.stop();
+      return ExitCode.ok;
+    } finally {
+      await bus.close();
+      await health.stop();
+    }
+  },
+};

@@ -1,3 +1,66 @@
-import { notBuilt } from "../command.ts";
+/**
+ * `bun run shamdan sink`: the sink service (sink/README.md). Bus and store from config, health and
+ * metrics on HEALTH_PORT (default 9103); SIGTERM/SIGINT stop it gracefully: a batch being written
+ * finishes (or, if the store is down, is abandoned uncommitted), then the bus and store close.
+ */
 
-export const sinkCommand = notBuilt("sink", "Write processed rows to QuestDB", 5);
+import { createBus } from "@shamdan/shared/bus/create-bus";
+import { loadConfig } from "@shamdan/shared/config";
+import { startHealthServer } from "@shamdan/shared/health-server";
+import { createLogger } from "@shamdan/shared/log";
+import { createStore } from "@shamdan/shared/store/create-store";
+import { startSink } from "@shamdan/sink/sink";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { type Command, ExitCode, parseOptions } from "../command.ts";
+import { untilSignal } from "./processor.ts";
+
+const help = `Usage: bun run shamdan sink
+
+Consumes OUTPUT_TOPIC in consumer group SINK_GROUP and writes the rows to the store (STORE=questdb:
+ILP into QUESTDB_TABLE, created at start-up with DEDUP UPSERT KEYS(local_time, stock_symbol); or
+STORE=sqlite). Offsets are committed after the store acknowledged; while the store is down the sink
+pauses and retries with backoff. Bad messages go to DEAD_LETTER_TOPIC. Health and metrics:
+http://127.0.0.1:HEALTH_PORT (default 9103) /healthz, /readyz, /metrics. Stops on SIGTERM or SIGINT.`;
+
+export const sinkCommand: Command = {
+  name: "sink",
+  summary: "Write processed rows to QuestDB",
+  help,
+  async run(argv) {
+    parseOptions(argv, {});
+    const config = loadConfig();
+    const logger = createLogger(config.LOG_LEVEL, { service: "sink" });
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const bus = createBus(config, logger);
+    const store = createStore(config, logger);
+    const abort = new AbortController();
+    let sink: Awaited<ReturnType<typeof startSink>> | undefined;
+    const health = startHealthServer({
+      port: config.HEALTH_PORT ?? 9103,
+      registry,
+      ready: () => sink?.ready() ?? false,
+    });
+    logger.info("health server listening", { url: health.url });
+    try {
+      const signal = untilSignal().then((s) => {
+        abort.abort();
+        return s;
+      });
+      try {
+        sink = await startSink({ config, bus, store, logger, registry, signal: abort.signal });
+      } catch (error) {
+        // Stopped while still waiting for the store at start-up: nothing was consumed, a clean exit.
+        if (abort.signal.aborted) return ExitCode.ok;
+        throw error;
+      }
+      logger.info("shutting down", { signal: await signal });
+      await sink.stop();
+      return ExitCode.ok;
+    } finally {
+      await bus.close();
+      await store.close();
+      await health.stop();
+    }
+  },
+};
