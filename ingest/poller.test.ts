@@ -1,6 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
-import type { Bus, OutgoingMessage, TopicSpec } from "@shamdan/shared/bus/bus";
 import { loadConfig } from "@shamdan/shared/config";
 import { silentLogger } from "@shamdan/shared/log";
 import type { CandleMessage } from "@shamdan/shared/messages";
@@ -11,34 +10,9 @@ import { counterValue, createIngestMetrics } from "./metrics.ts";
 import { type HistoryPage, NobitexClient } from "./nobitex-client.ts";
 import { NobitexError } from "./nobitex-error.ts";
 import { type CandleSource, Poller } from "./poller.ts";
+import { RecordingBus } from "./testing/recording-bus.ts";
 
 const DATA = join(import.meta.dir, "..", "data", "candles");
-
-/** A bus that keeps what was published, and can be told to fail. */
-class RecordingBus implements Bus {
-  readonly topics = new Map<string, CandleMessage[]>();
-  readonly ensured: TopicSpec[] = [];
-  failPublishes = 0;
-  async ensureTopics(topics: TopicSpec[]) {
-    this.ensured.push(...topics);
-  }
-  async publish(topic: string, messages: OutgoingMessage[]) {
-    if (this.failPublishes > 0) {
-      this.failPublishes--;
-      throw new Error("broker unavailable");
-    }
-    const list = this.topics.get(topic) ?? [];
-    for (const m of messages) list.push(JSON.parse(String(m.value)));
-    this.topics.set(topic, list);
-  }
-  async subscribe(): Promise<never> {
-    throw new Error("not used");
-  }
-  async readLatestByKey(): Promise<never> {
-    throw new Error("not used");
-  }
-  async close() {}
-}
 
 const config = (over: Record<string, string> = {}) =>
   loadConfig({}, { SYMBOLS: "XRPETH", BACKFILL_CANDLES: "1000", POLL_CRON: "* * * * * *", ...over });
