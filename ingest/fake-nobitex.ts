@@ -59,6 +59,8 @@ export interface FakeStats {
 export interface FakeNobitex {
   url: string;
   port: number;
+  /** Served symbols: the recordings and their aliases. */
+  symbols: string[];
   stats: FakeStats;
   clock: FakeClock;
   /** Served-time ms at which every candle of every recording is closed (final). */
@@ -210,6 +212,7 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
   return {
     url: `http://${server.hostname}:${server.port}`,
     port: server.port as number,
+    symbols: [...served.keys()],
     stats,
     clock,
     endTime,

@@ -77,7 +77,12 @@ export class Poller {
   #firstRunDone = false;
 
   constructor(options: PollerOptions) {
-    this.#o = { now: Date.now, random: Math.random, maxRereads: 3, ...options };
+    this.#o = {
+      ...options,
+      now: options.now ?? Date.now,
+      random: options.random ?? Math.random,
+      maxRereads: options.maxRereads ?? 3,
+    };
     this.#periodS = resolutionSeconds(options.config.RESOLUTION);
     for (const symbol of options.config.SYMBOLS) {
       this.#state.set(symbol, {

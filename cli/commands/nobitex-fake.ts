@@ -1,7 +1,106 @@
-import { notBuilt } from "../command.ts";
+import { startFakeNobitex } from "@shamdan/ingest/fake-nobitex";
+import { parseMap } from "@shamdan/ingest/parse-map";
+import { untilSignal } from "@shamdan/ingest/until-signal";
+import { type Command, ExitCode, parseOptions, UsageError } from "../command.ts";
 
-export const nobitexFakeCommand = notBuilt(
-  "nobitex-fake",
-  "Serve recorded candles with the Nobitex UDF API's semantics",
-  4,
-);
+const help = `Usage: bun run shamdan nobitex-fake --data DIR [options]
+
+Serves recorded candles (DIR/<SYMBOL>.udf.json, e.g. data/candles) on 127.0.0.1 with the semantics of
+Nobitex GET /market/udf/history: symbol, resolution (only the recording's; others answer
+{"s":"error","errmsg":"Invalid resolution!"}), to (required), from, countback (priority over from),
+page, at most 500 candles per answer, no_data. GET /stats counts requests and injected faults.
+
+  --data DIR                 directory of <SYMBOL>.udf.json recordings (required)
+  --port N                   port (default 8090; 0 picks a free one)
+  --map ALIAS=FILE,...       also serve a recording under another symbol (BTCIRT=ETHBTC)
+  --limit N                  only the first N candles of each recording
+  --live                     reveal candles as a clock passes; the last one is still forming
+  --history N                with --live: candles already closed at start (default 500)
+  --speed X                  with --live: clock speed, recorded seconds per real second (default 1)
+  --retime                   shift the recording so its history ends now (wall clock)
+  --fault-429 RATE           answer 429 {"backOff":N} to this share of requests (0..1)
+  --backoff-seconds N        the backOff a 429 asks for (default 12)
+  --fault-5xx RATE           answer 500/502/503/504
+  --fault-slow RATE          delay answers by --fault-slow-ms (default 2000)
+  --fault-malformed RATE     answer truncated JSON, HTML, unequal arrays or null values
+  --fault-invalid-candle RATE  break one candle of the page (high < low or negative volume)
+  --seed N                   seed of the fault schedule (default 1)
+
+Example (the default Nobitex symbols on recorded data, live, 60x):
+  bun run shamdan nobitex-fake --data data/candles --live --retime --speed 60 \\
+    --map BTCIRT=ETHBTC,ETHIRT=ETCBTC,USDTIRT=XRPETH
+  NOBITEX_BASE_URL=http://127.0.0.1:8090 bun run shamdan ingest`;
+
+const rate = (name: string, text: string | undefined): number | undefined => {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!(value >= 0 && value <= 1)) throw new UsageError(`--${name} must be between 0 and 1`);
+  return value;
+};
+const positive = (name: string, text: string | undefined): number | undefined => {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!(Number.isFinite(value) && value >= 0))
+    throw new UsageError(`--${name} must be a non-negative number`);
+  return value;
+};
+
+export const nobitexFakeCommand: Command = {
+  name: "nobitex-fake",
+  summary: "Serve recorded candles with the Nobitex UDF API's semantics (and injected faults)",
+  help,
+  async run(argv) {
+    const { values } = parseOptions(argv, {
+      data: { type: "string" },
+      port: { type: "string", default: "8090" },
+      map: { type: "string" },
+      limit: { type: "string" },
+      live: { type: "boolean", default: false },
+      history: { type: "string" },
+      speed: { type: "string" },
+      retime: { type: "boolean", default: false },
+      "fault-429": { type: "string" },
+      "backoff-seconds": { type: "string" },
+      "fault-5xx": { type: "string" },
+      "fault-slow": { type: "string" },
+      "fault-slow-ms": { type: "string" },
+      "fault-malformed": { type: "string" },
+      "fault-invalid-candle": { type: "string" },
+      seed: { type: "string" },
+    });
+    if (!values.data) throw new UsageError("--data DIR is required");
+    let map: Record<string, string>;
+    try {
+      map = parseMap(values.map);
+    } catch (error) {
+      throw new UsageError(String((error as Error).message));
+    }
+    const fake = await startFakeNobitex({
+      dataDir: values.data,
+      port: positive("port", values.port),
+      map,
+      limit: positive("limit", values.limit),
+      live: values.live,
+      history: positive("history", values.history),
+      speed: positive("speed", values.speed),
+      retime: values.retime,
+      seed: positive("seed", values.seed),
+      faults: {
+        rate429: rate("fault-429", values["fault-429"]),
+        backOffSeconds: positive("backoff-seconds", values["backoff-seconds"]),
+        rate5xx: rate("fault-5xx", values["fault-5xx"]),
+        slowRate: rate("fault-slow", values["fault-slow"]),
+        slowMs: positive("fault-slow-ms", values["fault-slow-ms"]),
+        malformedRate: rate("fault-malformed", values["fault-malformed"]),
+        invalidCandleRate: rate("fault-invalid-candle", values["fault-invalid-candle"]),
+      },
+    });
+    process.stdout.write(
+      `nobitex-fake listening on ${fake.url} (symbols ${fake.symbols.join(", ")}; ${values.live ? "live" : "history"}; stats at ${fake.url}/stats)\n`,
+    );
+    await untilSignal();
+    await fake.stop();
+    process.stdout.write(`${JSON.stringify(fake.stats)}\n`);
+    return ExitCode.ok;
+  },
+};
