@@ -1,0 +1,145 @@
+/**
+ * Test data for the Store contract: real recorded candles (../shared/data/README.md has their
+ * provenance) turned into IndicatorRows with simple deterministic indicators (warm-up nulls, rs null
+ * when there is no loss), and the expected answers computed here in plain JS, independently of SQL.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import type { IndicatorRow, SignalKind } from "../messages.ts";
+import type { Aggregation, Bar, NumericField, Stats, TimeWindow } from "./store.ts";
+
+interface Udf {
+  t: number[];
+  o: number[];
+  h: number[];
+  l: number[];
+  c: number[];
+  v: number[];
+}
+
+/** The repository's copy of the recorded data when present, the team kit's otherwise. */
+function readCandles(file: string): Udf {
+  const candidates = [
+    new URL(`../../data/candles/${file}`, import.meta.url).pathname,
+    `/work/shared/data/candles/${file}`,
+  ];
+  const path = candidates.find((p) => existsSync(p));
+  if (path === undefined) throw new Error(`recorded candles ${file} not found in ${candidates.join(" or ")}`);
+  return JSON.parse(readFileSync(path, "utf8")) as Udf;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Rows for one symbol; `shiftMs` moves the series in time (to overlap another symbol's range). */
+export function buildRows(file: string, symbol: string, count: number, shiftMs = 0): IndicatorRow[] {
+  const udf = readCandles(file);
+  const rows: IndicatorRow[] = [];
+  let ema: number | null = null;
+  const gains: number[] = [];
+  const losses: number[] = [];
+  for (let i = 0; i < Math.min(count, udf.t.length); i++) {
+    const close = udf.c[i];
+    const closes = udf.c.slice(Math.max(0, i - 4), i + 1);
+    const sma = closes.length === 5 ? mean(closes) : null;
+    if (i === 9) ema = mean(udf.c.slice(0, 10));
+    else if (ema !== null) ema = close * (2 / 11) + ema * (1 - 2 / 11);
+    const delta = i === 0 ? null : close - udf.c[i - 1];
+    const gain = delta === null ? null : Math.max(delta, 0);
+    const loss = delta === null ? null : Math.max(-delta, 0);
+    if (gain !== null && loss !== null) {
+      gains.push(gain);
+      losses.push(loss);
+    }
+    const avgGain = gains.length >= 10 ? mean(gains.slice(-10)) : null;
+    const avgLoss = losses.length >= 10 ? mean(losses.slice(-10)) : null;
+    const rs = avgGain !== null && avgLoss !== null && avgLoss !== 0 ? avgGain / avgLoss : null;
+    const rsi = rs === null ? null : 100 - 100 / (1 + rs);
+    let signal: SignalKind = "HOLD";
+    if (sma !== null && ema !== null && rsi !== null) {
+      if (sma > ema && rsi < 70) signal = "BUY";
+      else if (sma < ema && rsi > 30) signal = "SELL";
+    }
+    const previous = rows.at(-1);
+    rows.push({
+      v: 1,
+      symbol,
+      openTime: udf.t[i] * 1000 + shiftMs,
+      open: udf.o[i],
+      high: udf.h[i],
+      low: udf.l[i],
+      close,
+      volume: udf.v[i],
+      sma,
+      ema,
+      delta,
+      gain,
+      loss,
+      avgGain,
+      avgLoss,
+      rs,
+      rsi,
+      signal,
+      signalChanged: previous !== undefined && previous.signal !== signal,
+      replaced: false,
+    });
+  }
+  // Volumes whose decimals the seed truncated away: they must come back exactly.
+  if (rows.length > 20) {
+    rows[7].volume = 1e-8;
+    rows[8].volume = 0.64692989;
+    rows[9].volume = 12345.678901234567;
+  }
+  return rows;
+}
+
+export const inWindow = (rows: readonly IndicatorRow[], w: TimeWindow): IndicatorRow[] =>
+  rows.filter((r) => r.symbol === w.symbol && r.openTime >= w.from && r.openTime < w.to);
+
+export function expectedAggregate(
+  rows: readonly IndicatorRow[],
+  field: NumericField,
+  aggregation: Aggregation,
+): number | null {
+  const values = rows.map((r) => r[field]).filter((x): x is number => x !== null);
+  if (values.length === 0) return null;
+  if (aggregation === "avg") return mean(values);
+  return aggregation === "highest" ? Math.max(...values) : Math.min(...values);
+}
+
+export const expectedStats = (rows: readonly IndicatorRow[], field: NumericField): Stats => ({
+  avg: expectedAggregate(rows, field, "avg"),
+  highest: expectedAggregate(rows, field, "highest"),
+  lowest: expectedAggregate(rows, field, "lowest"),
+});
+
+/** OHLCV downsampling: buckets at epoch multiples of the interval, first open, max high, min low, last close, summed volume. */
+export function expectedBars(rows: readonly IndicatorRow[], intervalSeconds: number): Bar[] {
+  const size = intervalSeconds * 1000;
+  const buckets = new Map<number, IndicatorRow[]>();
+  for (const r of [...rows].sort((a, b) => a.openTime - b.openTime)) {
+    const key = Math.floor(r.openTime / size) * size;
+    const list = buckets.get(key) ?? [];
+    list.push(r);
+    buckets.set(key, list);
+  }
+  return [...buckets.entries()].map(([openTime, list]) => {
+    const last = list[list.length - 1];
+    return {
+      openTime,
+      open: list[0].open,
+      high: Math.max(...list.map((r) => r.high)),
+      low: Math.min(...list.map((r) => r.low)),
+      close: last.close,
+      volume: list.reduce((a, r) => a + r.volume, 0),
+      sma: last.sma,
+      ema: last.ema,
+      rsi: last.rsi,
+      signal: last.signal,
+    };
+  });
+}
+
+/** Relative closeness for sums and averages: SQL engines add in their own order. */
+export function near(actual: number | null, expected: number | null, relative = 1e-9): boolean {
+  if (actual === null || expected === null) return actual === expected;
+  return Math.abs(actual - expected) <= relative * Math.max(1, Math.abs(expected));
+}

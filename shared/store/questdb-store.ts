@@ -1,0 +1,238 @@
+/**
+ * The production Store: ILP/HTTP writes (./ilp-writer.ts), SQL reads over PG wire with postgres.js.
+ *
+ * Time on the PG wire, verified against QuestDB 9.3.4:
+ * - we never select a TIMESTAMP column as such: postgres.js parses oid 1114 with `new Date(string)`,
+ *   i.e. in the process's LOCAL zone. We select `cast(local_time AS long) / 1000` (QuestDB timestamps
+ *   are epoch MICROseconds) and get epoch ms as int8.
+ * - bounds are bound as int8 microseconds (a JS bigint => oid 20); QuestDB compares a long with a
+ *   TIMESTAMP as epoch micros, so `local_time >= $2` is exact and uses the designated-timestamp index.
+ *
+ * QuestDB WAL tables apply writes asynchronously: a read right after `write` may not see it yet
+ * (tests poll with waitFor). Reads of a table that does not exist fail: call `init()` first; ILP
+ * would otherwise auto-create a table with a `timestamp` column and no dedup keys.
+ */
+import postgres from "postgres";
+import type { Config } from "../config.ts";
+import { ShamdanError } from "../errors.ts";
+import type { IndicatorRow } from "../messages.ts";
+import {
+  type ColumnNames,
+  checkInterval,
+  checkLimit,
+  clampMs,
+  columnNames,
+  type StoredRecord,
+  selectNumericAs,
+  toIndicatorRow,
+} from "./columns.ts";
+import { IlpWriter } from "./ilp-writer.ts";
+import { sqlAggregate, statsOf, toBar, toSignalEvent, toSummary } from "./sql-shapes.ts";
+import {
+  type Aggregation,
+  type Bar,
+  NUMERIC_FIELDS,
+  type NumericField,
+  type SignalEvent,
+  type Store,
+  type Summary,
+  type SymbolInfo,
+  type TimeWindow,
+} from "./store.ts";
+
+type QuestDbConfig = Pick<
+  Config,
+  | "QUESTDB_ILP_CONF"
+  | "QUESTDB_PG_URL"
+  | "QUESTDB_TABLE"
+  | "API_QUERY_TIMEOUT_MS"
+  | "SMA_PERIOD"
+  | "EMA_PERIOD"
+  | "RSI_PERIOD"
+>;
+type Param = string | bigint | number;
+
+const micros = (ms: number): bigint => BigInt(clampMs(ms)) * 1000n;
+const MS = "cast(local_time AS long) / 1000";
+
+export class QuestDbStore implements Store {
+  private readonly sql: postgres.Sql;
+  private readonly writer: IlpWriter;
+  private readonly cols: ColumnNames;
+  private readonly table: string;
+  private readonly timeoutMs: number;
+
+  constructor(config: QuestDbConfig) {
+    this.cols = columnNames(config);
+    this.table = config.QUESTDB_TABLE;
+    this.timeoutMs = config.API_QUERY_TIMEOUT_MS;
+    this.sql = postgres(config.QUESTDB_PG_URL, {
+      max: 10,
+      idle_timeout: 30,
+      connect_timeout: Math.max(1, Math.ceil(config.API_QUERY_TIMEOUT_MS / 1000)),
+      // QuestDB has no pg_type array catalogue worth a round-trip on every connect.
+      fetch_types: false,
+      onnotice: () => {},
+    });
+    this.writer = new IlpWriter(config.QUESTDB_ILP_CONF, this.table, this.cols);
+  }
+
+  async init(): Promise<void> {
+    const numeric = NUMERIC_FIELDS.map((f) => `"${this.cols[f]}" DOUBLE`).join(", ");
+    await this.query(
+      `CREATE TABLE IF NOT EXISTS "${this.table}" (stock_symbol SYMBOL, signal SYMBOL, local_time TIMESTAMP, ` +
+        `${numeric}, signal_changed BOOLEAN) TIMESTAMP(local_time) PARTITION BY DAY WAL ` +
+        "DEDUP UPSERT KEYS(local_time, stock_symbol)",
+      [],
+    );
+  }
+
+  write(rows: readonly IndicatorRow[]): Promise<void> {
+    return this.writer.write(rows);
+  }
+
+  async ping(): Promise<void> {
+    await this.query("SELECT 1", []);
+  }
+
+  async aggregate(window: TimeWindow, field: NumericField, aggregation: Aggregation): Promise<number | null> {
+    const [row] = await this.query(
+      `SELECT ${sqlAggregate(aggregation)}("${this.cols[field]}") AS v FROM "${this.table}" WHERE ${WHERE}`,
+      this.params(window),
+    );
+    return row?.v === null || row?.v === undefined ? null : Number(row.v);
+  }
+
+  async summarize(window: TimeWindow): Promise<Summary> {
+    const c = this.cols;
+    const [row] = await this.query(
+      `SELECT ${statsOf("close", c.close)}, ${statsOf("sma", c.sma)}, ${statsOf("ema", c.ema)}, ` +
+        `${statsOf("rsi", c.rsi)}, MAX("${c.gain}") AS max_gain, MAX("${c.loss}") AS max_loss, count() AS n ` +
+        `FROM "${this.table}" WHERE ${WHERE}`,
+      this.params(window),
+    );
+    return toSummary(row ?? {});
+  }
+
+  async bars(window: TimeWindow, intervalSeconds: number, limit: number): Promise<Bar[]> {
+    const c = this.cols;
+    const seconds = checkInterval(intervalSeconds);
+    // SAMPLE BY orders rows by the designated timestamp, so first()/last() are the bucket's first and
+    // last candles. `FROM 0` anchors buckets at the epoch for every interval (ALIGN TO CALENDAR alone
+    // aligns day-or-longer intervals to calendar days/weeks), matching SQLite's epoch multiples.
+    const records = await this.query(
+      `SELECT ${MS} AS "openTime", first(open) AS open, max(high) AS high, min(low) AS low, ` +
+        `last(close) AS close, sum(volume) AS volume, last("${c.sma}") AS sma, last("${c.ema}") AS ema, ` +
+        `last("${c.rsi}") AS rsi, last(signal) AS signal FROM "${this.table}" WHERE ${WHERE} ` +
+        `SAMPLE BY ${seconds}s ALIGN TO CALENDAR LIMIT $4`,
+      [...this.params(window), checkLimit(limit)],
+    );
+    return records.map(toBar);
+  }
+
+  async rows(window: TimeWindow, limit: number): Promise<IndicatorRow[]> {
+    const records = await this.query(
+      `SELECT stock_symbol AS symbol, ${MS} AS "openTime", signal, signal_changed AS "signalChanged", ` +
+        `${selectNumericAs(this.cols)} FROM "${this.table}" WHERE ${WHERE} ORDER BY local_time LIMIT $4`,
+      [...this.params(window), checkLimit(limit)],
+    );
+    return records.map((r) => toIndicatorRow(r as StoredRecord));
+  }
+
+  async signals(
+    window: Omit<TimeWindow, "symbol"> & { symbol?: string },
+    options: { changesOnly: boolean; limit: number },
+  ): Promise<SignalEvent[]> {
+    const params: Param[] = [micros(window.from), micros(window.to), checkLimit(options.limit)];
+    let where = "local_time >= $1 AND local_time < $2";
+    if (window.symbol !== undefined) {
+      params.push(window.symbol);
+      where += " AND stock_symbol = $4";
+    }
+    if (options.changesOnly) where += " AND signal_changed = true";
+    const records = await this.query(
+      `${this.signalSelect()} WHERE ${where} ORDER BY local_time, stock_symbol LIMIT $3`,
+      params,
+    );
+    return records.map(toSignalEvent);
+  }
+
+  async latestSignals(): Promise<SignalEvent[]> {
+    const records = await this.query(
+      `SELECT * FROM (${this.signalSelect()} LATEST ON local_time PARTITION BY stock_symbol) ORDER BY symbol`,
+      [],
+    );
+    return records.map(toSignalEvent);
+  }
+
+  async symbols(): Promise<SymbolInfo[]> {
+    const [latest, counts] = await Promise.all([
+      this.query(
+        `SELECT stock_symbol AS symbol, ${MS} AS "lastOpenTime", signal AS "latestSignal" FROM "${this.table}" ` +
+          "LATEST ON local_time PARTITION BY stock_symbol",
+        [],
+      ),
+      this.query(`SELECT stock_symbol AS symbol, count() AS n FROM "${this.table}"`, []),
+    ]);
+    const rowsOf = new Map(counts.map((r) => [String(r.symbol), Number(r.n)]));
+    return latest
+      .map((r) => ({
+        symbol: String(r.symbol),
+        lastOpenTime: Number(r.lastOpenTime),
+        latestSignal: r.latestSignal as SymbolInfo["latestSignal"],
+        rows: rowsOf.get(String(r.symbol)) ?? 0,
+      }))
+      .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.writer.close(), this.sql.end({ timeout: 5 })]);
+  }
+
+  private signalSelect(): string {
+    const c = this.cols;
+    return (
+      `SELECT stock_symbol AS symbol, ${MS} AS "openTime", close, signal, signal_changed AS "signalChanged", ` +
+      `"${c.sma}" AS sma, "${c.ema}" AS ema, "${c.rsi}" AS rsi FROM "${this.table}"`
+    );
+  }
+
+  private params(window: TimeWindow): Param[] {
+    return [window.symbol, micros(window.from), micros(window.to)];
+  }
+
+  /**
+   * Every query goes through here: parameters only, a client-side timeout that also cancels the
+   * statement on the server (QuestDB honours PG cancel requests), and typed errors.
+   */
+  private async query(text: string, params: Param[]): Promise<Record<string, unknown>[]> {
+    const pending = this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        pending.cancel();
+        reject(new ShamdanError("STORE_TIMEOUT", `QuestDB query exceeded ${this.timeoutMs} ms`, true));
+      }, this.timeoutMs);
+    });
+    try {
+      return (await Promise.race([pending, timeout])) as unknown as Record<string, unknown>[];
+    } catch (error) {
+      throw classifyReadError(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+const WHERE = "stock_symbol = $1 AND local_time >= $2 AND local_time < $3";
+
+/** A PostgresError is the server answering (bad SQL, missing table); anything else means it is unreachable. */
+function classifyReadError(error: unknown): ShamdanError {
+  if (error instanceof ShamdanError) return error;
+  if (error instanceof postgres.PostgresError)
+    return new ShamdanError("STORE_QUERY_FAILED", `QuestDB query failed: ${error.message}`, false, {
+      cause: error,
+    });
+  const text = error instanceof Error ? error.message : String(error);
+  return new ShamdanError("STORE_UNAVAILABLE", `QuestDB unreachable: ${text}`, true, { cause: error });
+}

@@ -1,0 +1,220 @@
+/**
+ * The embedded Store (`bun start`): bun:sqlite, WAL journal, one row per (stock_symbol, local_time)
+ * with an upsert, so a re-delivered candle replaces the earlier row exactly as QuestDB's DEDUP UPSERT
+ * KEYS does. `local_time` is INTEGER epoch ms UTC. Same column names as the QuestDB table.
+ */
+import { Database, type SQLQueryBindings } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Config } from "../config.ts";
+import { ShamdanError } from "../errors.ts";
+import type { IndicatorRow } from "../messages.ts";
+import {
+  type ColumnNames,
+  checkInterval,
+  checkLimit,
+  clampMs,
+  columnNames,
+  type StoredRecord,
+  selectNumericAs,
+  toIndicatorRow,
+} from "./columns.ts";
+import { sqlAggregate, statsOf, toBar, toSignalEvent, toSummary } from "./sql-shapes.ts";
+import {
+  type Aggregation,
+  type Bar,
+  NUMERIC_FIELDS,
+  type NumericField,
+  type SignalEvent,
+  type Store,
+  type Summary,
+  type SymbolInfo,
+  type TimeWindow,
+} from "./store.ts";
+
+type Params = Record<string, string | number | null>;
+
+export class SqliteStore implements Store {
+  private readonly db: Database;
+  private readonly cols: ColumnNames;
+  private readonly table: string;
+
+  constructor(
+    config: Pick<Config, "SQLITE_PATH" | "QUESTDB_TABLE" | "SMA_PERIOD" | "EMA_PERIOD" | "RSI_PERIOD">,
+  ) {
+    const path = config.SQLITE_PATH;
+    if (path !== ":memory:" && !path.startsWith("file:")) mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path, { create: true, strict: true });
+    this.cols = columnNames(config);
+    // The identifier regex of QUESTDB_TABLE makes it safe to quote into SQL.
+    this.table = `"${config.QUESTDB_TABLE}"`;
+  }
+
+  async init(): Promise<void> {
+    this.run(() => {
+      this.db.exec("PRAGMA journal_mode = WAL");
+      // NORMAL is durable against process crashes in WAL mode (only an OS crash can lose the last commit).
+      this.db.exec("PRAGMA synchronous = NORMAL");
+      this.db.exec("PRAGMA busy_timeout = 5000");
+      const numeric = NUMERIC_FIELDS.map((f) => `"${this.cols[f]}" REAL`).join(", ");
+      this.db.exec(
+        `CREATE TABLE IF NOT EXISTS ${this.table} (stock_symbol TEXT NOT NULL, signal TEXT NOT NULL, ` +
+          `local_time INTEGER NOT NULL, ${numeric}, signal_changed INTEGER NOT NULL DEFAULT 0, ` +
+          "PRIMARY KEY (stock_symbol, local_time)) WITHOUT ROWID",
+      );
+      this.db.exec(
+        `CREATE INDEX IF NOT EXISTS "${this.table.slice(1, -1)}_time" ON ${this.table} (local_time)`,
+      );
+    });
+  }
+
+  async write(rows: readonly IndicatorRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const names = NUMERIC_FIELDS.map((f) => `"${this.cols[f]}"`);
+    const insert = this.db.query(
+      `INSERT INTO ${this.table} (stock_symbol, signal, local_time, ${names.join(", ")}, signal_changed) ` +
+        `VALUES (?, ?, ?, ${names.map(() => "?").join(", ")}, ?) ON CONFLICT (stock_symbol, local_time) ` +
+        `DO UPDATE SET signal = excluded.signal, ${names.map((n) => `${n} = excluded.${n}`).join(", ")}, ` +
+        "signal_changed = excluded.signal_changed",
+    );
+    // One transaction per batch: all rows or none.
+    const writeAll = this.db.transaction((batch: readonly IndicatorRow[]) => {
+      for (const r of batch) {
+        const values: SQLQueryBindings[] = [r.symbol, r.signal, r.openTime];
+        for (const f of NUMERIC_FIELDS) values.push(r[f]);
+        values.push(r.signalChanged ? 1 : 0);
+        insert.run(...values);
+      }
+    });
+    this.run(() => writeAll(rows));
+  }
+
+  async ping(): Promise<void> {
+    this.all("SELECT 1 AS one", {});
+  }
+
+  async aggregate(window: TimeWindow, field: NumericField, aggregation: Aggregation): Promise<number | null> {
+    const [row] = this.all(
+      `SELECT ${sqlAggregate(aggregation)}("${this.cols[field]}") AS v FROM ${this.table} WHERE ${this.where()}`,
+      this.params(window),
+    );
+    return (row?.v as number | null | undefined) ?? null;
+  }
+
+  async summarize(window: TimeWindow): Promise<Summary> {
+    const c = this.cols;
+    const [row] = this.all(
+      `SELECT ${statsOf("close", c.close)}, ${statsOf("sma", c.sma)}, ${statsOf("ema", c.ema)}, ` +
+        `${statsOf("rsi", c.rsi)}, MAX("${c.gain}") AS max_gain, MAX("${c.loss}") AS max_loss, COUNT(*) AS n ` +
+        `FROM ${this.table} WHERE ${this.where()}`,
+      this.params(window),
+    );
+    return toSummary(row ?? {});
+  }
+
+  async bars(window: TimeWindow, intervalSeconds: number, limit: number): Promise<Bar[]> {
+    const c = this.cols;
+    // SQLite has no first()/last(): group for each bucket's first and last times, then fetch those two
+    // rows by primary key (a join back to the grouped rows would be quadratic).
+    const records = this.all(
+      "WITH g AS (SELECT (local_time - (local_time % $iv + $iv) % $iv) AS bucket, MIN(local_time) AS ft, " +
+        "MAX(local_time) AS lt, MAX(high) AS high, MIN(low) AS low, SUM(volume) AS volume " +
+        `FROM ${this.table} WHERE ${this.where()} GROUP BY bucket) ` +
+        `SELECT g.bucket AS "openTime", f.open AS open, g.high AS high, g.low AS low, l.close AS close, ` +
+        `g.volume AS volume, l."${c.sma}" AS sma, l."${c.ema}" AS ema, l."${c.rsi}" AS rsi, l.signal AS signal ` +
+        `FROM g JOIN ${this.table} f ON f.stock_symbol = $symbol AND f.local_time = g.ft ` +
+        `JOIN ${this.table} l ON l.stock_symbol = $symbol AND l.local_time = g.lt ORDER BY g.bucket LIMIT $limit`,
+      { ...this.params(window), iv: checkInterval(intervalSeconds) * 1000, limit: checkLimit(limit) },
+    );
+    return records.map(toBar);
+  }
+
+  async rows(window: TimeWindow, limit: number): Promise<IndicatorRow[]> {
+    const records = this.all(
+      `SELECT stock_symbol AS symbol, local_time AS "openTime", signal, signal_changed AS "signalChanged", ` +
+        `${selectNumericAs(this.cols)} FROM ${this.table} WHERE ${this.where()} ORDER BY local_time LIMIT $limit`,
+      { ...this.params(window), limit: checkLimit(limit) },
+    );
+    return records.map((r) => toIndicatorRow(r as StoredRecord));
+  }
+
+  async signals(
+    window: Omit<TimeWindow, "symbol"> & { symbol?: string },
+    options: { changesOnly: boolean; limit: number },
+  ): Promise<SignalEvent[]> {
+    const params: Params = {
+      from: clampMs(window.from),
+      to: clampMs(window.to),
+      limit: checkLimit(options.limit),
+    };
+    let where = "local_time >= $from AND local_time < $to";
+    if (window.symbol !== undefined) {
+      where += " AND stock_symbol = $symbol";
+      params.symbol = window.symbol;
+    }
+    if (options.changesOnly) where += " AND signal_changed = 1";
+    return this.all(
+      `${this.signalSelect()} WHERE ${where} ORDER BY local_time, stock_symbol LIMIT $limit`,
+      params,
+    ).map(toSignalEvent);
+  }
+
+  async latestSignals(): Promise<SignalEvent[]> {
+    return this.all(
+      `${this.signalSelect()} t JOIN (SELECT stock_symbol AS s, MAX(local_time) AS lt FROM ${this.table} ` +
+        "GROUP BY stock_symbol) g ON t.stock_symbol = g.s AND t.local_time = g.lt ORDER BY t.stock_symbol",
+      {},
+    ).map(toSignalEvent);
+  }
+
+  async symbols(): Promise<SymbolInfo[]> {
+    return this.all(
+      `SELECT t.stock_symbol AS symbol, t.local_time AS "lastOpenTime", t.signal AS "latestSignal", g.n AS rows ` +
+        `FROM ${this.table} t JOIN (SELECT stock_symbol, MAX(local_time) AS lt, COUNT(*) AS n FROM ${this.table} ` +
+        "GROUP BY stock_symbol) g ON g.stock_symbol = t.stock_symbol AND g.lt = t.local_time ORDER BY t.stock_symbol",
+      {},
+    ).map((r) => ({
+      symbol: String(r.symbol),
+      lastOpenTime: Number(r.lastOpenTime),
+      latestSignal: r.latestSignal as SymbolInfo["latestSignal"],
+      rows: Number(r.rows),
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  private signalSelect(): string {
+    const c = this.cols;
+    return (
+      `SELECT stock_symbol AS symbol, local_time AS "openTime", close, signal, signal_changed AS "signalChanged", ` +
+      `"${c.sma}" AS sma, "${c.ema}" AS ema, "${c.rsi}" AS rsi FROM ${this.table}`
+    );
+  }
+
+  private where(): string {
+    return "stock_symbol = $symbol AND local_time >= $from AND local_time < $to";
+  }
+
+  private params(window: TimeWindow): Params {
+    return { symbol: window.symbol, from: clampMs(window.from), to: clampMs(window.to) };
+  }
+
+  private all(sql: string, params: Params): Record<string, unknown>[] {
+    return this.run(() => this.db.query(sql).all(params) as Record<string, unknown>[]);
+  }
+
+  private run<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? "";
+      // Another process holding the write lock is transient; anything else is a bug or a broken file.
+      const busy = code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED");
+      throw new ShamdanError(busy ? "STORE_UNAVAILABLE" : "STORE_FAILED", `sqlite: ${String(error)}`, busy, {
+        cause: error,
+      });
+    }
+  }
+}
