@@ -117,9 +117,9 @@ export class QuestDbStore implements Store {
   async bars(window: TimeWindow, intervalSeconds: number, limit: number): Promise<Bar[]> {
     const c = this.cols;
     const seconds = checkInterval(intervalSeconds);
-    // SAMPLE BY orders rows by the designated timestamp, so first()/last() are the bucket's first and
-    // last candles. `FROM 0` anchors buckets at the epoch for every interval (ALIGN TO CALENDAR alone
-    // aligns day-or-longer intervals to calendar days/weeks), matching SQLite's epoch multiples.
+    // SAMPLE BY walks rows in designated-timestamp order, so first()/last() are the bucket's first and
+    // last candles. With the interval given in seconds, ALIGN TO CALENDAR (UTC) starts buckets at epoch
+    // multiples of the interval — not at calendar weeks — matching SQLite (the contract checks 60 s..7 d).
     const records = await this.query(
       `SELECT ${MS} AS "openTime", first(open) AS open, max(high) AS high, min(low) AS low, ` +
         `last(close) AS close, sum(volume) AS volume, last("${c.sma}") AS sma, last("${c.ema}") AS ema, ` +

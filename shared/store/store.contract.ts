@@ -123,8 +123,8 @@ export function storeContract(
       }
     });
 
-    test("bars downsample OHLCV at 60s, 300s, 420s, 3600s, 86400s", async () => {
-      for (const interval of [60, 300, 420, 3600, 86_400]) {
+    test("bars downsample OHLCV at 60s to 7 days, buckets at epoch multiples", async () => {
+      for (const interval of [60, 300, 420, 3600, 86_400, 172_800, 604_800]) {
         for (const w of windows) {
           const got = await store.bars(w, interval, 100_000);
           expectBars(got, expectedBars(inWindow(all, w), interval), `${interval}s ${JSON.stringify(w)}`);
