@@ -61,6 +61,7 @@ export class QuestDbStore implements Store {
   private readonly cols: ColumnNames;
   private readonly table: string;
   private readonly timeoutMs: number;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(config: QuestDbConfig) {
     this.cols = columnNames(config);
@@ -185,8 +186,13 @@ export class QuestDbStore implements Store {
       .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   }
 
+  /**
+   * Lets queries in flight finish (each is bounded by the query timeout), then ends the pool at once:
+   * after a connection error, postgres.js on Bun keeps `end()` waiting for its whole grace timeout.
+   */
   async close(): Promise<void> {
-    await Promise.allSettled([this.writer.close(), this.sql.end({ timeout: 5 })]);
+    await Promise.allSettled([this.writer.close(), ...this.inFlight]);
+    await this.sql.end({ timeout: 0 });
   }
 
   private signalSelect(): string {
@@ -214,12 +220,15 @@ export class QuestDbStore implements Store {
         reject(new ShamdanError("STORE_TIMEOUT", `QuestDB query exceeded ${this.timeoutMs} ms`, true));
       }, this.timeoutMs);
     });
+    const settled = Promise.race([pending, timeout]);
+    this.inFlight.add(settled);
     try {
-      return (await Promise.race([pending, timeout])) as unknown as Record<string, unknown>[];
+      return (await settled) as unknown as Record<string, unknown>[];
     } catch (error) {
       throw classifyReadError(error);
     } finally {
       clearTimeout(timer);
+      this.inFlight.delete(settled);
     }
   }
 }

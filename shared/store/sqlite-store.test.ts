@@ -31,9 +31,9 @@ test("bad interval or limit is a non-retryable ShamdanError, never SQL", async (
   const store = new SqliteStore(config());
   await store.init();
   const w = { symbol: "A", from: 0, to: 1 };
-  expect(store.bars(w, 0, 10)).rejects.toMatchObject({ code: "STORE_BAD_INPUT", canRetry: false });
-  expect(store.bars(w, 1.5, 10)).rejects.toMatchObject({ code: "STORE_BAD_INPUT" });
-  expect(store.rows(w, -1)).rejects.toMatchObject({ code: "STORE_BAD_INPUT" });
+  await expect(store.bars(w, 0, 10)).rejects.toMatchObject({ code: "STORE_BAD_INPUT", canRetry: false });
+  await expect(store.bars(w, 1.5, 10)).rejects.toMatchObject({ code: "STORE_BAD_INPUT" });
+  await expect(store.rows(w, -1)).rejects.toMatchObject({ code: "STORE_BAD_INPUT" });
   await store.close();
 });
 
