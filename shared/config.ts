@@ -59,6 +59,7 @@ export const ConfigSchema = v.object({
   RESOLUTION: oneOf(["1", "5", "15", "30", "60", "180", "240", "360", "720", "D", "2D", "3D"] as const, "1"),
   BACKFILL_CANDLES: int(500, 0, 100_000),
   POLL_CONCURRENCY: int(3, 1, 64),
+  NOBITEX_TIMEOUT_MS: int(5000, 100, 120_000),
   BUS: oneOf(["kafka", "memory"] as const, "kafka"),
   KAFKA_BROKERS: csv("127.0.0.1:9092"),
   KAFKA_CLIENT_ID: str("shamdan"),
