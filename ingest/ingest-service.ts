@@ -24,7 +24,6 @@ export interface IngestServiceOptions {
   /** false: no health server (embedded mode serves its own). Default HEALTH_PORT or 9101. */
   healthPort?: number | false;
   now?: () => number;
-  requestTimeoutMs?: number;
 }
 
 export interface IngestService {
@@ -45,7 +44,7 @@ export async function startIngestService(options: IngestServiceOptions): Promise
   const poller = new Poller({
     config,
     bus: options.bus,
-    source: new NobitexClient({ baseUrl: config.NOBITEX_BASE_URL, timeoutMs: options.requestTimeoutMs }),
+    source: new NobitexClient({ baseUrl: config.NOBITEX_BASE_URL, timeoutMs: config.NOBITEX_TIMEOUT_MS }),
     metrics,
     logger,
     now: options.now,
