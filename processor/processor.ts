@@ -15,6 +15,7 @@ import type { Registry } from "prom-client";
 import { processorMetrics } from "./metrics.ts";
 import { parseMessage } from "./parse-message.ts";
 import { type PartitionState, PartitionStateSchema, PartitionTask, stateKey } from "./partition-task.ts";
+import { publishChunked } from "./publish-chunked.ts";
 
 export interface ProcessorOptions {
   config: Config;
@@ -116,13 +117,12 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     metrics.batchSize.observe(batch.messages.length);
     try {
       const result = task.process(batch.messages, SERVICE);
-      if (result.rows.length > 0) {
-        await bus.publish(
-          config.OUTPUT_TOPIC,
-          result.rows.map((row) => ({ key: row.symbol, value: JSON.stringify(row) })),
-        );
-      }
-      if (result.deadLetters.length > 0) await bus.publish(config.DEAD_LETTER_TOPIC, result.deadLetters);
+      await publishChunked(
+        bus,
+        config.OUTPUT_TOPIC,
+        result.rows.map((row) => ({ key: row.symbol, value: JSON.stringify(row) })),
+      );
+      await publishChunked(bus, config.DEAD_LETTER_TOPIC, result.deadLetters);
       if (result.changed) await bus.publish(changelog, [{ key, value: JSON.stringify(task.snapshot()) }]);
 
       const now = Date.now();
