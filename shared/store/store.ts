@@ -6,6 +6,9 @@
  * Rows are identified by (symbol, openTime): writing a row again replaces it (QuestDB DEDUP UPSERT
  * KEYS(local_time, stock_symbol); SQLite primary key + upsert). Undefined indicator values are null.
  * Time windows are half-open: from <= openTime < to, epoch ms UTC.
+ *
+ * Errors are ShamdanErrors: STORE_UNAVAILABLE / STORE_TIMEOUT (canRetry: the API answers 503, the
+ * sink backs off and retries the same batch), STORE_BAD_INPUT, STORE_QUERY_FAILED, STORE_REJECTED.
  */
 import type { IndicatorRow, SignalKind } from "../messages.ts";
 
@@ -98,14 +101,22 @@ export interface StoreWriter {
 export interface StoreReader {
   /** Throws when the store is unreachable (readiness probe). */
   ping(): Promise<void>;
+  /** null for an empty window or when every value in it is null. */
   aggregate(window: TimeWindow, field: NumericField, aggregation: Aggregation): Promise<number | null>;
   summarize(window: TimeWindow): Promise<Summary>;
+  /**
+   * Buckets start at epoch multiples of `intervalSeconds` (whole seconds, 1 s..366 d); only non-empty
+   * buckets are returned. Like `rows` and `signals`: ascending time, the EARLIEST `limit` entries
+   * (page on by moving `from`). Bad interval/limit => ShamdanError STORE_BAD_INPUT (not retryable).
+   */
   bars(window: TimeWindow, intervalSeconds: number, limit: number): Promise<Bar[]>;
+  /** Rows read back have `replaced: false` (not stored: a stored row is the final value of its minute). */
   rows(window: TimeWindow, limit: number): Promise<IndicatorRow[]>;
   signals(
     window: Omit<TimeWindow, "symbol"> & { symbol?: string },
     options: { changesOnly: boolean; limit: number },
   ): Promise<SignalEvent[]>;
+  /** Sorted by symbol, as are `symbols()`; `signals` orders by (openTime, symbol). */
   latestSignals(): Promise<SignalEvent[]>;
   symbols(): Promise<SymbolInfo[]>;
   close(): Promise<void>;
