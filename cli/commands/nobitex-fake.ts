@@ -16,8 +16,11 @@ page, at most 500 candles per answer, no_data. GET /stats counts requests and in
   --limit N                  only the first N candles of each recording
   --live                     reveal candles as a clock passes; the last one is still forming
   --history N                with --live: candles already closed at start (default 500)
-  --speed X                  with --live: clock speed, recorded seconds per real second (default 1)
-  --retime                   shift the recording so its history ends now (wall clock)
+  --speed X                  with --live: clock speed, recorded seconds per real second (default 1).
+                             Above 1 the served clock runs ahead of the wall clock, so a real-clock
+                             ingest still sees one candle a minute: for fast demos use replay
+  --retime                   shift the recording so its history ends now (wall clock); needed when a
+                             real-clock ingest polls it (it asks for the last minutes before now)
   --fault-429 RATE           answer 429 {"backOff":N} to this share of requests (0..1)
   --backoff-seconds N        the backOff a 429 asks for (default 12)
   --fault-5xx RATE           answer 500/502/503/504
@@ -26,8 +29,8 @@ page, at most 500 candles per answer, no_data. GET /stats counts requests and in
   --fault-invalid-candle RATE  break one candle of the page (high < low or negative volume)
   --seed N                   seed of the fault schedule (default 1)
 
-Example (the default Nobitex symbols on recorded data, live, 60x):
-  bun run shamdan nobitex-fake --data data/candles --live --retime --speed 60 \\
+Example (the default Nobitex symbols on recorded data, live):
+  bun run shamdan nobitex-fake --data data/candles --live --retime \\
     --map BTCIRT=ETHBTC,ETHIRT=ETCBTC,USDTIRT=XRPETH
   NOBITEX_BASE_URL=http://127.0.0.1:8090 bun run shamdan ingest`;
 
