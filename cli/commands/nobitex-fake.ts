@@ -31,7 +31,7 @@ page, at most 500 candles per answer, no_data. GET /stats counts requests and in
 
 Example (the default Nobitex symbols on recorded data, live):
   bun run shamdan nobitex-fake --data data/candles --live --retime \\
-    --map BTCIRT=ETHBTC,ETHIRT=ETCBTC,USDTIRT=XRPETH
+    --map BTCIRT=ETHBTC,ETHIRT=ETCBTC,USDTIRT=XRPETH,ETCIRT=ETCBTC,SHIBIRT=XRPETH
   NOBITEX_BASE_URL=http://127.0.0.1:8090 bun run shamdan ingest`;
 
 const rate = (name: string, text: string | undefined): number | undefined => {
