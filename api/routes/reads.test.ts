@@ -15,7 +15,7 @@ describe("GET /api/candles", () => {
   test("1m returns the stored candles of [from, to)", async () => {
     const rows = t.rows.ETHBTC.slice(100, 160);
     const from = rows[0].openTime / 1000;
-    const to = rows.at(-1)!.openTime / 1000 + 60;
+    const to = rows[rows.length - 1].openTime / 1000 + 60;
     const { status, body } = await get(`/api/candles?symbol=ETHBTC&from=${from}&to=${to}`);
     expect(status).toBe(200);
     const candles = body.candles as Record<string, unknown>[];
@@ -53,12 +53,12 @@ describe("GET /api/candles", () => {
       expect(bar.open).toBe(bucket[0].open);
       expect(bar.high).toBe(Math.max(...bucket.map((r) => r.high)));
       expect(bar.low).toBe(Math.min(...bucket.map((r) => r.low)));
-      expect(bar.close).toBe(bucket.at(-1)!.close);
+      expect(bar.close).toBe(bucket[bucket.length - 1].close);
       expect(bar.volume).toBeCloseTo(
         bucket.reduce((s, r) => s + r.volume, 0),
         9,
       );
-      expect(bar.RSI_10).toBe(bucket.at(-1)!.rsi as number);
+      expect(bar.RSI_10).toBe(bucket[bucket.length - 1].rsi as number);
     }
   });
 
@@ -93,7 +93,7 @@ describe("signals", () => {
   test("changes_only keeps exactly the rows whose signal changed", async () => {
     const rows = t.rows.ETHBTC.slice(0, 3000);
     const from = rows[0].openTime / 1000;
-    const to = rows.at(-1)!.openTime / 1000 + 1;
+    const to = rows[rows.length - 1].openTime / 1000 + 1;
     const { body } = await get(
       `/api/signals?symbol=ETHBTC&from=${from}&to=${to}&changes_only=true&limit=10000`,
     );
@@ -126,8 +126,8 @@ describe("signals", () => {
     const { body } = await get("/api/signals/latest");
     const signals = body.signals as { symbol: string; open_time: number; signal: string }[];
     expect(signals.map((s) => s.symbol)).toEqual(["ETHBTC", "XRPETH"]);
-    expect(signals[0].open_time).toBe(t.rows.ETHBTC.at(-1)!.openTime);
-    expect(signals[0].signal).toBe(t.rows.ETHBTC.at(-1)!.signal);
+    expect(signals[0].open_time).toBe(t.rows.ETHBTC[t.rows.ETHBTC.length - 1].openTime);
+    expect(signals[0].signal).toBe(t.rows.ETHBTC[t.rows.ETHBTC.length - 1].signal);
     const only = await get("/api/signals/latest?symbol=xrpeth");
     expect((only.body.signals as unknown[]).length).toBe(1);
     expect((await get("/api/signals/latest?symbol=x'--")).status).toBe(400);
@@ -148,17 +148,17 @@ test("GET /api/symbols lists configured and stored symbols", async () => {
     {
       symbol: "ETHBTC",
       configured: true,
-      last_candle_time: new Date(t.rows.ETHBTC.at(-1)!.openTime).toISOString(),
-      last_open_time: t.rows.ETHBTC.at(-1)!.openTime,
-      latest_signal: t.rows.ETHBTC.at(-1)!.signal,
+      last_candle_time: new Date(t.rows.ETHBTC[t.rows.ETHBTC.length - 1].openTime).toISOString(),
+      last_open_time: t.rows.ETHBTC[t.rows.ETHBTC.length - 1].openTime,
+      latest_signal: t.rows.ETHBTC[t.rows.ETHBTC.length - 1].signal,
       rows: t.rows.ETHBTC.length,
     },
     {
       symbol: "XRPETH",
       configured: true,
-      last_candle_time: new Date(t.rows.XRPETH.at(-1)!.openTime).toISOString(),
-      last_open_time: t.rows.XRPETH.at(-1)!.openTime,
-      latest_signal: t.rows.XRPETH.at(-1)!.signal,
+      last_candle_time: new Date(t.rows.XRPETH[t.rows.XRPETH.length - 1].openTime).toISOString(),
+      last_open_time: t.rows.XRPETH[t.rows.XRPETH.length - 1].openTime,
+      latest_signal: t.rows.XRPETH[t.rows.XRPETH.length - 1].signal,
       rows: t.rows.XRPETH.length,
     },
   ]);
