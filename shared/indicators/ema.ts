@@ -42,6 +42,17 @@ export class EMA implements Indicator<EmaState> {
   }
 
   update(x: number): number | null {
+    this.push(x);
+    return this.result;
+  }
+
+  replace(x: number): number | null {
+    this.repush(x);
+    return this.result;
+  }
+
+  /** `update` without computing the result (the engine reads only what it needs). */
+  push(x: number): void {
     this.canUndo = true;
     this.uCount = this.count;
     this.uValue = this.value;
@@ -58,15 +69,15 @@ export class EMA implements Indicator<EmaState> {
       this.value = n === 0 ? x : ewmStep(this.value, x, this.k);
     }
     if (n < this.period) this.count = n + 1;
-    return this.result;
   }
 
-  replace(x: number): number | null {
+  /** `replace` without computing the result. */
+  repush(x: number): void {
     if (this.canUndo) {
       this.count = this.uCount;
       this.value = this.uValue;
     }
-    return this.update(x);
+    this.push(x);
   }
 
   get result(): number | null {

@@ -12,7 +12,7 @@
  * (so a first candle is a change only if it is not HOLD, which warm-up makes impossible in practice).
  * A replace compares with the candle before the replaced one, like the update it stands for.
  *
- * Every `next` returns a fresh step and values object: callers may keep them (no reuse tricks).
+ * `next` reuses one result object per engine (see there); `computeSeries` and `copyStep` give copies.
  */
 import type { Config } from "../config.ts";
 import { ShamdanError } from "../errors.ts";
@@ -22,7 +22,7 @@ import { EMA, EmaStyle } from "./ema.ts";
 import { type EngineSnapshot, EngineSnapshotSchema, parseSnapshot } from "./engine-snapshot.ts";
 import { CutlerRSI } from "./rsi-cutler.ts";
 import { WilderRSI } from "./rsi-wilder.ts";
-import { scenarioB } from "./signal.ts";
+import { type SignalThresholds, scenarioB } from "./signal.ts";
 import { SMA } from "./sma.ts";
 
 export { type EngineSnapshot, EngineSnapshotSchema };
@@ -81,9 +81,39 @@ export interface IndicatorValues {
 export const RejectReason = { outOfOrder: "out_of_order", invalidCandle: "invalid_candle" } as const;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 
-export type EngineStep =
-  | { ok: true; replaced: boolean; values: IndicatorValues; signal: SignalKind; signalChanged: boolean }
-  | { ok: false; reason: RejectReason; detail: string };
+export type AcceptedStep = {
+  readonly ok: true;
+  readonly replaced: boolean;
+  readonly values: Readonly<IndicatorValues>;
+  readonly signal: SignalKind;
+  readonly signalChanged: boolean;
+};
+export type RejectedStep = { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
+export type EngineStep = AcceptedStep | RejectedStep;
+
+/** A copy of a step that stays valid after the engine's next call (see SymbolEngine.next). */
+export function copyStep(step: EngineStep): EngineStep {
+  return step.ok ? { ...step, values: { ...step.values } } : step;
+}
+
+/** The reused result of accepted candles (see `next`). Plain data: JSON and spreading see the fields. */
+class Accepted {
+  readonly ok = true;
+  replaced = false;
+  readonly values: IndicatorValues = {
+    sma: null,
+    ema: null,
+    delta: null,
+    gain: null,
+    loss: null,
+    avgGain: null,
+    avgLoss: null,
+    rs: null,
+    rsi: null,
+  };
+  signal: SignalKind = SignalKind.HOLD;
+  signalChanged = false;
+}
 
 export class SymbolEngine {
   private sma: SMA;
@@ -94,14 +124,23 @@ export class SymbolEngine {
   private signal: SignalKind = SignalKind.HOLD;
   private prevSignal: SignalKind = SignalKind.HOLD;
   private readonly counts: Record<RejectReason, number> = { out_of_order: 0, invalid_candle: 0 };
+  private readonly thresholds: SignalThresholds;
+  private readonly out = new Accepted();
 
   constructor(readonly settings: EngineSettings) {
     const seed = settings.flavor === IndicatorFlavor.seed;
+    this.thresholds = { rsiBuyBelow: settings.rsiBuyBelow, rsiSellAbove: settings.rsiSellAbove };
     this.sma = new SMA(settings.smaPeriod);
     this.ema = new EMA(settings.emaPeriod, seed ? EmaStyle.pandas : EmaStyle.talib);
     this.rsi = seed ? new CutlerRSI(settings.rsiPeriod) : new WilderRSI(settings.rsiPeriod);
   }
 
+  /**
+   * Feeds one candle. An accepted step (and its `values`) is owned by the engine and OVERWRITTEN by
+   * its next `next` call: read or copy it first (`copyStep`, or spread it into a row as the processor
+   * does). Reusing it keeps the hot path free of allocation, which under load is most of the cost
+   * (bench/indicators.bench.ts). Rejected steps are fresh objects.
+   */
   next(candle: CandleInput): EngineStep {
     const defect = candleDefect(candle);
     if (defect !== null) return this.reject(RejectReason.invalidCandle, defect);
@@ -110,40 +149,32 @@ export class SymbolEngine {
     let replaced = false;
     let before: SignalKind;
     if (last === null || t > last) {
-      this.sma.update(candle.close);
-      this.ema.update(candle.close);
-      this.rsi.update(candle.close);
+      this.sma.push(candle.close);
+      this.ema.push(candle.close);
+      this.rsi.push(candle.close);
       this.prevSignal = this.signal;
       before = this.signal;
       this.last = t;
     } else if (t === last) {
       replaced = true;
-      this.sma.replace(candle.close);
-      this.ema.replace(candle.close);
-      this.rsi.replace(candle.close);
+      this.sma.repush(candle.close);
+      this.ema.repush(candle.close);
+      this.rsi.repush(candle.close);
       before = this.prevSignal;
     } else {
       return this.reject(RejectReason.outOfOrder, `openTime ${t} is older than the last candle's ${last}`);
     }
-    const rsi = this.rsi;
-    const values: IndicatorValues = {
-      sma: this.sma.result,
-      ema: this.ema.result,
-      delta: rsi.delta,
-      gain: rsi.gain,
-      loss: rsi.loss,
-      avgGain: rsi.avgGain,
-      avgLoss: rsi.avgLoss,
-      rs: rsi.rs,
-      rsi: rsi.result,
-    };
-    const s = this.settings;
-    const signal = scenarioB(values.sma, values.ema, values.rsi, {
-      rsiBuyBelow: s.rsiBuyBelow,
-      rsiSellAbove: s.rsiSellAbove,
-    });
+    const out = this.out;
+    const values = out.values;
+    values.sma = this.sma.result;
+    values.ema = this.ema.result;
+    this.rsi.writeTo(values);
+    const signal = scenarioB(values.sma, values.ema, values.rsi, this.thresholds);
     this.signal = signal;
-    return { ok: true, replaced, values, signal, signalChanged: signal !== before };
+    out.replaced = replaced;
+    out.signal = signal;
+    out.signalChanged = signal !== before;
+    return out;
   }
 
   private reject(reason: RejectReason, detail: string): EngineStep {
@@ -207,5 +238,5 @@ export function computeSeries(
   candles: readonly CandleInput[],
 ): Array<{ candle: CandleInput; step: EngineStep }> {
   const engine = new SymbolEngine(settings);
-  return candles.map((candle) => ({ candle, step: engine.next(candle) }));
+  return candles.map((candle) => ({ candle, step: copyStep(engine.next(candle)) }));
 }

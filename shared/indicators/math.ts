@@ -51,14 +51,3 @@ export const rsOf = (avgGain: number, avgLoss: number): number | null =>
 
 /** The seed's RSI from rs: 100 - 100 / (1 + rs); undefined when rs is. */
 export const rsiFromRs = (rs: number | null): number | null => (rs === null ? null : 100 - 100 / (1 + rs));
-
-/**
- * Neumaier (improved Kahan) addition: returns the new running sum and adds the exact rounding error
- * of this addition to `comp[0]`. sum + comp[0] then stays within ~1 ulp of the exact sum however
- * many values enter and leave a window, even when large values leave and tiny ones remain.
- */
-export function neumaierAdd(sum: number, x: number, comp: { c: number }): number {
-  const t = sum + x;
-  comp.c += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
-  return t;
-}

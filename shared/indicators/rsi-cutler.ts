@@ -9,7 +9,7 @@ import * as v from "valibot";
 import type { Indicator } from "./indicator.ts";
 import { gainOf, lossOf, rsiFromRs, rsOf } from "./math.ts";
 import { RollingSum, RollingSumStateSchema } from "./rolling-sum.ts";
-import type { RsiOutputs } from "./rsi-outputs.ts";
+import type { RsiOutputs, RsiValues } from "./rsi-outputs.ts";
 
 const core = {
   seen: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
@@ -46,6 +46,17 @@ export class CutlerRSI implements Indicator<CutlerRsiState>, RsiOutputs {
   }
 
   update(x: number): number | null {
+    this.push(x);
+    return this.result;
+  }
+
+  replace(x: number): number | null {
+    this.repush(x);
+    return this.result;
+  }
+
+  /** `update` without computing the result (the engine reads only what it needs). */
+  push(x: number): void {
     const seen = this.seen;
     this.canUndo = true;
     this.uSeen = seen;
@@ -59,10 +70,10 @@ export class CutlerRSI implements Indicator<CutlerRsiState>, RsiOutputs {
     }
     this.prevClose = x;
     if (seen < 2) this.seen = seen + 1;
-    return this.result;
   }
 
-  replace(x: number): number | null {
+  /** `replace` without computing the result. */
+  repush(x: number): void {
     if (this.canUndo) {
       // The windows were pushed only when there was a previous close.
       if (this.uSeen > 0) {
@@ -73,7 +84,7 @@ export class CutlerRSI implements Indicator<CutlerRsiState>, RsiOutputs {
       this.prevClose = this.uPrevClose;
       this.d = this.uDelta;
     }
-    return this.update(x);
+    this.push(x);
   }
 
   get isStable(): boolean {
@@ -101,6 +112,28 @@ export class CutlerRSI implements Indicator<CutlerRsiState>, RsiOutputs {
   }
   get rs(): number | null {
     return this.gains.full ? rsOf(this.gains.sum / this.period, this.losses.sum / this.period) : null;
+  }
+
+  writeTo(out: RsiValues): void {
+    if (this.seen > 1) {
+      const d = this.d;
+      out.delta = d;
+      out.gain = gainOf(d);
+      out.loss = lossOf(d);
+    } else {
+      out.delta = out.gain = out.loss = null;
+    }
+    if (this.gains.full) {
+      const g = this.gains.sum / this.period;
+      const l = this.losses.sum / this.period;
+      const rs = rsOf(g, l);
+      out.avgGain = g;
+      out.avgLoss = l;
+      out.rs = rs;
+      out.rsi = rsiFromRs(rs);
+    } else {
+      out.avgGain = out.avgLoss = out.rs = out.rsi = null;
+    }
   }
 
   serialise(): CutlerRsiState {

@@ -3,6 +3,17 @@
  * (`delta, gain, loss, avg_gain_n, avg_loss_n, rs`). Each is null where undefined: delta, gain and
  * loss for the first candle; the averages and rs while warming up; rs also when avgLoss is 0.
  */
+/** The RSI's values as plain fields (a subset of the engine's IndicatorValues). */
+export interface RsiValues {
+  delta: number | null;
+  gain: number | null;
+  loss: number | null;
+  avgGain: number | null;
+  avgLoss: number | null;
+  rs: number | null;
+  rsi: number | null;
+}
+
 export interface RsiOutputs {
   readonly delta: number | null;
   readonly gain: number | null;
@@ -12,4 +23,6 @@ export interface RsiOutputs {
   readonly rs: number | null;
   /** The RSI itself (same as `result`). */
   readonly result: number | null;
+  /** Writes every value above into `out` at once (the engine's hot path: one check, no recomputation). */
+  writeTo(out: RsiValues): void;
 }

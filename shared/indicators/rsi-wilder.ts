@@ -7,7 +7,7 @@
 import * as v from "valibot";
 import type { Indicator } from "./indicator.ts";
 import { gainOf, lossOf, rsiTalib, rsOf, wilderStep } from "./math.ts";
-import type { RsiOutputs } from "./rsi-outputs.ts";
+import type { RsiOutputs, RsiValues } from "./rsi-outputs.ts";
 
 const core = {
   /** Values seen, capped at period + 1 (stable). */
@@ -33,7 +33,12 @@ export class WilderRSI implements Indicator<WilderRsiState>, RsiOutputs {
   private g = 0;
   private l = 0;
   private canUndo = false;
-  private u = { seen: 0, prevClose: 0, delta: 0, avgGain: 0, avgLoss: 0 };
+  // The state before the last update (plain fields: the hot path stores them every candle).
+  private uSeen = 0;
+  private uPrevClose = 0;
+  private uDelta = 0;
+  private uGain = 0;
+  private uLoss = 0;
 
   constructor(readonly period: number) {
     if (!Number.isSafeInteger(period) || period < 1)
@@ -41,14 +46,24 @@ export class WilderRSI implements Indicator<WilderRsiState>, RsiOutputs {
   }
 
   update(x: number): number | null {
-    const u = this.u;
+    this.push(x);
+    return this.result;
+  }
+
+  replace(x: number): number | null {
+    this.repush(x);
+    return this.result;
+  }
+
+  /** `update` without computing the result (the engine reads only what it needs). */
+  push(x: number): void {
     const seen = this.seen;
     this.canUndo = true;
-    u.seen = seen;
-    u.prevClose = this.prevClose;
-    u.delta = this.d;
-    u.avgGain = this.g;
-    u.avgLoss = this.l;
+    this.uSeen = seen;
+    this.uPrevClose = this.prevClose;
+    this.uDelta = this.d;
+    this.uGain = this.g;
+    this.uLoss = this.l;
     if (seen > 0) {
       const d = x - this.prevClose;
       this.d = d;
@@ -67,19 +82,18 @@ export class WilderRSI implements Indicator<WilderRsiState>, RsiOutputs {
     }
     this.prevClose = x;
     if (seen <= this.period) this.seen = seen + 1;
-    return this.result;
   }
 
-  replace(x: number): number | null {
+  /** `replace` without computing the result. */
+  repush(x: number): void {
     if (this.canUndo) {
-      const u = this.u;
-      this.seen = u.seen;
-      this.prevClose = u.prevClose;
-      this.d = u.delta;
-      this.g = u.avgGain;
-      this.l = u.avgLoss;
+      this.seen = this.uSeen;
+      this.prevClose = this.uPrevClose;
+      this.d = this.uDelta;
+      this.g = this.uGain;
+      this.l = this.uLoss;
     }
-    return this.update(x);
+    this.push(x);
   }
 
   get isStable(): boolean {
@@ -109,6 +123,27 @@ export class WilderRSI implements Indicator<WilderRsiState>, RsiOutputs {
     return this.seen > this.period ? rsOf(this.g, this.l) : null;
   }
 
+  writeTo(out: RsiValues): void {
+    if (this.seen > 1) {
+      const d = this.d;
+      out.delta = d;
+      out.gain = gainOf(d);
+      out.loss = lossOf(d);
+    } else {
+      out.delta = out.gain = out.loss = null;
+    }
+    if (this.seen > this.period) {
+      const g = this.g;
+      const l = this.l;
+      out.avgGain = g;
+      out.avgLoss = l;
+      out.rs = rsOf(g, l);
+      out.rsi = rsiTalib(g, l);
+    } else {
+      out.avgGain = out.avgLoss = out.rs = out.rsi = null;
+    }
+  }
+
   serialise(): WilderRsiState {
     const core = {
       seen: this.seen,
@@ -117,7 +152,17 @@ export class WilderRSI implements Indicator<WilderRsiState>, RsiOutputs {
       avgGain: this.g,
       avgLoss: this.l,
     };
-    return { kind: "rsi-wilder", period: this.period, ...core, undo: this.canUndo ? { ...this.u } : null };
+    return { kind: "rsi-wilder", period: this.period, ...core, undo: this.canUndo ? this.undoState() : null };
+  }
+
+  private undoState() {
+    return {
+      seen: this.uSeen,
+      prevClose: this.uPrevClose,
+      delta: this.uDelta,
+      avgGain: this.uGain,
+      avgLoss: this.uLoss,
+    };
   }
 
   static restore(state: WilderRsiState): WilderRSI {
@@ -130,7 +175,11 @@ export class WilderRSI implements Indicator<WilderRsiState>, RsiOutputs {
     rsi.l = state.avgLoss;
     if (state.undo) {
       rsi.canUndo = true;
-      rsi.u = { ...state.undo };
+      rsi.uSeen = state.undo.seen;
+      rsi.uPrevClose = state.undo.prevClose;
+      rsi.uDelta = state.undo.delta;
+      rsi.uGain = state.undo.avgGain;
+      rsi.uLoss = state.undo.avgLoss;
     }
     return rsi;
   }

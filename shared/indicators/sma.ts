@@ -21,8 +21,19 @@ export class SMA implements Indicator<SmaState> {
   }
 
   replace(value: number): number | null {
+    this.repush(value);
+    return this.result;
+  }
+
+  /** `update` without computing the result (the engine reads only what it needs). */
+  push(value: number): void {
+    this.window.push(value);
+  }
+
+  /** `replace` without computing the result. */
+  repush(value: number): void {
     this.window.undo();
-    return this.update(value);
+    this.window.push(value);
   }
 
   get result(): number | null {
