@@ -62,6 +62,7 @@ export class QuestDbStore implements Store {
   private readonly table: string;
   private readonly timeoutMs: number;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private initialized = false;
 
   constructor(config: QuestDbConfig) {
     this.cols = columnNames(config);
@@ -79,6 +80,20 @@ export class QuestDbStore implements Store {
   }
 
   async init(): Promise<void> {
+    await this.createTable();
+    this.initialized = true;
+  }
+
+  /**
+   * ILP auto-creates a missing table — with a `timestamp` column and no dedup keys, i.e. the wrong
+   * table (verified on 9.3.4) — so the first write creates it properly if `init()` was not called.
+   */
+  async write(rows: readonly IndicatorRow[]): Promise<void> {
+    if (!this.initialized && rows.length > 0) await this.init();
+    return this.writer.write(rows);
+  }
+
+  private async createTable(): Promise<void> {
     const numeric = NUMERIC_FIELDS.map((f) => `"${this.cols[f]}" DOUBLE`).join(", ");
     await this.query(
       `CREATE TABLE IF NOT EXISTS "${this.table}" (stock_symbol SYMBOL, signal SYMBOL, local_time TIMESTAMP, ` +
@@ -86,10 +101,6 @@ export class QuestDbStore implements Store {
         "DEDUP UPSERT KEYS(local_time, stock_symbol)",
       [],
     );
-  }
-
-  write(rows: readonly IndicatorRow[]): Promise<void> {
-    return this.writer.write(rows);
   }
 
   async ping(): Promise<void> {

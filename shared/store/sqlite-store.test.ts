@@ -36,13 +36,3 @@ test("bad interval or limit is a non-retryable ShamdanError, never SQL", async (
   await expect(store.rows(w, -1)).rejects.toMatchObject({ code: "STORE_BAD_INPUT" });
   await store.close();
 });
-
-test("a hostile symbol is only ever a parameter", async () => {
-  const store = new SqliteStore(config());
-  await store.init();
-  const w = { symbol: "A'; DROP TABLE stock_data; --", from: 0, to: Number.MAX_SAFE_INTEGER };
-  expect(await store.summarize(w)).toMatchObject({ rows: 0 });
-  await store.ping();
-  expect(await store.symbols()).toEqual([]);
-  await store.close();
-});

@@ -191,6 +191,15 @@ export function storeContract(
       }
     });
 
+    test("hostile input is only ever a parameter", async () => {
+      for (const symbol of ["A'; DROP TABLE stock_data; --", "XRPETH' OR '1'='1", "\u0000", "ری\u202e"]) {
+        const w = { symbol, from: t0, to: whole.to };
+        expect((await store.summarize(w)).rows).toBe(0);
+        expect(await store.signals(w, { changesOnly: false, limit: 10 })).toEqual([]);
+      }
+      expect((await store.symbols()).map((s) => s.rows)).toEqual([b.length, a.length]);
+    });
+
     test("ping answers", async () => {
       await store.ping();
     });
