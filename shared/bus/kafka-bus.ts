@@ -4,8 +4,9 @@
  * Producer: one per bus, idempotent with acks=all, and `Partitioners.DefaultPartitioner` (murmur2,
  * like the Java client) so keys land where Java/Kafka tools and the in-memory bus put them. An
  * idempotent kafkajs producer retries without limit (kafkajs sets retries to MAX_SAFE_INTEGER and
- * warns if capped, since a cap breaks its guarantees): `publish` waits through a broker restart and
- * resolves once Kafka acknowledged, rather than failing; retries are de-duplicated by the broker.
+ * warns if capped) except when reconnecting to a broker that refuses connections, which it reports as
+ * non-retriable; `publish` retries those itself (publishRetryMs), so it waits through a broker
+ * restart and resolves once Kafka acknowledged; resends are de-duplicated by the broker.
  *
  * Bun notes (kafkajs is Node code; checked on Bun 1.4.5 against Kafka 4.1.1 by
  * kafka-bus.integration.test.ts and bench/bus.bench.ts):
@@ -14,7 +15,10 @@
  *   `throttledUntil (-1) - Date.now()`. Bun clamps it to 1 ms as Node does; it is harmless.
  * - kafkajs throws KafkaJSNumberOfRetriesExceeded when its retry budget is spent (admin calls, consumer
  *   internals). The consumer treats it as retriable and restarts via restartOnFailure; admin errors
- *   become ShamdanError with canRetry = true (kafka-error.ts).
+ *   become ShamdanError with canRetry = true (kafka-error.ts). Seen in kafka-bus.restart.integration.test.ts
+ *   (broker SIGKILLed and restarted): the consumer crashes with KafkaJSNumberOfRetriesExceeded or
+ *   KafkaJSNonRetriableError(ECONNREFUSED), kafkajs restarts it (its original cause is retriable), and
+ *   it resumes from the committed offsets; in-flight publishes fail fast and are retried by publish.
  */
 import { type Admin, Kafka, Partitioners, type Producer, type RetryOptions } from "kafkajs";
 import type { Config } from "../config.ts";
@@ -25,6 +29,7 @@ import { kafkaError } from "./kafka-error.ts";
 import { kafkaLogCreator, kafkaLogLevels } from "./kafka-log-creator.ts";
 import { kafkaReadLatestByKey } from "./kafka-read-latest.ts";
 import { KafkaSubscription } from "./kafka-subscription.ts";
+import { retryDelayMs } from "./retry-delay.ts";
 
 export interface KafkaBusOptions {
   logger?: Logger;
@@ -40,6 +45,8 @@ export interface KafkaBusOptions {
   maxWaitTimeInMs?: number;
   /** Redelivery backoff after a failed onBatch. Default 100 ms .. 10 s. */
   retryBackoffMs?: { initial: number; max: number };
+  /** How long `publish` keeps retrying a retriable failure (broker down) before it throws. Default 120 s. */
+  publishRetryMs?: number;
   /** Upper bound of a readLatestByKey call. Default 120 s. */
   readTimeoutMs?: number;
 }
@@ -50,6 +57,7 @@ export class KafkaBus implements Bus {
   private producerReady: Promise<Producer> | undefined;
   private adminReady: Promise<Admin> | undefined;
   private readonly subscriptions = new Set<KafkaSubscription>();
+  private readonly retry: RetryOptions;
   /** Topics seen to exist (publish checks once per topic, see assertTopicExists). */
   private readonly knownTopics = new Set<string>();
 
@@ -58,12 +66,13 @@ export class KafkaBus implements Bus {
     private readonly options: KafkaBusOptions = {},
   ) {
     this.logger = (options.logger ?? silentLogger).child({ component: "kafka-bus" });
+    this.retry = options.retry ?? { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 };
     this.kafka = new Kafka({
       clientId: config.KAFKA_CLIENT_ID,
       brokers: [...config.KAFKA_BROKERS],
       logLevel: kafkaLogLevels[options.kafkaLogLevel ?? "warn"],
       logCreator: kafkaLogCreator(this.logger.child({ component: "kafkajs" })),
-      retry: options.retry ?? { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
+      retry: this.retry,
     });
   }
 
@@ -96,21 +105,38 @@ export class KafkaBus implements Bus {
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await this.assertTopicExists(topic);
-    const producer = await this.producer();
-    try {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: messages.map(({ key, value }) => ({
-          key,
-          value:
-            value === null || typeof value === "string"
-              ? value
-              : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-        })),
-      });
-    } catch (error) {
-      throw kafkaError("BUS_PUBLISH_FAILED", `publishing ${messages.length} messages to ${topic}`, error);
+    const record = {
+      topic,
+      acks: -1,
+      messages: messages.map(({ key, value }) => ({
+        key,
+        value:
+          value === null || typeof value === "string"
+            ? value
+            : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+      })),
+    };
+    const deadline = Date.now() + (this.options.publishRetryMs ?? 120_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const producer = await this.producer();
+        await producer.send(record);
+        return;
+      } catch (error) {
+        const failure = kafkaError(
+          "BUS_PUBLISH_FAILED",
+          `publishing ${messages.length} messages to ${topic}`,
+          error,
+        );
+        // kafkajs gives up at once when the broker refuses connections while it reconnects (it wraps
+        // ECONNREFUSED in KafkaJSNonRetriableError despite the idempotent producer's endless retries),
+        // so a broker restart would fail every publish in flight: retry here until the deadline.
+        // A resend is de-duplicated by the broker (idempotent producer, same sequence numbers).
+        if (!failure.canRetry || Date.now() >= deadline) throw failure;
+        const delay = retryDelayMs(attempt, { initial: 200, max: 5000 });
+        this.logger.warn("publish failed; retrying", { topic, attempt, delay, error });
+        await Bun.sleep(delay);
+      }
     }
   }
 
@@ -120,7 +146,7 @@ export class KafkaBus implements Bus {
       () => this.admin(),
       options,
       {
-        retry: this.options.retry ?? { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
+        retry: this.retry,
         sessionTimeout: this.options.sessionTimeout ?? 10_000,
         heartbeatInterval: this.options.heartbeatInterval ?? 1000,
         maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 1000,
@@ -197,7 +223,13 @@ export class KafkaBus implements Bus {
   private producer(): Promise<Producer> {
     this.producerReady ??= this.connect(
       "producer",
-      () => this.kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner }),
+      () =>
+        this.kafka.producer({
+          idempotent: true,
+          createPartitioner: Partitioners.DefaultPartitioner,
+          // kafkajs's own setting for idempotence (it warns when capped); publish adds the deadline.
+          retry: { ...this.retry, retries: Number.MAX_SAFE_INTEGER },
+        }),
       () => {
         this.producerReady = undefined;
       },
