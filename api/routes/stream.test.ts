@@ -1,0 +1,98 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { IndicatorRow } from "@shamdan/shared/messages";
+import { waitFor } from "@shamdan/shared/testing/integration";
+import { LiveHub } from "../live-feed.ts";
+import { readEvents } from "../testing/sse-reader.ts";
+import { type TestApp, testApp } from "../testing/test-app.ts";
+
+const next = (row: IndicatorRow, minutes: number, patch: Partial<IndicatorRow> = {}): IndicatorRow => ({
+  ...row,
+  openTime: row.openTime + minutes * 60_000,
+  ...patch,
+});
+
+describe("with a live feed", () => {
+  let t: TestApp;
+  const hub = new LiveHub();
+  beforeAll(async () => {
+    t = await testApp({}, { liveFeed: hub, stream: { heartbeatMs: 30 } });
+  });
+
+  test("sends filtered rows, a signal event before a change, heartbeats; unsubscribes on close", async () => {
+    const res = await t.app.request("/api/signals/stream?symbol=ETHBTC");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const last = t.rows.ETHBTC[t.rows.ETHBTC.length - 1];
+    const fresh = next(last, 1, { signal: "BUY", signalChanged: true });
+    const events = readEvents(
+      res,
+      (e) => e.some((x) => x.event === "row") && e.some((x) => x.comment === "heartbeat"),
+    );
+    // The handler subscribed before answering, so nothing published from here on is lost.
+    hub.publish(next(t.rows.XRPETH[0], 0));
+    hub.publish(fresh);
+    const got = await events;
+    const data = got.filter((e) => e.event);
+    expect(data.map((e) => e.event)).toEqual(["signal", "row"]);
+    expect(data[0].id).toBeUndefined();
+    expect(data[1].id).toBe(`${fresh.openTime}-ETHBTC`);
+    expect(JSON.parse(data[0].data ?? "")).toMatchObject({
+      symbol: "ETHBTC",
+      signal: "BUY",
+      signal_changed: true,
+    });
+    expect(JSON.parse(data[1].data ?? "")).toMatchObject({
+      symbol: "ETHBTC",
+      open_time: fresh.openTime,
+      open: fresh.open,
+      high: fresh.high,
+      low: fresh.low,
+      close: fresh.close,
+      volume: fresh.volume,
+      SMA_5: fresh.sma,
+    });
+    // The cancelled reader ends the stream, which drops its subscription.
+    await waitFor("the stream to unsubscribe", () => (hub.size === 0 ? true : undefined), 5000, 5);
+  });
+
+  test("Last-Event-ID replays the stored rows after it, then continues live", async () => {
+    const rows = t.rows.XRPETH;
+    const from = rows[rows.length - 4];
+    const res = await t.app.request("/api/signals/stream?symbol=XRPETH", {
+      headers: { "last-event-id": `${from.openTime}-XRPETH` },
+    });
+    const live = next(rows[rows.length - 1], 1);
+    const events = readEvents(res, (e) => e.filter((x) => x.event === "row").length >= 4);
+    hub.publish(rows[rows.length - 2]); // older than the replay: a duplicate, dropped
+    hub.publish(live);
+    const ids = (await events).filter((e) => e.event === "row").map((e) => e.id);
+    expect(ids).toEqual([...rows.slice(-3), live].map((r) => `${r.openTime}-XRPETH`));
+  });
+
+  test("a malformed Last-Event-ID or symbol filter is a 400", async () => {
+    const bad = await t.app.request("/api/signals/stream", { headers: { "last-event-id": "x'; --" } });
+    expect(bad.status).toBe(400);
+    expect((await t.app.request("/api/signals/stream?symbol=%00")).status).toBe(400);
+  });
+});
+
+test("without a feed the stream polls the store", async () => {
+  const t = await testApp({}, { stream: { heartbeatMs: 1000, pollMs: 20 } });
+  const res = await t.app.request("/api/signals/stream?symbol=ETHBTC");
+  const last = t.rows.ETHBTC[t.rows.ETHBTC.length - 1];
+  const fresh = next(last, 1);
+  await t.store.write([fresh]);
+  let replaced = false;
+  const events = await readEvents(res, (e) => {
+    const seen = e.filter((x) => x.event === "row").length;
+    if (seen === 1 && !replaced) {
+      replaced = true;
+      // The still-forming candle re-delivered with a new close replaces the row: sent again.
+      void t.store.write([{ ...fresh, close: fresh.close * 1.01, high: fresh.high * 1.01 }]);
+    }
+    return seen >= 2;
+  });
+  const rows = events.filter((e) => e.event === "row").map((e) => JSON.parse(e.data ?? ""));
+  expect(rows.map((r) => r.open_time)).toEqual([fresh.openTime, fresh.openTime]);
+  expect(rows[1].close).toBeCloseTo(fresh.close * 1.01, 12);
+});
