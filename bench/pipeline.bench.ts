@@ -1,0 +1,380 @@
+/**
+ * Pipeline benchmarks (issue #5, point 8), on the real Kafka and QuestDB:
+ * 1. processor throughput (candles/s, first batch to last row acknowledged) vs a bare kafkajs
+ *    consume→produce passthrough of the same messages, interleaved rounds; ratio target >= 0.8;
+ * 2. sink throughput (rows/s from a pre-filled output topic into QuestDB, to the last ack) vs a bare
+ *    ILP Sender writing the same rows in the same batches; ratio target >= 0.8;
+ * 3. end-to-end latency publish → row queryable in QuestDB at a steady 1,000 candles/s for 20 s
+ *    (p50/p99, target p99 < 1 s). Visibility is polled every 20 ms: latencies carry up to that much error.
+ * Bounded (30k candles per round, 20k in the latency run); every topic, group and table is removed.
+ */
+import { Sender } from "@questdb/nodejs-client";
+import { Kafka, logLevel } from "kafkajs";
+import { Registry } from "prom-client";
+import { startProcessor } from "../processor/processor.ts";
+import {
+  deleteKafkaResources,
+  isolatedOverrides,
+  publishCandles,
+  questDb,
+  recordedCandles,
+  runTopics,
+} from "../processor/testing/pipeline-harness.ts";
+import type { Batch, Bus } from "../shared/bus/bus.ts";
+import { KafkaBus } from "../shared/bus/kafka-bus.ts";
+import { type Config, topicFor } from "../shared/config.ts";
+import type { CandleInput } from "../shared/indicators/engine.ts";
+import { silentLogger } from "../shared/log.ts";
+import type { IndicatorRow } from "../shared/messages.ts";
+import { columnNames } from "../shared/store/columns.ts";
+import { ilpConfForBatches } from "../shared/store/ilp-writer.ts";
+import { QuestDbStore } from "../shared/store/questdb-store.ts";
+import { NUMERIC_FIELDS, type StoreWriter } from "../shared/store/store.ts";
+import { requireInfra, testConfig, uniqueName, waitFor } from "../shared/testing/integration.ts";
+import { startSink } from "../sink/sink.ts";
+
+const SYMBOLS = ["ETCBTC", "ETHBTC", "XRPETH"] as const;
+const PER_SYMBOL = 10_000;
+const ROUNDS = 3;
+
+/** Recorded candles repeated with later times until `count` (strictly increasing open times). */
+function series(symbol: string, count: number): CandleInput[] {
+  const base = recordedCandles(symbol, 20_000);
+  const span = (base.at(-1)?.openTime ?? 0) - (base[0]?.openTime ?? 0) + 60_000;
+  return Array.from({ length: count }, (_, i) => {
+    const c = base[i % base.length] as CandleInput;
+    return { ...c, openTime: c.openTime + Math.floor(i / base.length) * span };
+  });
+}
+
+interface Run {
+  config: Config;
+  cleanup: (() => Promise<unknown>)[];
+}
+function newRun(prefix: string): Run {
+  return { config: testConfig(isolatedOverrides(uniqueName(prefix), SYMBOLS)), cleanup: [] };
+}
+async function finish(run: Run, extraTopics: string[] = []) {
+  for (const fn of run.cleanup.reverse()) await fn().catch(() => {});
+  const db = questDb(run.config);
+  await db.drop();
+  await db.close();
+  await deleteKafkaResources(
+    run.config,
+    [...runTopics(run.config), ...extraTopics],
+    [run.config.PROCESSOR_GROUP, run.config.SINK_GROUP, `${run.config.PROCESSOR_GROUP}_bare`],
+  );
+}
+function bus(run: Run): KafkaBus {
+  const b = new KafkaBus(run.config, { logger: silentLogger });
+  run.cleanup.push(() => b.close());
+  return b;
+}
+async function fillInputs(run: Run, data: Map<string, CandleInput[]>) {
+  const b = bus(run);
+  await b.ensureTopics(SYMBOLS.map((s) => ({ name: topicFor(run.config, s) })));
+  for (const [symbol, candles] of data) await publishCandles(b, run.config, symbol, candles, 1000);
+}
+
+/** A Bus whose subscriptions report when their first batch starts and how many messages settled. */
+function timedBus(inner: Bus, onBatchDone: (batch: Batch) => void, onFirst: () => void): Bus {
+  let first = true;
+  return {
+    ensureTopics: (t) => inner.ensureTopics(t),
+    publish: (t, m) => inner.publish(t, m),
+    readLatestByKey: (t) => inner.readLatestByKey(t),
+    close: () => inner.close(),
+    subscribe: (o) =>
+      inner.subscribe({
+        ...o,
+        onBatch: async (batch, ctx) => {
+          if (first) {
+            first = false;
+            onFirst();
+          }
+          await o.onBatch(batch, ctx);
+          onBatchDone(batch);
+        },
+      }),
+  };
+}
+
+async function timeProcessor(
+  data: Map<string, CandleInput[]>,
+  total: number,
+): Promise<{ ms: number; run: Run }> {
+  const run = newRun("bench_proc");
+  await fillInputs(run, data);
+  let start = 0;
+  let done = 0;
+  let end = 0;
+  const b = timedBus(
+    bus(run),
+    (batch) => {
+      done += batch.messages.length;
+      if (done >= total) end = performance.now();
+    },
+    () => {
+      start = performance.now();
+    },
+  );
+  const processor = await startProcessor({
+    config: run.config,
+    bus: b,
+    logger: silentLogger,
+    registry: new Registry(),
+  });
+  run.cleanup.push(() => processor.stop());
+  await waitFor("processor done", () => (end > 0 ? true : undefined), 120_000, 5);
+  return { ms: end - start, run };
+}
+
+async function timePassthrough(data: Map<string, CandleInput[]>, total: number): Promise<number> {
+  const run = newRun("bench_pass");
+  await fillInputs(run, data);
+  const out = `${run.config.OUTPUT_TOPIC}_bare`;
+  const kafka = new Kafka({ brokers: [...run.config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: out }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer({ idempotent: true });
+  const consumer = kafka.consumer({ groupId: `${run.config.PROCESSOR_GROUP}_bare`, maxWaitTimeInMs: 100 });
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topics: SYMBOLS.map((s) => topicFor(run.config, s)), fromBeginning: true });
+  let start = 0;
+  let done = 0;
+  let end = 0;
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      if (start === 0) start = performance.now();
+      // Same 512 KiB request bound as the processor (Kafka's 1 MiB message.max.bytes).
+      for (let i = 0; i < batch.messages.length; i += 1500) {
+        const slice = batch.messages.slice(i, i + 1500);
+        await producer.send({
+          topic: out,
+          acks: -1,
+          messages: slice.map((m) => ({ key: m.key, value: m.value })),
+        });
+      }
+      done += batch.messages.length;
+      if (done >= total) end = performance.now();
+    },
+  });
+  try {
+    await waitFor("passthrough done", () => (end > 0 ? true : undefined), 120_000, 5);
+  } finally {
+    await consumer.disconnect();
+    await producer.disconnect();
+    await finish(run, [out]);
+  }
+  return end - start;
+}
+
+async function benchProcessor(): Promise<Run> {
+  const data = new Map(SYMBOLS.map((s) => [s, series(s, PER_SYMBOL)]));
+  const total = SYMBOLS.length * PER_SYMBOL;
+  const proc: number[] = [];
+  const bare: number[] = [];
+  let keep: Run | undefined;
+  for (let r = 0; r < ROUNDS; r++) {
+    const { ms, run } = await timeProcessor(data, total);
+    proc.push(ms);
+    if (keep) await finish(run);
+    else keep = run; // its output topic feeds the sink benchmark
+    bare.push(await timePassthrough(data, total));
+  }
+  const p = median(proc);
+  const b = median(bare);
+  console.log(
+    `processor (real Kafka)          ${perSec(total, p)} candles/s  (median of ${ROUNDS} x ${total})`,
+  );
+  console.log(`bare kafkajs consume->produce   ${perSec(total, b)} msgs/s`);
+  console.log(`ratio processor / passthrough   ${(b / p).toFixed(2)}   (target >= 0.8)`);
+  return keep as Run;
+}
+
+async function benchSink(run: Run): Promise<void> {
+  const total = SYMBOLS.length * PER_SYMBOL;
+  const store = new QuestDbStore(run.config);
+  run.cleanup.push(() => store.close());
+  const batches: IndicatorRow[][] = [];
+  let start = 0;
+  let written = 0;
+  let end = 0;
+  const recording: StoreWriter = {
+    init: () => store.init(),
+    close: () => store.close(),
+    async write(rows) {
+      if (start === 0) start = performance.now();
+      await store.write(rows);
+      batches.push([...rows]);
+      written += rows.length;
+      if (written >= total) end = performance.now();
+    },
+  };
+  const sink = await startSink({
+    config: run.config,
+    bus: bus(run),
+    store: recording,
+    logger: silentLogger,
+    registry: new Registry(),
+  });
+  run.cleanup.push(() => sink.stop());
+  await waitFor("sink done", () => (end > 0 ? true : undefined), 180_000, 5);
+  const sinkMs = end - start;
+
+  const table = `${run.config.QUESTDB_TABLE}_bare`;
+  const bareStore = new QuestDbStore({ ...run.config, QUESTDB_TABLE: table });
+  await bareStore.init();
+  await bareStore.close();
+  const cols = columnNames(run.config);
+  const sender = await Sender.fromConfig(ilpConfForBatches(run.config.QUESTDB_ILP_CONF));
+  const bareStart = performance.now();
+  for (const batch of batches) {
+    for (const r of batch) {
+      sender.table(table).symbol("stock_symbol", r.symbol).symbol("signal", r.signal);
+      for (const f of NUMERIC_FIELDS) {
+        const value = r[f];
+        if (value !== null) sender.floatColumn(cols[f], value);
+      }
+      sender.booleanColumn("signal_changed", r.signalChanged);
+      await sender.at(r.openTime, "ms");
+    }
+    await sender.flush();
+  }
+  const bareMs = performance.now() - bareStart;
+  await sender.close();
+  const db = questDb(run.config);
+  await db.sql.unsafe(`DROP TABLE IF EXISTS "${table}"`);
+  await db.close();
+  console.log(
+    `sink (Kafka -> QuestDB)         ${perSec(total, sinkMs)} rows/s  (${batches.length} batches, to the last ack)`,
+  );
+  console.log(`bare ILP Sender, same batches   ${perSec(total, bareMs)} rows/s`);
+  console.log(`ratio sink / bare ILP           ${(bareMs / sinkMs).toFixed(2)}   (target >= 0.8)`);
+}
+
+async function benchLatency(): Promise<void> {
+  const RATE = 1000;
+  const SECONDS = 20;
+  const run = newRun("bench_lat");
+  try {
+    const perSymbol = (RATE * SECONDS) / SYMBOLS.length + 100;
+    const data = new Map(SYMBOLS.map((s) => [s, series(s, perSymbol)]));
+    const processor = await startProcessor({
+      config: run.config,
+      bus: bus(run),
+      logger: silentLogger,
+      registry: new Registry(),
+    });
+    run.cleanup.push(() => processor.stop());
+    const store = new QuestDbStore(run.config);
+    run.cleanup.push(() => store.close());
+    const sink = await startSink({
+      config: run.config,
+      bus: bus(run),
+      store,
+      logger: silentLogger,
+      registry: new Registry(),
+    });
+    run.cleanup.push(() => sink.stop());
+    const publisher = bus(run);
+    const db = questDb(run.config);
+    run.cleanup.push(() => db.close());
+    const maxVisible = async () => {
+      const rows = await db.sql.unsafe(
+        `SELECT stock_symbol, cast(max(local_time) AS long) / 1000 AS t FROM "${run.config.QUESTDB_TABLE}"`,
+      );
+      return new Map(rows.map((r) => [String(r.stock_symbol), Number(r.t)]));
+    };
+    // Warm-up: the first 50 candles of each symbol, until visible (group joins, table creation, JIT).
+    for (const [s, c] of data) await publishCandles(publisher, run.config, s, c.slice(0, 50));
+    await waitFor(
+      "warm-up visible",
+      async () => ((await maxVisible()).size === SYMBOLS.length ? true : undefined),
+      60_000,
+      50,
+    );
+
+    // Per symbol, in publish order: open time and publish time; `next` = first one not yet seen.
+    const published = new Map<string, { t: number; at: number }[]>(
+      SYMBOLS.map((sym) => [sym, [] as { t: number; at: number }[]]),
+    );
+    const next = new Map<string, number>(SYMBOLS.map((sym) => [sym, 0]));
+    const latencies: number[] = [];
+    const cursor = new Map(SYMBOLS.map((sym) => [sym, 50]));
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const visible = await maxVisible().catch(() => new Map<string, number>());
+        const now = performance.now();
+        for (const [symbol, t] of visible) {
+          const list = published.get(symbol) ?? [];
+          let i = next.get(symbol) ?? 0;
+          for (; i < list.length && (list[i]?.t ?? Infinity) <= t; i++)
+            latencies.push(now - (list[i]?.at ?? now));
+          next.set(symbol, i);
+        }
+        await Bun.sleep(20);
+      }
+    })();
+    const tick = 10; // ms: 10 candles per tick = 1,000 candles/s
+    const begin = performance.now();
+    for (let i = 0; i < (SECONDS * 1000) / tick; i++) {
+      const due = begin + i * tick;
+      const wait = due - performance.now();
+      if (wait > 0) await Bun.sleep(wait);
+      await Promise.all(
+        SYMBOLS.map(async (symbol, k) => {
+          const n =
+            (RATE * tick) / 1000 / SYMBOLS.length + (k < ((RATE * tick) / 1000) % SYMBOLS.length ? 1 : 0);
+          const from = cursor.get(symbol) ?? 0;
+          cursor.set(symbol, from + Math.floor(n));
+          const slice = data.get(symbol)?.slice(from, from + Math.floor(n)) ?? [];
+          const at = performance.now();
+          for (const c of slice) published.get(symbol)?.push({ t: c.openTime, at });
+          await publishCandles(publisher, run.config, symbol, slice);
+        }),
+      );
+    }
+    const publishSeconds = (performance.now() - begin) / 1000;
+    const count = [...published.values()].reduce((n, list) => n + list.length, 0);
+    await waitFor("all visible", () => (latencies.length >= count ? true : undefined), 60_000, 50).catch(
+      () => undefined,
+    );
+    polling = false;
+    await poller;
+    latencies.sort((a, b) => a - b);
+    const q = (p: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
+    console.log(
+      `latency publish -> queryable    p50 ${q(0.5).toFixed(0)} ms  p99 ${q(0.99).toFixed(0)} ms  max ${q(1).toFixed(0)} ms  (target p99 < 1000 ms)`,
+    );
+    console.log(
+      `  ${count} candles in ${publishSeconds.toFixed(1)} s (${perSec(count, publishSeconds * 1000)}/s), ${latencies.length} seen, poll every 20 ms`,
+    );
+  } finally {
+    await finish(run);
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const perSec = (n: number, ms: number) =>
+  Math.round((n / ms) * 1000)
+    .toLocaleString("en-US")
+    .padStart(9);
+
+export async function bench(): Promise<void> {
+  await requireInfra();
+  const run = await benchProcessor();
+  try {
+    await benchSink(run);
+  } finally {
+    await finish(run);
+  }
+  await benchLatency();
+}
+
+if (import.meta.main) await bench();
