@@ -10,6 +10,7 @@ import { requireInfra, testConfig, uniqueName, waitFor } from "../testing/integr
 import { buildRows } from "./contract-data.ts";
 import { QuestDbStore } from "./questdb-store.ts";
 import { TcpProxy } from "./tcp-proxy.ts";
+import { waitForRows } from "./wait-for-rows.ts";
 
 const base = testConfig();
 const pgTarget = new URL(base.QUESTDB_PG_URL);
@@ -106,10 +107,7 @@ describe("outage and recovery through a proxy", () => {
       await store.write(rows.slice(100));
       return true;
     });
-    const all = await waitFor("every row once", async () => {
-      const got = await store.rows(window, 1000);
-      return got.length === rows.length ? got : undefined;
-    });
+    const all = await waitForRows(store, window, (got) => got.length === rows.length);
     expect(all).toEqual(rows);
   });
 });

@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config.ts";
+import { buildRows } from "./contract-data.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 import { storeContract } from "./store.contract.ts";
+import { waitForRows } from "./wait-for-rows.ts";
 
 const config = (overrides: Record<string, string> = {}) =>
   loadConfig({}, { STORE: "sqlite", SQLITE_PATH: ":memory:", ...overrides });
@@ -34,5 +36,18 @@ test("bad interval or limit is a non-retryable ShamdanError, never SQL", async (
   await expect(store.bars(w, 0, 10)).rejects.toMatchObject({ code: "STORE_BAD_INPUT", canRetry: false });
   await expect(store.bars(w, 1.5, 10)).rejects.toMatchObject({ code: "STORE_BAD_INPUT" });
   await expect(store.rows(w, -1)).rejects.toMatchObject({ code: "STORE_BAD_INPUT" });
+  await store.close();
+});
+
+test("waitForRows returns at once when the rows are there, and times out with what it saw", async () => {
+  const store = new SqliteStore(config());
+  await store.init();
+  const rows = buildRows("XRPETH.udf.json", "XRPETH", 30);
+  await store.write(rows);
+  const window = { symbol: "XRPETH", from: 0, to: Number.MAX_SAFE_INTEGER };
+  expect(await waitForRows(store, window, (got) => got.length === 30)).toEqual(rows);
+  await expect(waitForRows(store, window, (got) => got.length === 31, { timeoutMs: 120 })).rejects.toThrow(
+    /last saw 30/,
+  );
   await store.close();
 });
