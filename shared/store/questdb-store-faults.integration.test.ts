@@ -3,7 +3,7 @@
  * errors, never a hang or a crash; when the server is back, the SAME store object works again.
  * Outages are simulated with a loopback proxy, so the shared QuestDB keeps running.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import postgres from "postgres";
 import { ShamdanError } from "../errors.ts";
 import { requireInfra, testConfig, uniqueName, waitFor } from "../testing/integration.ts";
@@ -12,6 +12,8 @@ import { QuestDbStore } from "./questdb-store.ts";
 import { TcpProxy } from "./tcp-proxy.ts";
 import { waitForRows } from "./wait-for-rows.ts";
 
+// Real QuestDB on a loaded CI box: room for polling (bunfig's [test] timeout is not applied).
+setDefaultTimeout(60_000);
 const base = testConfig();
 const pgTarget = new URL(base.QUESTDB_PG_URL);
 const ilpTarget = /addr=([^:;]+):(\d+)/.exec(base.QUESTDB_ILP_CONF);

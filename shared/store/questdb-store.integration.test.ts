@@ -1,10 +1,12 @@
-import { beforeAll, expect, test } from "bun:test";
+import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import postgres from "postgres";
 import { requireInfra, testConfig, uniqueName } from "../testing/integration.ts";
 import { buildRows } from "./contract-data.ts";
 import { QuestDbStore } from "./questdb-store.ts";
 import { storeContract } from "./store.contract.ts";
 
+// Real QuestDB on a loaded CI box: room for polling (bunfig's [test] timeout is not applied).
+setDefaultTimeout(60_000);
 const table = uniqueName("store_contract");
 const config = testConfig({ STORE: "questdb", QUESTDB_TABLE: table });
 

@@ -4,7 +4,7 @@
  * against values computed independently in JS (./contract-data.ts). Sums and averages are compared
  * to 1e-9 relative (engines add in different orders); everything else exactly.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { IndicatorRow } from "../messages.ts";
 import { waitFor } from "../testing/integration.ts";
 import {
@@ -33,6 +33,8 @@ export function storeContract(
   makeStore: () => Promise<Store> | Store,
   options: { cleanup?: () => Promise<void> } = {},
 ): void {
+  // Real QuestDB on a loaded CI box: give loading and polling room (bunfig's [test] timeout is not applied).
+  setDefaultTimeout(60_000);
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     const a = buildRows("XRPETH.udf.json", A, 3560);
