@@ -17,11 +17,10 @@ const XRP_COUNT = 2000;
 const regtest = JSON.parse(readFileSync(join(fixtures, "talib-regtest-close.json"), "utf8"));
 // Input 2: the first 2,000 real 1-minute closes of XRP/ETH (tiny prices ~1e-3), also used by the seed fixtures.
 const udf = JSON.parse(readFileSync(udfPath, "utf8"));
-const xrp = { t: udf.t.slice(0, XRP_COUNT), c: udf.c.slice(0, XRP_COUNT) };
-writeFileSync(
-  join(fixtures, "xrpeth-2000.json"),
-  `${JSON.stringify({ source: "XRPETH.udf.json (team data kit, freqtrade XRP_ETH-1m.json), first 2000 candles", ...xrp })}\n`,
-);
+// Kept as a UDF response (the shape `shamdan compute` reads), so tests can also run the CLI on it.
+const xrp = { s: "ok" };
+for (const key of ["t", "o", "h", "l", "c", "v"]) xrp[key] = udf[key].slice(0, XRP_COUNT);
+writeFileSync(join(fixtures, "xrpeth-2000.udf.json"), `${JSON.stringify(xrp)}\n`);
 
 /** Runs one TA-Lib function and aligns its output to the input (null before begIndex). */
 function run(name, close, period) {
