@@ -18,8 +18,8 @@ import { SqliteStore } from "../shared/store/sqlite-store.ts";
 import { NUMERIC_FIELDS } from "../shared/store/store.ts";
 import { requireInfra, uniqueName } from "../shared/testing/integration.ts";
 
-const ROUNDS = 5;
-const PER_ROUND = 40_000;
+const ROUNDS = 10;
+const PER_ROUND = 20_000;
 const BATCH = 1000;
 const SYMBOLS = ["BTCIRT", "ETHIRT", "USDTIRT", "ETCIRT", "SHIBIRT"];
 
