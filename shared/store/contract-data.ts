@@ -1,10 +1,12 @@
 /**
  * Test data for the Store contract: real recorded candles (../shared/data/README.md has their
- * provenance) turned into IndicatorRows with simple deterministic indicators (warm-up nulls, rs null
- * when there is no loss), and the expected answers computed here in plain JS, independently of SQL.
+ * provenance) turned into IndicatorRows by the indicator engine (warm-up nulls, rs null when there is
+ * no loss), and the expected answers computed here in plain JS, independently of SQL.
  */
 import { existsSync, readFileSync } from "node:fs";
-import type { IndicatorRow, SignalKind } from "../messages.ts";
+import { loadConfig } from "../config.ts";
+import { computeSeries, engineSettings } from "../indicators/engine.ts";
+import type { IndicatorRow } from "../messages.ts";
 import type { Aggregation, Bar, NumericField, Stats, TimeWindow } from "./store.ts";
 
 interface Udf {
@@ -29,56 +31,31 @@ function readCandles(file: string): Udf {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** Rows for one symbol; `shiftMs` moves the series in time (to overlap another symbol's range). */
+/**
+ * Rows for one symbol, as the processor makes them: the streaming engine (default settings: talib
+ * flavor, SMA 5, EMA 10, RSI 10) over the recorded candles. `shiftMs` moves the series in time (to
+ * overlap another symbol's range).
+ */
 export function buildRows(file: string, symbol: string, count: number, shiftMs = 0): IndicatorRow[] {
   const udf = readCandles(file);
+  const candles = udf.t.slice(0, count).map((t, i) => ({
+    openTime: t * 1000 + shiftMs,
+    open: udf.o[i],
+    high: udf.h[i],
+    low: udf.l[i],
+    close: udf.c[i],
+    volume: udf.v[i],
+  }));
   const rows: IndicatorRow[] = [];
-  let ema: number | null = null;
-  const gains: number[] = [];
-  const losses: number[] = [];
-  for (let i = 0; i < Math.min(count, udf.t.length); i++) {
-    const close = udf.c[i];
-    const closes = udf.c.slice(Math.max(0, i - 4), i + 1);
-    const sma = closes.length === 5 ? mean(closes) : null;
-    if (i === 9) ema = mean(udf.c.slice(0, 10));
-    else if (ema !== null) ema = close * (2 / 11) + ema * (1 - 2 / 11);
-    const delta = i === 0 ? null : close - udf.c[i - 1];
-    const gain = delta === null ? null : Math.max(delta, 0);
-    const loss = delta === null ? null : Math.max(-delta, 0);
-    if (gain !== null && loss !== null) {
-      gains.push(gain);
-      losses.push(loss);
-    }
-    const avgGain = gains.length >= 10 ? mean(gains.slice(-10)) : null;
-    const avgLoss = losses.length >= 10 ? mean(losses.slice(-10)) : null;
-    const rs = avgGain !== null && avgLoss !== null && avgLoss !== 0 ? avgGain / avgLoss : null;
-    const rsi = rs === null ? null : 100 - 100 / (1 + rs);
-    let signal: SignalKind = "HOLD";
-    if (sma !== null && ema !== null && rsi !== null) {
-      if (sma > ema && rsi < 70) signal = "BUY";
-      else if (sma < ema && rsi > 30) signal = "SELL";
-    }
-    const previous = rows.at(-1);
+  for (const { candle, step } of computeSeries(engineSettings(loadConfig({})), candles)) {
+    if (!step.ok) throw new Error(`recorded candle rejected by the engine: ${step.detail}`);
     rows.push({
       v: 1,
       symbol,
-      openTime: udf.t[i] * 1000 + shiftMs,
-      open: udf.o[i],
-      high: udf.h[i],
-      low: udf.l[i],
-      close,
-      volume: udf.v[i],
-      sma,
-      ema,
-      delta,
-      gain,
-      loss,
-      avgGain,
-      avgLoss,
-      rs,
-      rsi,
-      signal,
-      signalChanged: previous !== undefined && previous.signal !== signal,
+      ...candle,
+      ...step.values,
+      signal: step.signal,
+      signalChanged: step.signalChanged,
       replaced: false,
     });
   }
