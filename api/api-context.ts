@@ -8,6 +8,7 @@ import type { Logger } from "@shamdan/shared/log";
 import type { StoreReader } from "@shamdan/shared/store/store";
 import { STORE_ERROR_CODES } from "./api-error.ts";
 import { type FieldMap, fieldMap } from "./fields.ts";
+import { QueryCache } from "./query-cache.ts";
 import { type ApiSchemas, apiSchemas } from "./schemas.ts";
 
 /** Store symbols not in SYMBOLS (recorded or retired markets) are looked up at most this often. */
@@ -19,18 +20,27 @@ export interface ApiContext {
   readonly store: StoreReader;
   readonly fields: FieldMap;
   readonly schemas: ApiSchemas;
-  /** Runs one store call under API_QUERY_TIMEOUT_MS; store failures become typed 503 errors. */
-  query<T>(what: string, run: (store: StoreReader) => Promise<T>): Promise<T>;
+  /**
+   * Runs one store call under API_QUERY_TIMEOUT_MS; store failures become typed 503 errors. With a
+   * `key` (the call's arguments), identical calls share one store round-trip (see query-cache.ts).
+   */
+  query<T>(what: string, run: (store: StoreReader) => Promise<T>, key?: string): Promise<T>;
   /** True for configured symbols and for symbols that have rows in the store. */
   isKnownSymbol(symbol: string): Promise<boolean>;
 }
 
-export function createApiContext(store: StoreReader, config: Config, logger: Logger): ApiContext {
+export function createApiContext(
+  store: StoreReader,
+  config: Config,
+  logger: Logger,
+  cacheTtlMs = 1000,
+): ApiContext {
   const fields = fieldMap(config);
   const configured = new Set(config.SYMBOLS);
   let stored: { at: number; symbols: Set<string> } | undefined;
 
-  const query = async <T>(what: string, run: (s: StoreReader) => Promise<T>): Promise<T> => {
+  const cache = new QueryCache(cacheTtlMs);
+  const uncached = async <T>(what: string, run: (s: StoreReader) => Promise<T>): Promise<T> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -53,6 +63,11 @@ export function createApiContext(store: StoreReader, config: Config, logger: Log
       clearTimeout(timer);
     }
   };
+
+  const query = <T>(what: string, run: (s: StoreReader) => Promise<T>, key?: string): Promise<T> =>
+    key === undefined || cacheTtlMs <= 0
+      ? uncached(what, run)
+      : cache.get(`${what}|${key}`, () => uncached(what, run));
 
   return {
     config,

@@ -38,11 +38,13 @@ export interface AppOptions {
   /** Defaults to a fresh registry; pass one to add process metrics or share it. */
   registry?: Registry;
   stream?: Partial<StreamOptions>;
+  /** How long an identical read is answered from memory (default 1000 ms; 0 turns it off). */
+  cacheTtlMs?: number;
 }
 
 export function createApp(options: AppOptions) {
   const { config, logger } = options;
-  const api = createApiContext(options.store, config, logger);
+  const api = createApiContext(options.store, config, logger, options.cacheTtlMs);
   const registry = options.registry ?? new Registry();
   const app = new Hono();
 

@@ -22,8 +22,11 @@ export function candleRoutes(api: ApiContext) {
     const { from, to } = timeRange(query, api.config.API_MAX_PERIOD_MINUTES);
     const limit = query.limit ?? DEFAULT_ROWS_PER_REQUEST;
     const seconds = INTERVALS[query.interval];
-    const bars = await api.query("candles", (s) =>
-      s.bars({ symbol: query.symbol, from, to }, seconds, limit),
+    const window = { symbol: query.symbol, from, to };
+    const bars = await api.query(
+      "candles",
+      (s) => s.bars(window, seconds, limit),
+      JSON.stringify([window, seconds, limit]),
     );
     const last = bars.at(-1);
     return c.json({

@@ -45,7 +45,11 @@ export function seedRoutes(api: ApiContext) {
     // The schema's picklist already guarantees this; kept so a FieldMap bug is a 400, not a bad query.
     if (!field) throw new ApiError(400, "invalid_request", `unknown field ${body.field}`);
     const window = periodWindow(body.stock_symbol, body.period, body.end);
-    const value = await api.query("aggregate", (s) => s.aggregate(window, field, body.aggregation));
+    const value = await api.query(
+      "aggregate",
+      (s) => s.aggregate(window, field, body.aggregation),
+      JSON.stringify([window, field, body.aggregation]),
+    );
     return c.json({ [body.aggregation]: value, field: body.field, stock_symbol: body.stock_symbol });
   });
 
@@ -53,7 +57,7 @@ export function seedRoutes(api: ApiContext) {
     const body = c.req.valid("json");
     await requireKnownSymbol(api, body.stock_symbol);
     const window = periodWindow(body.stock_symbol, body.period, body.end);
-    const summary = await api.query("summarize", (s) => s.summarize(window));
+    const summary = await api.query("summarize", (s) => s.summarize(window), JSON.stringify(window));
     return c.json({
       stock_symbol: body.stock_symbol,
       period: body.period,
