@@ -16,7 +16,7 @@ import { createLogger } from "@shamdan/shared/log";
 import { createStore } from "@shamdan/shared/store/create-store";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { type Command, ExitCode, parseOptions, UsageError } from "../command.ts";
-import { untilSignal } from "./processor.ts";
+import { untilSignal } from "../until-signal.ts";
 
 const help = `Usage: bun run shamdan api [--port N] [--host ADDRESS] [--no-live]
 

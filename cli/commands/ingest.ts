@@ -1,10 +1,10 @@
 import { startIngestService } from "@shamdan/ingest/ingest-service";
-import { untilSignal } from "@shamdan/ingest/until-signal";
 import { createBus } from "@shamdan/shared/bus/create-bus";
 import { loadConfig } from "@shamdan/shared/config";
 import { describeError } from "@shamdan/shared/errors";
 import { createLogger } from "@shamdan/shared/log";
 import { type Command, ExitCode, parseOptions } from "../command.ts";
+import { untilSignal } from "../until-signal.ts";
 
 const help = `Usage: bun run shamdan ingest
 

@@ -1,7 +1,7 @@
 import { startFakeNobitex } from "@shamdan/ingest/fake-nobitex";
 import { parseMap } from "@shamdan/ingest/parse-map";
-import { untilSignal } from "@shamdan/ingest/until-signal";
 import { type Command, ExitCode, parseOptions, UsageError } from "../command.ts";
+import { untilSignal } from "../until-signal.ts";
 
 const help = `Usage: bun run shamdan nobitex-fake --data DIR [options]
 

@@ -10,6 +10,7 @@ import { startHealthServer } from "@shamdan/shared/health-server";
 import { createLogger } from "@shamdan/shared/log";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { type Command, ExitCode, parseOptions } from "../command.ts";
+import { untilSignal } from "../until-signal.ts";
 
 const help = `Usage: bun run shamdan processor
 
@@ -18,19 +19,6 @@ SMA/EMA/RSI and the signal per candle, and publishes rows to OUTPUT_TOPIC. Bad m
 DEAD_LETTER_TOPIC. State is kept in the compacted topic <PROCESSOR_GROUP>_state (exact recovery).
 Run several to scale out. Health and metrics: http://127.0.0.1:HEALTH_PORT (default 9102)
 /healthz, /readyz, /metrics. Stops gracefully on SIGTERM or SIGINT.`;
-
-/** Resolves with the first termination signal. */
-export function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", on);
-      process.off("SIGTERM", on);
-      resolve(signal);
-    };
-    process.on("SIGINT", on);
-    process.on("SIGTERM", on);
-  });
-}
 
 export const processorCommand: Command = {
   name: "processor",

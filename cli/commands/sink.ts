@@ -12,7 +12,7 @@ import { createStore } from "@shamdan/shared/store/create-store";
 import { startSink } from "@shamdan/sink/sink";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { type Command, ExitCode, parseOptions } from "../command.ts";
-import { untilSignal } from "./processor.ts";
+import { untilSignal } from "../until-signal.ts";
 
 const help = `Usage: bun run shamdan sink
 
