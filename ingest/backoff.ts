@@ -2,6 +2,7 @@
  * Per-symbol backoff (issue #4 point 2): HTTP 429 waits exactly the `backOff` seconds Nobitex asked
  * for; other failures back off exponentially with jitter, capped. Times come from the injected clock.
  */
+import { backoffDelay } from "@shamdan/shared/backoff";
 import { NobitexError } from "./nobitex-error.ts";
 
 export interface BackoffPolicy {
@@ -58,9 +59,7 @@ export class Backoff {
     if (serverAsked !== undefined) {
       delay = Math.min(serverAsked * 1000, this.policy.maxServerBackOffMs);
     } else {
-      const ceiling = Math.min(this.policy.maxMs, this.policy.baseMs * 2 ** (this.#failures - 1));
-      // "Equal jitter": at least half the ceiling, so retries never collapse to zero, spread over the rest.
-      delay = ceiling / 2 + this.random() * (ceiling / 2);
+      delay = backoffDelay(this.#failures, this.policy.baseMs, this.policy.maxMs, this.random);
     }
     this.#lastDelayMs = delay;
     this.#until = now + delay;

@@ -4,11 +4,11 @@
  * `snapshot` is what goes to the changelog so another replica can continue exactly here.
  */
 import type { ConsumedMessage, OutgoingMessage } from "@shamdan/shared/bus/bus";
+import { deadLetterFor } from "@shamdan/shared/bus/dead-letter";
+import { parseMessage } from "@shamdan/shared/bus/parse-message";
 import { type EngineSettings, EngineSnapshotSchema, SymbolEngine } from "@shamdan/shared/indicators/engine";
 import { CandleMessageSchema, type IndicatorRow } from "@shamdan/shared/messages";
 import * as v from "valibot";
-import { deadLetterFor } from "./dead-letter.ts";
-import { parseMessage } from "./parse-message.ts";
 
 /** Changelog value for key `<topic>:<partition>`: everything needed to resume this partition exactly. */
 export const PartitionStateSchema = v.object({

@@ -7,13 +7,13 @@
  * duplicates rows (processor/README.md has the argument and the limits).
  */
 import type { Batch, Bus, Subscription, TopicPartition } from "@shamdan/shared/bus/bus";
+import { parseMessage } from "@shamdan/shared/bus/parse-message";
 import { type Config, topicFor } from "@shamdan/shared/config";
 import { describeError, ShamdanError } from "@shamdan/shared/errors";
 import { engineSettings } from "@shamdan/shared/indicators/engine";
 import type { Logger } from "@shamdan/shared/log";
 import type { Registry } from "prom-client";
 import { processorMetrics } from "./metrics.ts";
-import { parseMessage } from "./parse-message.ts";
 import { type PartitionState, PartitionStateSchema, PartitionTask, stateKey } from "./partition-task.ts";
 import { publishChunked } from "./publish-chunked.ts";
 

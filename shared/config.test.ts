@@ -33,7 +33,11 @@ describe("loadConfig", () => {
   });
 
   test("overrides beat the environment, which beats start-up defaults", () => {
-    const config = loadConfig({ BUS: "kafka", STORE: "" }, { LOG_LEVEL: "debug" }, { BUS: "memory", STORE: "sqlite" });
+    const config = loadConfig(
+      { BUS: "kafka", STORE: "" },
+      { LOG_LEVEL: "debug" },
+      { BUS: "memory", STORE: "sqlite" },
+    );
     expect([config.BUS, config.STORE, config.LOG_LEVEL]).toEqual(["kafka", "sqlite", "debug"]);
   });
 

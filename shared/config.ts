@@ -113,7 +113,8 @@ export class ConfigError extends Error {
   }
 }
 
-const present = (value: string | undefined) => (value !== undefined && value.trim() !== "" ? value : undefined);
+const present = (value: string | undefined) =>
+  value !== undefined && value.trim() !== "" ? value : undefined;
 
 /**
  * Parses an environment (default: `process.env`); empty strings count as unset. `overrides` win over

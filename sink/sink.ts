@@ -4,18 +4,19 @@
  * (at-least-once); the table's (local_time, stock_symbol) dedup keys turn re-deliveries into upserts,
  * so the stored result is exactly-once. See sink/README.md.
  */
+
+import { retryWithBackoff } from "@shamdan/shared/backoff";
 import type { Batch, BatchContext, Bus, OutgoingMessage, Subscription } from "@shamdan/shared/bus/bus";
+import { deadLetterFor } from "@shamdan/shared/bus/dead-letter";
+import { parseMessage } from "@shamdan/shared/bus/parse-message";
 import type { Config } from "@shamdan/shared/config";
 import { describeError, ShamdanError } from "@shamdan/shared/errors";
 import type { Logger } from "@shamdan/shared/log";
 import { type IndicatorRow, IndicatorRowSchema } from "@shamdan/shared/messages";
 import type { StoreWriter } from "@shamdan/shared/store/store";
 import type { Registry } from "prom-client";
-import { retryWithBackoff } from "./backoff.ts";
-import { deadLetterFor } from "./dead-letter.ts";
 import { latestPerKey } from "./latest-per-key.ts";
 import { sinkMetrics } from "./metrics.ts";
-import { parseMessage } from "./parse-message.ts";
 
 export interface SinkOptions {
   config: Config;

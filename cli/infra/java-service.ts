@@ -5,8 +5,8 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
+import { portAnswers } from "@shamdan/shared/port-answers";
 
 export interface JavaService {
   /** Short name used in messages and file names. */
@@ -51,24 +51,11 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export function portAnswers(port: number, host = "127.0.0.1", timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
-}
-
 export async function serviceState(s: JavaService): Promise<ServiceState> {
   const pid = readPid(s);
   if (pid !== null && isAlive(pid)) return { state: "running", pid };
   const busy = [];
-  for (const port of s.ports) if (await portAnswers(port)) busy.push(port);
+  for (const port of s.ports) if (await portAnswers("127.0.0.1", port, 500)) busy.push(port);
   if (busy.length > 0)
     return { state: "foreign", note: `port ${busy.join(", ")} answers, but not from a process we started` };
   return { state: "stopped" };
@@ -110,7 +97,7 @@ export async function startService(s: JavaService, javaHome: string | undefined,
   const pid = child.pid;
   await waitUntil(
     async () => {
-      for (const port of s.ports) if (!(await portAnswers(port))) return false;
+      for (const port of s.ports) if (!(await portAnswers("127.0.0.1", port, 500))) return false;
       return s.ready ? s.ready() : true;
     },
     timeoutMs,
@@ -136,7 +123,7 @@ export async function stopService(s: JavaService, options: { kill?: boolean; tim
   // Wait until the ports are released so an immediate restart can bind them.
   for (const port of s.ports) {
     const until = Date.now() + 10_000;
-    while ((await portAnswers(port)) && Date.now() < until) await Bun.sleep(100);
+    while ((await portAnswers("127.0.0.1", port, 500)) && Date.now() < until) await Bun.sleep(100);
   }
   rmSync(pidFile(s), { force: true });
   return true;

@@ -10,25 +10,10 @@
  * Errors are ShamdanErrors: STORE_UNAVAILABLE / STORE_TIMEOUT (canRetry: the API answers 503, the
  * sink backs off and retries the same batch), STORE_BAD_INPUT, STORE_QUERY_FAILED, STORE_REJECTED.
  */
-import type { IndicatorRow, SignalKind } from "../messages.ts";
+import { type IndicatorRow, ROW_NUMBER_FIELDS, type SignalKind } from "../messages.ts";
 
 /** Numeric fields by their logical name; the table's column names come from `indicatorColumns(config)`. */
-export const NUMERIC_FIELDS = [
-  "open",
-  "high",
-  "low",
-  "close",
-  "volume",
-  "sma",
-  "ema",
-  "delta",
-  "gain",
-  "loss",
-  "avgGain",
-  "avgLoss",
-  "rs",
-  "rsi",
-] as const;
+export const NUMERIC_FIELDS = ROW_NUMBER_FIELDS;
 export type NumericField = (typeof NUMERIC_FIELDS)[number];
 
 export const AGGREGATIONS = ["avg", "highest", "lowest"] as const;

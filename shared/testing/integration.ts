@@ -4,8 +4,8 @@
  * reachable the test FAILS with a clear message; it never skips silently.
  */
 import { randomUUID } from "node:crypto";
-import { connect } from "node:net";
 import { type Config, loadConfig } from "../config.ts";
+import { portAnswers } from "../port-answers.ts";
 
 /** Config for integration tests: the defaults (loopback infra) plus the caller's overrides. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -15,19 +15,6 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 /** A name no other test (or earlier run) uses: per-test topics, groups and tables. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
-}
-
-function portAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
 }
 
 /** Throws (failing the test) unless Kafka and QuestDB answer on the configured addresses. */

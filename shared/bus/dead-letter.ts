@@ -1,10 +1,10 @@
 /**
  * A consumed message that failed its schema, wrapped as a `DeadLetter` (shared/messages.ts): the reason,
  * where it came from and its original bytes untouched, so it can be inspected and replayed later.
- * (Each service keeps this 20-line helper: services never import each other.)
  */
-import type { ConsumedMessage, OutgoingMessage } from "@shamdan/shared/bus/bus";
-import type { DeadLetter } from "@shamdan/shared/messages";
+
+import type { DeadLetter } from "../messages.ts";
+import type { ConsumedMessage, OutgoingMessage } from "./bus.ts";
 
 export function deadLetterFor(service: string, message: ConsumedMessage, reason: string): OutgoingMessage {
   const letter: DeadLetter = {

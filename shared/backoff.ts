@@ -1,6 +1,6 @@
 /**
- * Retry with exponential backoff and jitter, for a dependency that went away (the store) and will
- * come back. Waits in short slices so a shutdown or a group heartbeat is never held up by a long sleep.
+ * Retry with exponential backoff and jitter, for a dependency that went away (a store, a broker, an
+ * upstream API) and will come back. Waits in short slices so a shutdown or a group heartbeat is never held up by a long sleep.
  */
 export interface BackoffOptions {
   /** First delay; doubles per attempt up to `maxMs`. */
@@ -14,11 +14,16 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
-/** Delay before retry `attempt` (1-based): exponential, capped, with "equal jitter" (half fixed, half random). */
+/**
+ * Delay before retry `attempt` (1-based): exponential, capped, with "equal jitter" (half fixed, half
+ * random) so replicas that failed together do not retry together. `noJitter` gives the plain ceiling.
+ */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30));
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(attempt - 1, 30)));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
+
+export const noJitter = () => 1;
 
 const SLICE_MS = 200;
 

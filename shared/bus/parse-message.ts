@@ -2,8 +2,9 @@
  * Bytes -> validated message, or the reason it is not one. Never throws: a bad message is a value
  * (it goes to the dead-letter topic), not an exception that would stop the consumer group.
  */
-import { textDecoder } from "@shamdan/shared/bus/bus";
+
 import * as v from "valibot";
+import { textDecoder } from "./bus.ts";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
