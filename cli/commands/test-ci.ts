@@ -34,7 +34,14 @@ export const testCiCommand: Command = {
     mkdirSync(reportDir, { recursive: true });
     const junitPath = join(reportDir, "junit.xml");
     const child = Bun.spawn(
-      ["bun", "test", "--reporter=junit", `--reporter-outfile=${junitPath}`, ...passThrough],
+      [
+        "bun",
+        "test",
+        "--timeout=60000",
+        "--reporter=junit",
+        `--reporter-outfile=${junitPath}`,
+        ...passThrough,
+      ],
       {
         stdio: ["ignore", "inherit", "inherit"],
       },
