@@ -163,11 +163,13 @@ export class QuestDbStore implements Store {
     // SAMPLE BY walks rows in designated-timestamp order, so first()/last() are the bucket's first and
     // last candles. With the interval given in seconds, ALIGN TO CALENDAR (UTC) starts buckets at epoch
     // multiples of the interval — not at calendar weeks — matching SQLite (the contract checks 60 s..7 d).
+    // The ORDER BY outside is needed: parallel SAMPLE BY returns buckets in no particular order, so a
+    // LIMIT on it directly picks arbitrary buckets (seen on QuestDB 9.3.4 with 1h buckets over days).
     const records = await this.query(
-      `SELECT ${MS} AS "openTime", first(open) AS open, max(high) AS high, min(low) AS low, ` +
+      `SELECT * FROM (SELECT ${MS} AS "openTime", first(open) AS open, max(high) AS high, min(low) AS low, ` +
         `last(close) AS close, sum(volume) AS volume, last("${c.sma}") AS sma, last("${c.ema}") AS ema, ` +
         `last("${c.rsi}") AS rsi, last(signal) AS signal FROM "${this.table}" WHERE ${WHERE} ` +
-        `SAMPLE BY ${seconds}s ALIGN TO CALENDAR LIMIT $4`,
+        `SAMPLE BY ${seconds}s ALIGN TO CALENDAR) ORDER BY "openTime" LIMIT $4`,
       [...this.params(window), checkLimit(limit)],
     );
     return records.map(toBar);

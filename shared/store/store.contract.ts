@@ -138,6 +138,13 @@ export function storeContract(
       expect(await store.bars(whole, 300, 3)).toHaveLength(3);
     });
 
+    test("a limit keeps the earliest bars, in time order", async () => {
+      for (const interval of [300, 3600]) {
+        const want = expectedBars(inWindow(all, whole), interval).slice(0, 5);
+        expectBars(await store.bars(whole, interval, 5), want, `${interval}s limit 5`);
+      }
+    });
+
     test("signals, with and without changesOnly, one symbol or all", async () => {
       const w = { from: t0, to: t0 + 600 * MIN };
       const sorted = inTime(all, w).sort((x, y) => x.openTime - y.openTime || (x.symbol < y.symbol ? -1 : 1));
