@@ -10,7 +10,7 @@ import { QuestDbStore } from "@shamdan/shared/store/questdb-store";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
 import postgres from "postgres";
 import { createApp } from "./app.ts";
-import { statsOf } from "./testing/recorded-rows.ts";
+import { statsOf } from "./testing/stats-of.ts";
 import { postJson, type TestApp, testApp } from "./testing/test-app.ts";
 
 const table = uniqueName("api_it");

@@ -1,13 +1,14 @@
 /**
  * Runs EVERY dashboard panel's and alert rule's SQL against the real QuestDB (PG wire), expanded the
  * way Grafana expands it (macros.ts), on a unique table holding a few hundred real candles
- * (../shared/data: XRPETH and ETHBTC 1-minute candles, times shifted to end a minute ago).
+ * (data/candles: XRPETH and ETHBTC 1-minute candles through the indicator engine, shifted to end a
+ * minute ago), created and written by the product's own QuestDbStore.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { indicatorColumns } from "@shamdan/shared/config";
+import { QuestDbStore } from "@shamdan/shared/store/questdb-store";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
+import { readRecording, recordedRows } from "@shamdan/shared/testing/recordings";
 import postgres from "postgres";
 import { alertQueries, alertRules } from "./alerts.ts";
 import { marketDashboard } from "./dashboards.ts";
@@ -20,75 +21,30 @@ const config = testConfig({ QUESTDB_TABLE: table, SYMBOLS: SYMBOLS.join(",") });
 const cols = indicatorColumns(config);
 const sql = postgres(config.QUESTDB_PG_URL, { max: 2, onnotice: () => {} });
 
-type Udf = { t: number[]; o: number[]; h: number[]; l: number[]; c: number[]; v: number[] };
-const dataDir = join(import.meta.dir, "..", "..", "shared", "data", "candles");
-
-/** Just enough indicator arithmetic to give the columns realistic values and warm-up nulls. */
-function rows(symbol: string, udf: Udf, endMs: number) {
-  const n = ROWS_PER_SYMBOL;
-  const close = udf.c.slice(0, n);
-  const start = endMs - n * 60_000;
-  const out: string[] = [];
-  let ema: number | null = null;
-  for (let i = 0; i < n; i++) {
-    const window = close.slice(Math.max(0, i - config.SMA_PERIOD + 1), i + 1);
-    const sma =
-      window.length === config.SMA_PERIOD ? window.reduce((a, b) => a + b, 0) / window.length : null;
-    const k = 2 / (config.EMA_PERIOD + 1);
-    if (i + 1 >= config.EMA_PERIOD)
-      ema =
-        ema === null
-          ? close.slice(0, i + 1).reduce((a, b) => a + b, 0) / (i + 1)
-          : close[i] * k + ema * (1 - k);
-    const changes = close
-      .slice(Math.max(1, i - config.RSI_PERIOD + 1), i + 1)
-      .map((c, j, arr) => c - (j === 0 ? close[Math.max(0, i - arr.length)] : arr[j - 1]));
-    const gain = changes.filter((d) => d > 0).reduce((a, b) => a + b, 0) / config.RSI_PERIOD;
-    const loss = -changes.filter((d) => d < 0).reduce((a, b) => a + b, 0) / config.RSI_PERIOD;
-    const rsi = i >= config.RSI_PERIOD && loss > 0 ? 100 - 100 / (1 + gain / loss) : null;
-    const signal =
-      sma === null || ema === null || rsi === null
-        ? "HOLD"
-        : sma > ema && rsi < 70
-          ? "BUY"
-          : sma < ema && rsi > 30
-            ? "SELL"
-            : "HOLD";
-    const num = (x: number | null) => (x === null ? "NULL" : String(x));
-    const ts = new Date(start + i * 60_000).toISOString();
-    out.push(
-      `('${symbol}', '${signal}', '${ts}', ${udf.o[i]}, ${udf.h[i]}, ${udf.l[i]}, ${udf.c[i]}, ${udf.v[i]}, ` +
-        `${num(sma)}, ${num(ema)}, ${num(rsi)})`,
-    );
-  }
-  return out;
-}
+const store = new QuestDbStore(config);
 
 beforeAll(async () => {
   await requireInfra(config);
-  await sql.unsafe(
-    `CREATE TABLE ${table} (stock_symbol SYMBOL, signal SYMBOL, local_time TIMESTAMP, open DOUBLE, high DOUBLE, ` +
-      `low DOUBLE, close DOUBLE, volume DOUBLE, ${cols.sma} DOUBLE, ${cols.ema} DOUBLE, delta DOUBLE, gain DOUBLE, ` +
-      `loss DOUBLE, ${cols.avgGain} DOUBLE, ${cols.avgLoss} DOUBLE, rs DOUBLE, ${cols.rsi} DOUBLE) ` +
-      `TIMESTAMP(local_time) PARTITION BY DAY WAL DEDUP UPSERT KEYS(local_time, stock_symbol)`,
-  );
+  // The product's own table definition and writer, with rows the engine computed from real candles.
+  await store.init();
   const endMs = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
-  const values = SYMBOLS.flatMap((s) =>
-    rows(s, JSON.parse(readFileSync(join(dataDir, `${s}.udf.json`), "utf8")), endMs),
-  );
-  await sql.unsafe(
-    `INSERT INTO ${table} (stock_symbol, signal, local_time, open, high, low, close, volume, ${cols.sma}, ${cols.ema}, ${cols.rsi}) VALUES ${values.join(", ")}`,
-  );
-  // WAL tables apply inserts asynchronously: wait until every row is visible.
+  const rows = SYMBOLS.flatMap((symbol) => {
+    const file = `${symbol}.udf.json`;
+    const last = readRecording(file)[ROWS_PER_SYMBOL - 1]?.openTime ?? 0;
+    return recordedRows(file, symbol, { config, count: ROWS_PER_SYMBOL, shiftMs: endMs - last });
+  });
+  await store.write(rows);
+  // WAL tables apply writes asynchronously: wait until every row is visible.
   await waitFor("rows visible", async () => {
     const [r] = await sql.unsafe(`SELECT count() AS n FROM ${table}`);
-    return Number(r?.n) === values.length ? true : undefined;
+    return Number(r?.n) === rows.length ? true : undefined;
   });
 });
 
 afterAll(async () => {
   await sql.unsafe(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
   await sql.end();
+  await store.close();
 });
 
 const now = new Date();

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { IndicatorRow } from "@shamdan/shared/messages";
-import { statsOf } from "../testing/recorded-rows.ts";
+import { statsOf } from "../testing/stats-of.ts";
 import { postJson, type TestApp, testApp } from "../testing/test-app.ts";
 
 let t: TestApp;

@@ -3,8 +3,8 @@ import { type Config, loadConfig } from "@shamdan/shared/config";
 import { silentLogger } from "@shamdan/shared/log";
 import type { IndicatorRow } from "@shamdan/shared/messages";
 import { SqliteStore } from "@shamdan/shared/store/sqlite-store";
+import { recordedRows } from "@shamdan/shared/testing/recordings";
 import { type AppOptions, createApp } from "../app.ts";
-import { recordedRows } from "./recorded-rows.ts";
 
 export interface TestApp {
   app: ReturnType<typeof createApp>;
@@ -25,8 +25,8 @@ export async function testApp(
   const store = new SqliteStore(config);
   await store.init();
   const rows = {
-    ETHBTC: recordedRows("ETHBTC.udf.json", "ETHBTC", config),
-    XRPETH: recordedRows("XRPETH.udf.json", "XRPETH", config),
+    ETHBTC: recordedRows("ETHBTC.udf.json", "ETHBTC", { config }),
+    XRPETH: recordedRows("XRPETH.udf.json", "XRPETH", { config }),
   };
   await store.write(rows.ETHBTC);
   await store.write(rows.XRPETH);

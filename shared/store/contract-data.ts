@@ -1,33 +1,11 @@
 /**
- * Test data for the Store contract: real recorded candles (../shared/data/README.md has their
- * provenance) turned into IndicatorRows by the indicator engine (warm-up nulls, rs null when there is
- * no loss), and the expected answers computed here in plain JS, independently of SQL.
+ * Test data for the Store contract: real recorded candles turned into IndicatorRows by the indicator
+ * engine (warm-up nulls, rs null when there is no loss), and the expected answers computed here in
+ * plain JS, independently of SQL.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { loadConfig } from "../config.ts";
-import { computeSeries, engineSettings } from "../indicators/engine.ts";
 import type { IndicatorRow } from "../messages.ts";
+import { recordedRows } from "../testing/recordings.ts";
 import type { Aggregation, Bar, NumericField, Stats, TimeWindow } from "./store.ts";
-
-interface Udf {
-  t: number[];
-  o: number[];
-  h: number[];
-  l: number[];
-  c: number[];
-  v: number[];
-}
-
-/** The repository's copy of the recorded data when present, the team kit's otherwise. */
-function readCandles(file: string): Udf {
-  const candidates = [
-    new URL(`../../data/candles/${file}`, import.meta.url).pathname,
-    `/work/shared/data/candles/${file}`,
-  ];
-  const path = candidates.find((p) => existsSync(p));
-  if (path === undefined) throw new Error(`recorded candles ${file} not found in ${candidates.join(" or ")}`);
-  return JSON.parse(readFileSync(path, "utf8")) as Udf;
-}
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -37,28 +15,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
  * overlap another symbol's range).
  */
 export function buildRows(file: string, symbol: string, count: number, shiftMs = 0): IndicatorRow[] {
-  const udf = readCandles(file);
-  const candles = udf.t.slice(0, count).map((t, i) => ({
-    openTime: t * 1000 + shiftMs,
-    open: udf.o[i],
-    high: udf.h[i],
-    low: udf.l[i],
-    close: udf.c[i],
-    volume: udf.v[i],
-  }));
-  const rows: IndicatorRow[] = [];
-  for (const { candle, step } of computeSeries(engineSettings(loadConfig({})), candles)) {
-    if (!step.ok) throw new Error(`recorded candle rejected by the engine: ${step.detail}`);
-    rows.push({
-      v: 1,
-      symbol,
-      ...candle,
-      ...step.values,
-      signal: step.signal,
-      signalChanged: step.signalChanged,
-      replaced: false,
-    });
-  }
+  const rows = recordedRows(file, symbol, { count, shiftMs });
   // Volumes whose decimals the seed truncated away: they must come back exactly.
   if (rows.length > 20) {
     rows[7].volume = 1e-8;
