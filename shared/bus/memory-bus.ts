@@ -4,7 +4,8 @@
  * groups whose committed offsets advance only after `onBatch` resolved, partitions split among a
  * group's subscribers with rebalancing on join/leave, at-least-once redelivery with backoff.
  * Consumer loops wake on a broadcast signal, never on per-message timers; a batch is everything
- * available on one partition up to `maxBatchSize`.
+ * available on one partition up to `maxBatchSize`. Ordinary topics are bounded by retention
+ * (memory-retention.ts): what every group consumed is dropped, and a per-partition cap bounds the rest.
  */
 import { ShamdanError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
@@ -18,13 +19,20 @@ import type {
   TopicSpec,
 } from "./bus.ts";
 import { textEncoder } from "./bus.ts";
+import { ASSIGN_RETRY, type Group, type Member, pendingRetryDelay, tpKey } from "./memory-group.ts";
 import { PartitionLog } from "./memory-partition-log.ts";
+import {
+  type GroupPosition,
+  MemoryRetention,
+  type RetentionOptions,
+  type RetentionStats,
+} from "./memory-retention.ts";
 import { partitionForKey } from "./partition-for-key.ts";
 import { retryDelayMs } from "./retry-delay.ts";
 import { assignRoundRobin } from "./round-robin-assignment.ts";
 import { WakeSignal, waitForWake } from "./wake-signal.ts";
 
-export interface MemoryBusOptions {
+export interface MemoryBusOptions extends RetentionOptions {
   /** Partitions of a topic whose spec gives none (Kafka's `num.partitions`). Default 1. */
   defaultPartitions?: number;
   /** Most messages in one `onBatch` call. Default 1000. */
@@ -34,29 +42,6 @@ export interface MemoryBusOptions {
   logger?: Logger;
 }
 
-interface Member {
-  id: number;
-  options: SubscribeOptions;
-  assignment: TopicPartition[];
-  /** Group generation this member has announced through onAssigned (-1: none yet). */
-  seenGeneration: number;
-  running: boolean;
-  /** Per partition: failed attempts in a row and when the next one may start. */
-  retries: Map<string, { attempts: number; at: number }>;
-  cursor: number;
-  loop?: Promise<void>;
-}
-
-interface Group {
-  members: Member[];
-  committed: Map<string, number>;
-  inflight: Set<string>;
-  generation: number;
-}
-
-const tpKey = (topic: string, partition: number) => `${partition}\u0000${topic}`;
-/** The retry slot of a failing onAssigned, beside the per-partition ones. */
-const ASSIGN_RETRY = "\u0000assign";
 const unknownTopic = (topic: string) =>
   new ShamdanError("BUS_UNKNOWN_TOPIC", `topic "${topic}" does not exist (call ensureTopics first)`, true);
 
@@ -65,6 +50,9 @@ export class MemoryBus implements Bus {
   private readonly groups = new Map<string, Group>();
   private readonly wake = new WakeSignal();
   private readonly subscriptions = new Set<Subscription>();
+  /** Per topic: every group that has ever subscribed to it (retention waits for all of them). */
+  private readonly groupsOfTopic = new Map<string, Set<string>>();
+  private readonly retention: MemoryRetention;
   private nextMemberId = 0;
   private closed = false;
   private readonly maxBatchSize: number;
@@ -77,6 +65,14 @@ export class MemoryBus implements Bus {
     this.defaultPartitions = options.defaultPartitions ?? 1;
     this.backoff = options.retryBackoffMs ?? { initial: 50, max: 5000 };
     this.logger = (options.logger ?? silentLogger).child({ component: "memory-bus" });
+    this.retention = new MemoryRetention(options, this.logger);
+  }
+
+  /** What retention dropped so far (see memory-retention.ts), and how many messages the bus holds. */
+  retentionStats(): RetentionStats & { retained: number } {
+    let retained = 0;
+    for (const logs of this.topics.values()) for (const log of logs) retained += log.size;
+    return { ...this.retention.stats(), retained };
   }
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
@@ -97,7 +93,11 @@ export class MemoryBus implements Bus {
     for (const { key, value } of messages) {
       const bytes =
         value === null ? null : typeof value === "string" ? textEncoder.encode(value) : value.slice();
-      logs[partitionForKey(key, logs.length)]?.append(key, bytes, now);
+      const partition = partitionForKey(key, logs.length);
+      const log = logs[partition];
+      if (!log) continue;
+      log.append(key, bytes, now);
+      this.retention.afterAppend({ topic, partition }, log, () => this.positions(topic, partition));
     }
     if (messages.length > 0) this.wake.notify();
   }
@@ -105,6 +105,11 @@ export class MemoryBus implements Bus {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     this.assertOpen();
     for (const topic of options.topics) this.logsOf(topic);
+    for (const topic of options.topics) {
+      const ids = this.groupsOfTopic.get(topic) ?? new Set();
+      ids.add(options.groupId);
+      this.groupsOfTopic.set(topic, ids);
+    }
     let group = this.groups.get(options.groupId);
     if (!group) {
       group = { members: [], committed: new Map(), inflight: new Set(), generation: 0 };
@@ -171,6 +176,14 @@ export class MemoryBus implements Bus {
     return log;
   }
 
+  private positions(topic: string, partition: number): GroupPosition[] {
+    const key = tpKey(topic, partition);
+    return [...(this.groupsOfTopic.get(topic) ?? [])].map((groupId) => ({
+      groupId,
+      committed: this.groups.get(groupId)?.committed.get(key),
+    }));
+  }
+
   private rebalance(group: Group): void {
     const counts = new Map([...this.topics].map(([name, logs]) => [name, logs.length]));
     const plan = assignRoundRobin(
@@ -204,12 +217,12 @@ export class MemoryBus implements Bus {
       const wake = this.wake.next();
       if (member.seenGeneration !== group.generation) {
         if (await this.announce(group, member)) continue;
-        await waitForWake(wake, this.pendingRetryDelay(member));
+        await waitForWake(wake, pendingRetryDelay(member));
         continue;
       }
       const next = this.nextReady(group, member);
       if (next) await this.deliver(group, member, next);
-      else await waitForWake(wake, this.pendingRetryDelay(member));
+      else await waitForWake(wake, pendingRetryDelay(member));
     }
   }
 
@@ -281,6 +294,7 @@ export class MemoryBus implements Bus {
       );
       group.committed.set(key, last.offset + 1);
       member.retries.delete(key);
+      this.retention.afterCommit(this.log(topic, partition), () => this.positions(topic, partition));
     } catch (error) {
       const attempts = (member.retries.get(key)?.attempts ?? 0) + 1;
       const delay = retryDelayMs(attempts, this.backoff);
@@ -298,16 +312,5 @@ export class MemoryBus implements Bus {
       group.inflight.delete(key);
       this.wake.notify();
     }
-  }
-
-  /** How long an idle loop may sleep before a backed-off partition becomes ready (undefined: until woken). */
-  private pendingRetryDelay(member: Member): number | undefined {
-    // Only future retries need a timer: a due one is already eligible, and whatever else holds it
-    // back (in flight elsewhere, revoked) notifies the signal when it changes. No busy loop.
-    const now = Date.now();
-    let soonest: number | undefined;
-    for (const { at } of member.retries.values())
-      if (at > now) soonest = soonest === undefined ? at : Math.min(soonest, at);
-    return soonest === undefined ? undefined : soonest - now;
   }
 }
