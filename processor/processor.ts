@@ -15,7 +15,6 @@ import type { Logger } from "@shamdan/shared/log";
 import type { Registry } from "prom-client";
 import { processorMetrics } from "./metrics.ts";
 import { type PartitionState, PartitionStateSchema, PartitionTask, stateKey } from "./partition-task.ts";
-import { publishChunked } from "./publish-chunked.ts";
 
 export interface ProcessorOptions {
   config: Config;
@@ -117,12 +116,15 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     metrics.batchSize.observe(batch.messages.length);
     try {
       const result = task.process(batch.messages, SERVICE);
-      await publishChunked(
-        bus,
-        config.OUTPUT_TOPIC,
-        result.rows.map((row) => ({ key: row.symbol, value: JSON.stringify(row) })),
-      );
-      await publishChunked(bus, config.DEAD_LETTER_TOPIC, result.deadLetters);
+      // Rows and dead letters both before the state (README, recovery); KafkaBus.publish splits
+      // large batches into requests the broker accepts.
+      await Promise.all([
+        bus.publish(
+          config.OUTPUT_TOPIC,
+          result.rows.map((row) => ({ key: row.symbol, value: JSON.stringify(row) })),
+        ),
+        bus.publish(config.DEAD_LETTER_TOPIC, result.deadLetters),
+      ]);
       if (result.changed) await bus.publish(changelog, [{ key, value: JSON.stringify(task.snapshot()) }]);
 
       const now = Date.now();

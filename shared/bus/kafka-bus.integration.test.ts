@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ShamdanError } from "../errors.ts";
-import { requireInfra, testConfig, uniqueName } from "../testing/integration.ts";
+import { requireInfra, testConfig, uniqueName, waitFor } from "../testing/integration.ts";
 import { busContract } from "./bus.contract.ts";
-import type { Bus } from "./bus.ts";
+import { type Bus, textDecoder } from "./bus.ts";
 import { KafkaBus } from "./kafka-bus.ts";
 
 const config = testConfig({ KAFKA_CLIENT_ID: "shamdan-bus-test" });
@@ -75,6 +75,45 @@ describe("KafkaBus specifics", () => {
         .subscribe({ groupId: uniqueName("g"), topics: [uniqueName("missing")], onBatch: async () => {} })
         .catch((e: unknown) => e);
       expect((failure as { code?: string }).code).toBe("BUS_SUBSCRIBE_FAILED");
+    } finally {
+      await bus.close();
+    }
+  });
+  test("one publish of 5,000 x 1 KB messages (5 MB, over the broker's 1 MiB batch limit) arrives whole and in order", async () => {
+    const bus = trackedBus();
+    try {
+      const topic = uniqueName("kafka_big_publish");
+      await bus.ensureTopics([{ name: topic, partitions: 2 }]);
+      const pad = "x".repeat(1024);
+      // Two keys on (most likely) two partitions: order is per key.
+      const messages = Array.from({ length: 5000 }, (_, i) => ({
+        key: i % 2 === 0 ? "even" : "odd",
+        value: `${String(i).padStart(5, "0")}${pad}`,
+      }));
+      await bus.publish(topic, messages);
+      const seen = new Map<string, number[]>();
+      let count = 0;
+      const subscription = await bus.subscribe({
+        groupId: uniqueName("g_big"),
+        topics: [topic],
+        onBatch: async (batch) => {
+          for (const m of batch.messages) {
+            const list = seen.get(m.key ?? "") ?? [];
+            list.push(Number(textDecoder.decode(m.value).slice(0, 5)));
+            seen.set(m.key ?? "", list);
+          }
+          count += batch.messages.length;
+        },
+      });
+      try {
+        await waitFor("5,000 messages", () => (count >= 5000 ? true : undefined), 60_000, 50);
+      } finally {
+        await subscription.stop();
+      }
+      expect(count).toBe(5000);
+      const expected = (parity: number) => Array.from({ length: 2500 }, (_, i) => 2 * i + parity);
+      expect(seen.get("even")).toEqual(expected(0));
+      expect(seen.get("odd")).toEqual(expected(1));
     } finally {
       await bus.close();
     }

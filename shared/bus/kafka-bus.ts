@@ -20,7 +20,7 @@
  *   KafkaJSNonRetriableError(ECONNREFUSED), kafkajs restarts it (its original cause is retriable), and
  *   it resumes from the committed offsets; in-flight publishes fail fast and are retried by publish.
  */
-import { type Admin, Kafka, Partitioners, type Producer, type RetryOptions } from "kafkajs";
+import { type Admin, Kafka, type Message, Partitioners, type Producer, type RetryOptions } from "kafkajs";
 import type { Config } from "../config.ts";
 import { ShamdanError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
@@ -28,6 +28,7 @@ import type { Bus, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } 
 import { kafkaError } from "./kafka-error.ts";
 import { kafkaLogCreator, kafkaLogLevels } from "./kafka-log-creator.ts";
 import { kafkaReadLatestByKey } from "./kafka-read-latest.ts";
+import { kafkaRequestChunks } from "./kafka-request-chunks.ts";
 import { KafkaSubscription } from "./kafka-subscription.ts";
 import { retryDelayMs } from "./retry-delay.ts";
 
@@ -102,20 +103,27 @@ export class KafkaBus implements Bus {
     }
   }
 
+  /**
+   * Sends in order, in produce requests of bounded size (kafka-request-chunks.ts), one after another:
+   * a 5,000-row batch is bigger than the 1 MiB a broker accepts in one record batch. Resolves once
+   * every chunk is acknowledged. If a later chunk fails for good, earlier ones stay published and the
+   * caller's retry publishes them again (the bus is at-least-once; consumers upsert by key).
+   */
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await this.assertTopicExists(topic);
-    const record = {
-      topic,
-      acks: -1,
-      messages: messages.map(({ key, value }) => ({
-        key,
-        value:
-          value === null || typeof value === "string"
-            ? value
-            : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-      })),
-    };
+    const records = messages.map(({ key, value }) => ({
+      key,
+      value:
+        value === null || typeof value === "string"
+          ? value
+          : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+    }));
+    for (const chunk of kafkaRequestChunks(records)) await this.send(topic, chunk);
+  }
+
+  private async send(topic: string, messages: Message[]): Promise<void> {
+    const record = { topic, acks: -1, messages };
     const deadline = Date.now() + (this.options.publishRetryMs ?? 120_000);
     for (let attempt = 1; ; attempt++) {
       try {
