@@ -1,6 +1,7 @@
 /**
  * Fault injection of the fake Nobitex server: which fault hits a request is drawn from a seeded
- * PRNG, so a run with the same seed and request order fails the same way.
+ * PRNG, so a run with the same seed and request order fails the same way; fault-schedule.ts adds the
+ * guarantee that every enabled kind fires.
  */
 import type { UdfOk } from "@shamdan/shared/udf";
 
@@ -16,6 +17,8 @@ export interface FaultRates {
   malformedRate?: number;
   /** One candle of the page made invalid (high below low, or negative volume). */
   invalidCandleRate?: number;
+  /** Every enabled kind is served at least once within about this many requests (fault-schedule.ts). Default 20. */
+  guaranteeWithin?: number;
 }
 
 export type FaultKind = "rate429" | "upstream5xx" | "slow" | "malformed" | "invalidCandle";

@@ -8,19 +8,21 @@
  * Without `live` the whole recording is history. With `live` a clock reveals candles as time passes:
  * the first `history` candles are closed at start, then each candle forms for one period, its
  * close/high/low/volume growing in `formingSteps` steps to the recorded final values. `retime` shifts
- * the recording so that its history ends now (wall clock). Faults are drawn from a seeded PRNG and
- * counted in `/stats` (and `stats`).
+ * the recording so that its history ends now (wall clock). Faults follow a seeded schedule that
+ * serves every enabled kind at least once early on (fault-schedule.ts), and are counted in `/stats`
+ * (and `stats`).
  */
 import type { Candle, UdfOk } from "@shamdan/shared/udf";
 import { candlesToUdf } from "@shamdan/shared/udf";
 import { FakeClock } from "./fake-clock.ts";
 import {
-  drawFaults,
+  type FaultKind,
   type FaultRates,
   malformedBody,
   seededRandom,
   withInvalidCandle,
 } from "./fake-faults.ts";
+import { FaultSchedule } from "./fault-schedule.ts";
 import { MAX_CANDLES_PER_PAGE } from "./nobitex-client.ts";
 import { loadRecording, type Recording, recordedSymbols } from "./recording.ts";
 import { alignDown } from "./resolution.ts";
@@ -65,6 +67,8 @@ export interface FakeNobitex {
   clock: FakeClock;
   /** Served-time ms at which every candle of every recording is closed (final). */
   endTime: number;
+  /** Enabled fault kinds that have not reached a client yet (empty once each was served). */
+  owedFaults(): FaultKind[];
   /** The final candles per served symbol, in served time (what a perfect ingest ends with). */
   expected(symbol: string): Candle[];
   stop(): Promise<void>;
@@ -103,6 +107,7 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
   const clock = new FakeClock(live ? clockStart : realNowMs, options.speed ?? 1);
   const random = seededRandom(options.seed ?? 1);
   const rates = options.faults ?? {};
+  const schedule = new FaultSchedule(rates, options.seed ?? 1);
   const steps = Math.max(1, options.formingSteps ?? 4);
   const blockedUntil = new Map<string, number>();
   const stats: FakeStats = {
@@ -140,16 +145,25 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
     stats.requests++;
     stats.bySymbol[symbol] = (stats.bySymbol[symbol] ?? 0) + 1;
     const nowMs = clock.now();
-    const faults = drawFaults(rates, random);
+    const faults = schedule.next();
+    // Behind a slow answer the client has usually timed out: what else this request carries may
+    // never reach it, so only the slowness counts as having reached it.
+    const reached = (kind: FaultKind) => {
+      if (kind === "slow" || !faults.has("slow")) schedule.served(kind);
+    };
     const blocked = blockedUntil.get(symbol) ?? 0;
     if (nowMs < blocked) stats.backoffViolations++;
     if (faults.has("slow")) {
       stats.faults.slow++;
+      reached("slow");
       await Bun.sleep(rates.slowMs ?? 2000);
     }
     if (faults.has("rate429") || nowMs < blocked) {
       const backOff = nowMs < blocked ? Math.ceil((blocked - nowMs) / 1000) : (rates.backOffSeconds ?? 12);
-      if (nowMs >= blocked) stats.faults.rate429++;
+      if (nowMs >= blocked) {
+        stats.faults.rate429++;
+        reached("rate429");
+      }
       blockedUntil.set(symbol, nowMs + backOff * 1000);
       return json(
         { status: "failed", code: "TooManyRequests", message: "Too Many Requests", backOff, limit: 60 },
@@ -158,6 +172,7 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
     }
     if (faults.has("upstream5xx")) {
       stats.faults.upstream5xx++;
+      reached("upstream5xx");
       const status = [500, 502, 503, 504][Math.floor(random() * 4)] as number;
       return new Response(`<html><body>${status}</body></html>`, {
         status,
@@ -181,10 +196,12 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
     let page: UdfOk = candlesToUdf(selected);
     if (faults.has("malformed")) {
       stats.faults.malformed++;
+      reached("malformed");
       return new Response(malformedBody(page, random), { headers: { "content-type": "application/json" } });
     }
     if (faults.has("invalidCandle")) {
       stats.faults.invalidCandle++;
+      reached("invalidCandle");
       page = withInvalidCandle(page, random);
     }
     stats.ok++;
@@ -216,6 +233,7 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
     stats,
     clock,
     endTime,
+    owedFaults: () => schedule.owed(),
     expected: (symbol) => {
       const rec = served.get(symbol);
       const offset = rec ? (offsets.get(rec) ?? 0) : 0;

@@ -4,7 +4,9 @@
  * slow answers past the client timeout, malformed bodies, invalid candles). Each topic must end with
  * exactly the recording: every open time present, the last message per open time equal to the
  * recorded (final) candle, no two consecutive messages for one open time identical; the faults are
- * counted in the metrics and no request broke a 429's backOff.
+ * counted in the metrics and no request broke a 429's backOff. The fake's fault schedule serves every
+ * enabled kind within its first requests (fault-schedule.ts), so "each fault happened" is certain, not
+ * likely: the test waits for the schedule to owe nothing before it asserts.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -81,15 +83,16 @@ test("under every fault, each topic ends with exactly the recorded candles", asy
   const started = performance.now();
   await poller.start();
   const end = fake.endTime;
-  // Done when every symbol had a successful poll after its last candle closed.
+  // Done when every symbol had a successful poll after its last candle closed, and every fault kind
+  // reached the client (the schedule guarantees that early on; this only waits for it).
   await waitFor(
-    "a successful poll of every symbol after the recording ended",
+    "a successful poll of every symbol after the recording ended, every fault served",
     async () => {
       const { values } = await metrics.lastSuccess.get();
       const done = SYMBOLS.every(
         (s) => (values.find((x) => x.labels.symbol === s)?.value ?? 0) * 1000 >= end,
       );
-      return done ? true : undefined;
+      return done && fake?.owedFaults().length === 0 ? true : undefined;
     },
     50_000,
     200,
@@ -138,6 +141,8 @@ test("under every fault, each topic ends with exactly the recorded candles", asy
     expect(finals).toEqual(fake.expected(symbol));
   }
 
+  expect(fake.owedFaults()).toEqual([]);
+  for (const served of Object.values(fake.stats.faults)) expect(served).toBeGreaterThan(0);
   const faults = async (kind: string) => counterValue(metrics.faults, { kind });
   for (const kind of ["rate_limited", "upstream_5xx", "timeout", "malformed"])
     expect(await faults(kind)).toBeGreaterThan(0);
