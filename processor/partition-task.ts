@@ -5,10 +5,10 @@
  */
 import type { ConsumedMessage, OutgoingMessage } from "@shamdan/shared/bus/bus";
 import { deadLetterFor } from "@shamdan/shared/bus/dead-letter";
-import { parseMessage } from "@shamdan/shared/bus/parse-message";
 import { type EngineSettings, EngineSnapshotSchema, SymbolEngine } from "@shamdan/shared/indicators/engine";
-import { CandleMessageSchema, type IndicatorRow } from "@shamdan/shared/messages";
+import type { IndicatorRow } from "@shamdan/shared/messages";
 import * as v from "valibot";
+import { parseCandle } from "./parse-candle.ts";
 
 /** Changelog value for key `<topic>:<partition>`: everything needed to resume this partition exactly. */
 export const PartitionStateSchema = v.object({
@@ -66,7 +66,7 @@ export class PartitionTask {
       }
       this.nextOffset = offset + 1n;
       result.changed = true;
-      const parsed = parseMessage(CandleMessageSchema, message.value);
+      const parsed = parseCandle(message.value);
       if (!parsed.ok) {
         result.deadLetters.push(deadLetterFor(service, message, parsed.reason));
         continue;

@@ -128,7 +128,10 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
       if (result.changed) await bus.publish(changelog, [{ key, value: JSON.stringify(task.snapshot()) }]);
 
       const now = Date.now();
-      for (const row of result.rows) metrics.rowsOut.inc({ symbol: row.symbol });
+      // One labelled inc per symbol, not per row: prom-client hashes the labels on every call.
+      const perSymbol = new Map<string, number>();
+      for (const row of result.rows) perSymbol.set(row.symbol, (perSymbol.get(row.symbol) ?? 0) + 1);
+      for (const [symbol, count] of perSymbol) metrics.rowsOut.inc({ symbol }, count);
       for (const message of batch.messages)
         metrics.latencySeconds.observe(Math.max(0, now - message.timestamp) / 1000);
       for (const { reason, count } of result.rejected) metrics.rejected.inc({ reason }, count);

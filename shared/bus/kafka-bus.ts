@@ -44,6 +44,12 @@ export interface KafkaBusOptions {
   heartbeatInterval?: number;
   /** Longest a fetch waits on the broker for data (kafkajs default 5 s slows stop()). Default 1 s. */
   maxWaitTimeInMs?: number;
+  /**
+   * Partitions whose batches are handled at the same time (kafkajs `partitionsConsumedConcurrently`).
+   * Default 4: while one partition's batch waits for its acknowledged publish or store write, another
+   * one computes; batches of one partition stay sequential.
+   */
+  partitionsConsumedConcurrently?: number;
   /** Redelivery backoff after a failed onBatch. Default 100 ms .. 10 s. */
   retryBackoffMs?: { initial: number; max: number };
   /** How long `publish` keeps retrying a retriable failure (broker down) before it throws. Default 120 s. */
@@ -158,6 +164,7 @@ export class KafkaBus implements Bus {
         sessionTimeout: this.options.sessionTimeout ?? 10_000,
         heartbeatInterval: this.options.heartbeatInterval ?? 1000,
         maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 1000,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
         backoff: this.options.retryBackoffMs ?? { initial: 100, max: 10_000 },
       },
       this.logger,

@@ -20,7 +20,7 @@ test("caps messages per request and counts bytes, not characters", () => {
   // 3 UTF-8 bytes per character: 400 characters are 1,200 bytes, over a 1,000-byte limit alone.
   const wide = [
     { key: "K", value: "€".repeat(400) },
-    { key: "K", value: new Uint8Array(10) },
+    { key: "K", value: Buffer.alloc(10) },
   ];
   expect(kafkaRequestChunks(wide, { maxBytes: 1000 }).map((c) => c.length)).toEqual([1, 1]);
 });

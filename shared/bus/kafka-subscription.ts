@@ -23,6 +23,7 @@ export interface KafkaSubscriptionSettings {
   sessionTimeout: number;
   heartbeatInterval: number;
   maxWaitTimeInMs: number;
+  partitionsConsumedConcurrently: number;
   backoff: { initial: number; max: number };
 }
 
@@ -88,6 +89,7 @@ export class KafkaSubscription implements Subscription {
       });
       await consumer.run({
         eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
         autoCommit: false,
         eachBatch: (payload) => this.handle(payload),
       });
