@@ -2,7 +2,7 @@
  * The Kafka `Bus` on kafkajs 2.2.4 (semantics: bus.ts; consumer details: kafka-subscription.ts).
  *
  * Producer: one per bus, idempotent with acks=all, and `Partitioners.DefaultPartitioner` (murmur2,
- * like the Java client) so keys land where Java/Kafka tools and the in-memory bus put them. An
+ * like the Java client; cached per key, kafka-partitioner.ts) so keys land where Java/Kafka tools and the in-memory bus put them. An
  * idempotent kafkajs producer retries without limit (kafkajs sets retries to MAX_SAFE_INTEGER and
  * warns if capped) except when reconnecting to a broker that refuses connections, which it reports as
  * non-retriable; `publish` retries those itself (publishRetryMs), so it waits through a broker
@@ -20,13 +20,14 @@
  *   KafkaJSNonRetriableError(ECONNREFUSED), kafkajs restarts it (its original cause is retriable), and
  *   it resumes from the committed offsets; in-flight publishes fail fast and are retried by publish.
  */
-import { type Admin, Kafka, type Message, Partitioners, type Producer, type RetryOptions } from "kafkajs";
+import { type Admin, Kafka, type Message, type Producer, type RetryOptions } from "kafkajs";
 import type { Config } from "../config.ts";
 import { ShamdanError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { Bus, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from "./bus.ts";
 import { kafkaError } from "./kafka-error.ts";
 import { kafkaLogCreator, kafkaLogLevels } from "./kafka-log-creator.ts";
+import { CachedKeyPartitioner } from "./kafka-partitioner.ts";
 import { kafkaReadLatestByKey } from "./kafka-read-latest.ts";
 import { kafkaRequestChunks } from "./kafka-request-chunks.ts";
 import { KafkaSubscription } from "./kafka-subscription.ts";
@@ -241,7 +242,7 @@ export class KafkaBus implements Bus {
       () =>
         this.kafka.producer({
           idempotent: true,
-          createPartitioner: Partitioners.DefaultPartitioner,
+          createPartitioner: CachedKeyPartitioner,
           // kafkajs's own setting for idempotence (it warns when capped); publish adds the deadline.
           retry: { ...this.retry, retries: Number.MAX_SAFE_INTEGER },
         }),

@@ -12,11 +12,9 @@ test("splits under the byte limit, in order, nothing lost", () => {
 
 test("caps messages per request and counts bytes, not characters", () => {
   const small = Array.from({ length: 2500 }, (_, i) => ({ key: "K", value: String(i) }));
-  expect(kafkaRequestChunks(small).map((c) => c.length)).toEqual([
-    MAX_REQUEST_MESSAGES,
-    MAX_REQUEST_MESSAGES,
-    500,
-  ]);
+  const sizes = kafkaRequestChunks(small).map((c) => c.length);
+  expect(sizes.slice(0, -1).every((n) => n === MAX_REQUEST_MESSAGES)).toBe(true);
+  expect(sizes.reduce((a, b) => a + b, 0)).toBe(2500);
   // 3 UTF-8 bytes per character: 400 characters are 1,200 bytes, over a 1,000-byte limit alone.
   const wide = [
     { key: "K", value: "€".repeat(400) },

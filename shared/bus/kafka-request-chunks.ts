@@ -2,17 +2,17 @@
  * Splits one `publish` into produce requests Kafka accepts, keeping the caller's order.
  *
  * Kafka refuses a record batch above `message.max.bytes` (1 MiB by default; kafkajs sends one batch per
- * partition per request), so a request carries at most ~900 KB. It also carries at most 1,000
+ * partition per request), so a request carries at most ~900 KB. It also carries at most 500
  * messages: kafkajs 2.2.4 groups a request's messages per partition by copying the partition's array
  * for every message (`groupMessagesPerPartition.js`, O(n²) per partition), which made a 2,600-message
- * request spend ~40% of its time there (measured with `bun --cpu-prof`); 1,000 keeps that small
+ * request spend ~40% of its time there (measured with `bun --cpu-prof`); 500 keeps that small
  * while a request still amortises its round trip. Chunks are sent one after another, so per-key
  * (per-partition) order holds.
  */
 import type { Message } from "kafkajs";
 
 export const MAX_REQUEST_BYTES = 900 * 1024;
-export const MAX_REQUEST_MESSAGES = 1000;
+export const MAX_REQUEST_MESSAGES = 500;
 /** Record framing (length, attributes, deltas, varints) and batch header share, per record. */
 const RECORD_OVERHEAD = 70;
 
