@@ -3,6 +3,7 @@
  * so that a busy machine slows them alike and their ratios stay meaningful; each reports the median
  * over the rounds, after warm-up rounds that let the JIT compile every contender.
  */
+import { mulberry32 } from "../shared/prng.ts";
 
 export interface Contender {
   name: string;
@@ -53,14 +54,4 @@ export function formatMeasurement(m: Measurement): string {
   return `${m.name.padEnd(44)} ${m.nsPerItem.toFixed(1).padStart(8)} ns/candle (min ${m.minNsPerItem.toFixed(1).padStart(6)})  ${rate.padStart(11)}`;
 }
 
-/** mulberry32: a tiny seeded PRNG so every run measures the same series. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;

@@ -3,6 +3,7 @@
  * PRNG, so a run with the same seed and request order fails the same way; fault-schedule.ts adds the
  * guarantee that every enabled kind fires.
  */
+import { mulberry32 } from "@shamdan/shared/prng";
 import type { UdfOk } from "@shamdan/shared/udf";
 
 export interface FaultRates {
@@ -23,17 +24,7 @@ export interface FaultRates {
 
 export type FaultKind = "rate429" | "upstream5xx" | "slow" | "malformed" | "invalidCandle";
 
-/** mulberry32: tiny, fast, good enough for test fault schedules. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export const seededRandom = mulberry32;
 
 /** Draws the faults of one request. Every rate is drawn every time, so the schedule does not shift. */
 export function drawFaults(rates: FaultRates, random: () => number): Set<FaultKind> {

@@ -1,16 +1,7 @@
 /** Test helpers for the indicator suites: a seeded PRNG and price series with the awkward cases. */
+import { mulberry32 } from "../prng.ts";
 
-/** mulberry32: tiny, seeded, good enough to make every test run see the same "random" data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 /**
  * A multiplicative random walk starting at `start`, with flat runs (repeated closes, as in quiet

@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a tiny seeded PRNG. Same seed, same sequence: benchmarks measure the same series every
+ * run, the fake Nobitex injects the same faults, tests see the same "random" data.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
