@@ -5,19 +5,10 @@
  * refusal is JSON. Seeded, so a failure reproduces.
  */
 import { beforeAll, expect, test } from "bun:test";
+import { mulberry32 } from "@shamdan/shared/prng";
 import { type TestApp, testApp } from "./testing/test-app.ts";
 
 const REQUESTS = 12_000;
-
-function mulberry32(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = mulberry32(0x5ea1);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
