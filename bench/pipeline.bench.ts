@@ -36,7 +36,8 @@ import { startSink } from "../sink/sink.ts";
 
 const SYMBOLS = ["ETCBTC", "ETHBTC", "XRPETH"] as const;
 const PER_SYMBOL = 10_000;
-const ROUNDS = 5;
+/** Rounds of ~0.5 s each on a shared 2-vCPU box swing by +-0.2 in ratio; 9 give a steadier median. */
+const ROUNDS = 9;
 
 /** Recorded candles repeated with later times until `count` (strictly increasing open times). */
 function series(symbol: string, count: number): CandleInput[] {
