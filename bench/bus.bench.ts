@@ -87,7 +87,9 @@ async function run(name: string, bus: Bus, topic: string): Promise<void> {
 }
 
 export async function bench(): Promise<void> {
-  const memory = new MemoryBus();
+  // Everything is published before the group subscribes: retain it all (the default cap of 100k per
+  // partition would drop the oldest, as Kafka's retention would).
+  const memory = new MemoryBus({ maxRetainedPerPartition: 1_000_000 });
   await run("memory", memory, "bench_memory");
   await memory.close();
 
