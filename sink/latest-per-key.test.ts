@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { prng } from "@shamdan/shared/indicators/testing";
 import type { IndicatorRow } from "@shamdan/shared/messages";
 import { latestPerKey } from "./latest-per-key.ts";
 
@@ -37,4 +38,20 @@ test("keeps the last row of each (symbol, openTime), in order of last occurrence
 test("distinct keys pass through unchanged", () => {
   const rows = [row("A", 1, 1), row("A", 2, 2), row("B", 1, 3)];
   expect(latestPerKey(rows)).toEqual(rows);
+});
+
+test("equals the keep-the-last reference for random batches with and without duplicates", () => {
+  const rnd = prng(7);
+  for (let i = 0; i < 2000; i++) {
+    const rows: IndicatorRow[] = [];
+    const dense = rnd() < 0.5; // few times => duplicates; otherwise mostly increasing runs
+    for (let k = 0, n = Math.floor(rnd() * 12); k < n; k++)
+      rows.push(row(rnd() < 0.5 ? "A" : "B", dense ? Math.floor(rnd() * 4) : k, k));
+    const reference = new Map<string, IndicatorRow>();
+    for (const r of rows) {
+      reference.delete(`${r.symbol}@${r.openTime}`);
+      reference.set(`${r.symbol}@${r.openTime}`, r);
+    }
+    expect(latestPerKey(rows)).toEqual([...reference.values()]);
+  }
 });

@@ -6,6 +6,19 @@
 import type { IndicatorRow } from "@shamdan/shared/messages";
 
 export function latestPerKey(rows: readonly IndicatorRow[]): IndicatorRow[] {
+  // The usual batch has strictly increasing open times per symbol, hence no duplicates: checking
+  // that costs one small map per batch instead of a string key per row.
+  const lastTime = new Map<string, number>();
+  let increasing = true;
+  for (const row of rows) {
+    const last = lastTime.get(row.symbol);
+    if (last !== undefined && row.openTime <= last) {
+      increasing = false;
+      break;
+    }
+    lastTime.set(row.symbol, row.openTime);
+  }
+  if (increasing) return [...rows];
   const byKey = new Map<string, IndicatorRow>();
   for (const row of rows) {
     const key = `${row.symbol}\u0000${row.openTime}`;

@@ -8,15 +8,15 @@
 import { retryWithBackoff } from "@shamdan/shared/backoff";
 import type { Batch, BatchContext, Bus, OutgoingMessage, Subscription } from "@shamdan/shared/bus/bus";
 import { deadLetterFor } from "@shamdan/shared/bus/dead-letter";
-import { parseMessage } from "@shamdan/shared/bus/parse-message";
 import type { Config } from "@shamdan/shared/config";
 import { describeError, ShamdanError } from "@shamdan/shared/errors";
 import type { Logger } from "@shamdan/shared/log";
-import { type IndicatorRow, IndicatorRowSchema } from "@shamdan/shared/messages";
+import type { IndicatorRow } from "@shamdan/shared/messages";
 import type { StoreWriter } from "@shamdan/shared/store/store";
 import type { Registry } from "prom-client";
 import { latestPerKey } from "./latest-per-key.ts";
 import { sinkMetrics } from "./metrics.ts";
+import { parseRow } from "./parse-row.ts";
 
 export interface SinkOptions {
   config: Config;
@@ -77,7 +77,7 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
     const rows: IndicatorRow[] = [];
     const letters: OutgoingMessage[] = [];
     for (const message of batch.messages) {
-      const parsed = parseMessage(IndicatorRowSchema, message.value);
+      const parsed = parseRow(message.value);
       if (parsed.ok) rows.push(parsed.value);
       else letters.push(deadLetterFor(SERVICE, message, parsed.reason));
     }
