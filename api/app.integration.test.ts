@@ -5,12 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { silentLogger } from "@shamdan/shared/log";
-import type { IndicatorRow } from "@shamdan/shared/messages";
 import { QuestDbStore } from "@shamdan/shared/store/questdb-store";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
 import postgres from "postgres";
 import { createApp } from "./app.ts";
-import { statsOf } from "./testing/stats-of.ts";
+import { SEED_COLUMNS as COLUMNS, statsOf } from "./testing/stats-of.ts";
 import { postJson, type TestApp, testApp } from "./testing/test-app.ts";
 
 const table = uniqueName("api_it");
@@ -40,23 +39,6 @@ afterAll(async () => {
   await sql.unsafe(`DROP TABLE IF EXISTS "${table}"`);
   await sql.end({ timeout: 1 });
 });
-
-const COLUMNS: [string, keyof IndicatorRow][] = [
-  ["open", "open"],
-  ["high", "high"],
-  ["low", "low"],
-  ["close", "close"],
-  ["volume", "volume"],
-  ["SMA_5", "sma"],
-  ["EMA_10", "ema"],
-  ["delta", "delta"],
-  ["gain", "gain"],
-  ["loss", "loss"],
-  ["avg_gain_10", "avgGain"],
-  ["avg_loss_10", "avgLoss"],
-  ["rs", "rs"],
-  ["RSI_10", "rsi"],
-];
 
 const near = (actual: unknown, expected: number | null, what: string) => {
   if (expected === null) return expect({ what, actual }).toEqual({ what, actual: null });

@@ -1,29 +1,12 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { IndicatorRow } from "@shamdan/shared/messages";
-import { statsOf } from "../testing/stats-of.ts";
+import { SEED_COLUMNS as COLUMNS, statsOf } from "../testing/stats-of.ts";
 import { postJson, type TestApp, testApp } from "../testing/test-app.ts";
 
 let t: TestApp;
 beforeAll(async () => {
   t = await testApp();
 });
-
-const COLUMNS: [string, keyof IndicatorRow][] = [
-  ["open", "open"],
-  ["high", "high"],
-  ["low", "low"],
-  ["close", "close"],
-  ["volume", "volume"],
-  ["SMA_5", "sma"],
-  ["EMA_10", "ema"],
-  ["delta", "delta"],
-  ["gain", "gain"],
-  ["loss", "loss"],
-  ["avg_gain_10", "avgGain"],
-  ["avg_loss_10", "avgLoss"],
-  ["rs", "rs"],
-  ["RSI_10", "rsi"],
-];
 
 /** The documented window: end - N min <= local_time <= end. */
 const inWindow = (rows: IndicatorRow[], endMs: number, period: number) =>

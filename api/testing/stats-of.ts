@@ -2,6 +2,29 @@
  * Expected answers for API tests, computed in plain JS from the rows (shared/testing/recordings.ts),
  * independently of any SQL.
  */
+import type { IndicatorRow } from "@shamdan/shared/messages";
+
+/**
+ * The seed's numeric columns with default periods and the row field each one reads, written out
+ * literally so tests check the API's mapping instead of reusing it.
+ */
+export const SEED_COLUMNS: [string, keyof IndicatorRow][] = [
+  ["open", "open"],
+  ["high", "high"],
+  ["low", "low"],
+  ["close", "close"],
+  ["volume", "volume"],
+  ["SMA_5", "sma"],
+  ["EMA_10", "ema"],
+  ["delta", "delta"],
+  ["gain", "gain"],
+  ["loss", "loss"],
+  ["avg_gain_10", "avgGain"],
+  ["avg_loss_10", "avgLoss"],
+  ["rs", "rs"],
+  ["RSI_10", "rsi"],
+];
+
 /** Plain-JS statistics of one field over rows, nulls ignored (SQL's AVG/MAX/MIN semantics). */
 export function statsOf(values: readonly (number | null)[]) {
   const xs = values.filter((x): x is number => x !== null);
