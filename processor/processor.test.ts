@@ -224,4 +224,44 @@ describe("processor on the memory bus", () => {
     const distinct = [...new Map(rows.map((r) => [r.openTime, r])).values()];
     expect(distinct).toEqual(expectedRows("AAA", series));
   });
+
+  test("a batch computed in slices keeps each symbol's order (a replaced candle lands after its first row) and survives a failure between slices", async () => {
+    const inner = new MemoryBus({ maxBatchSize: 30 });
+    cleanup.push(() => inner.close());
+    // Slices of 7 within batches of 30; the 3rd row publish fails once, after two slices were published.
+    let publishes = 0;
+    const bus: Bus = {
+      ensureTopics: (t) => inner.ensureTopics(t),
+      subscribe: (o) => inner.subscribe(o),
+      readLatestByKey: (t) => inner.readLatestByKey(t),
+      close: () => inner.close(),
+      async publish(topic, messages) {
+        if (topic === config.OUTPUT_TOPIC && messages.length > 0 && ++publishes === 3)
+          throw new Error("broker unavailable");
+        await inner.publish(topic, messages);
+      },
+    };
+    const processor = await startProcessor({
+      config,
+      bus,
+      logger: silentLogger,
+      registry: new Registry(),
+      sliceSize: 7,
+    });
+    cleanup.push(() => processor.stop());
+    const series = candles(60, 9);
+    // Candle 6 is re-delivered (updated) as message 7: the original ends slice 1, the update starts slice 2.
+    const updated = { ...(series[6] as CandleInput), close: (series[6] as CandleInput).close + 0.25 };
+    updated.high = Math.max(updated.high, updated.close);
+    const input = [...series.slice(0, 7), updated, ...series.slice(7)];
+    await publishCandles(inner, "AAA", input);
+    const expected = expectedRows("AAA", input);
+    const rows = await outputRows(inner, "reader", expected.length);
+    // At-least-once output: the failed batch's first slices appear twice, identical and in order.
+    const lastByTime = new Map(rows.map((r) => [r.openTime, r]));
+    expect([...lastByTime.values()]).toEqual([...new Map(expected.map((r) => [r.openTime, r])).values()]);
+    const sixth = rows.filter((r) => r.openTime === updated.openTime);
+    expect(sixth.at(-1)).toMatchObject({ close: updated.close, replaced: true });
+    expect(publishes).toBeGreaterThan(3);
+  });
 });

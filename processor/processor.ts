@@ -6,7 +6,7 @@
  * input already reflected in it is skipped, so a crash or rebalance at any point neither loses nor
  * duplicates rows (processor/README.md has the argument and the limits).
  */
-import type { Batch, Bus, Subscription, TopicPartition } from "@shamdan/shared/bus/bus";
+import type { Batch, Bus, ConsumedMessage, Subscription, TopicPartition } from "@shamdan/shared/bus/bus";
 import { parseMessage } from "@shamdan/shared/bus/parse-message";
 import { type Config, topicFor } from "@shamdan/shared/config";
 import { describeError, ShamdanError } from "@shamdan/shared/errors";
@@ -14,7 +14,13 @@ import { engineSettings } from "@shamdan/shared/indicators/engine";
 import type { Logger } from "@shamdan/shared/log";
 import type { Registry } from "prom-client";
 import { processorMetrics } from "./metrics.ts";
-import { type PartitionState, PartitionStateSchema, PartitionTask, stateKey } from "./partition-task.ts";
+import {
+  type BatchResult,
+  type PartitionState,
+  PartitionStateSchema,
+  PartitionTask,
+  stateKey,
+} from "./partition-task.ts";
 
 export interface ProcessorOptions {
   config: Config;
@@ -23,6 +29,8 @@ export interface ProcessorOptions {
   registry: Registry;
   /** How often consumer lag is sampled into the metric. */
   lagIntervalMs?: number;
+  /** Candles computed per step of a batch (default SLICE). */
+  sliceSize?: number;
 }
 
 export interface RunningProcessor {
@@ -35,11 +43,27 @@ export interface RunningProcessor {
 export const changelogTopic = (config: Pick<Config, "PROCESSOR_GROUP">) => `${config.PROCESSOR_GROUP}_state`;
 
 const SERVICE = "processor";
+/**
+ * Default candles computed per step of a batch (see onBatch). Compressed input makes fetched batches large
+ * (~30,000 candles per partition on the bench); computing all of them before publishing any left the
+ * broker idle meanwhile.
+ */
+const SLICE = 2000;
+
+/**
+ * The same promise, marked as handled: a slice's publish may fail while the next slice is being
+ * computed, before anyone awaits it; the failure still reaches the later `await`.
+ */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
 
 export async function startProcessor(options: ProcessorOptions): Promise<RunningProcessor> {
   const { config, bus, registry } = options;
   const logger = options.logger.child({ service: SERVICE });
   const metrics = processorMetrics(registry);
+  const sliceSize = options.sliceSize ?? SLICE;
   const settings = engineSettings(config);
   const changelog = changelogTopic(config);
   const inputTopics = config.SYMBOLS.map((symbol) => topicFor(config, symbol));
@@ -98,6 +122,25 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     for (const partition of partitions) restore(latest, partition);
   };
 
+  /** Metrics of a slice whose rows and dead letters Kafka acknowledged. */
+  const recordPublished = (batch: Batch, slice: readonly ConsumedMessage[], result: BatchResult) => {
+    const now = Date.now();
+    // One labelled inc per symbol, not per row: prom-client hashes the labels on every call.
+    const perSymbol = new Map<string, number>();
+    for (const row of result.rows) perSymbol.set(row.symbol, (perSymbol.get(row.symbol) ?? 0) + 1);
+    for (const [symbol, count] of perSymbol) metrics.rowsOut.inc({ symbol }, count);
+    for (const message of slice) metrics.latencySeconds.observe(Math.max(0, now - message.timestamp) / 1000);
+    for (const { reason, count } of result.rejected) metrics.rejected.inc({ reason }, count);
+    metrics.deadLetters.inc(result.deadLetters.length);
+    metrics.skippedReplayed.inc(result.skipped);
+    if (result.deadLetters.length > 0)
+      logger.warn("dead-lettered input", {
+        topic: batch.topic,
+        partition: batch.partition,
+        count: result.deadLetters.length,
+      });
+  };
+
   const onBatch = async (batch: Batch) => {
     const key = stateKey(batch.topic, batch.partition);
     const started = performance.now();
@@ -115,34 +158,29 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     metrics.candlesIn.inc({ symbol_topic: batch.topic }, batch.messages.length);
     metrics.batchSize.observe(batch.messages.length);
     try {
-      const result = task.process(batch.messages, SERVICE);
-      // Rows and dead letters both before the state (README, recovery); KafkaBus.publish splits
-      // large batches into requests the broker accepts.
-      await Promise.all([
-        bus.publish(
-          config.OUTPUT_TOPIC,
-          result.rows.map((row) => ({ key: row.symbol, value: JSON.stringify(row) })),
-        ),
-        bus.publish(config.DEAD_LETTER_TOPIC, result.deadLetters),
-      ]);
-      if (result.changed) await bus.publish(changelog, [{ key, value: JSON.stringify(task.snapshot()) }]);
-
-      const now = Date.now();
-      // One labelled inc per symbol, not per row: prom-client hashes the labels on every call.
-      const perSymbol = new Map<string, number>();
-      for (const row of result.rows) perSymbol.set(row.symbol, (perSymbol.get(row.symbol) ?? 0) + 1);
-      for (const [symbol, count] of perSymbol) metrics.rowsOut.inc({ symbol }, count);
-      for (const message of batch.messages)
-        metrics.latencySeconds.observe(Math.max(0, now - message.timestamp) / 1000);
-      for (const { reason, count } of result.rejected) metrics.rejected.inc({ reason }, count);
-      metrics.deadLetters.inc(result.deadLetters.length);
-      metrics.skippedReplayed.inc(result.skipped);
-      if (result.deadLetters.length > 0)
-        logger.warn("dead-lettered input", {
-          topic: batch.topic,
-          partition: batch.partition,
-          count: result.deadLetters.length,
-        });
+      // In slices: the next slice is computed while the previous one's rows wait for the broker's
+      // acknowledgement. A slice is published only after the previous one was acknowledged, so a
+      // symbol's rows keep their order (a replaced candle's later row must land last).
+      let inFlight: Promise<unknown> = Promise.resolve();
+      let changed = false;
+      for (let from = 0; from < batch.messages.length; from += sliceSize) {
+        const slice =
+          batch.messages.length <= sliceSize ? batch.messages : batch.messages.slice(from, from + sliceSize);
+        const result = task.process(slice, SERVICE);
+        changed ||= result.changed;
+        const rows = result.rows.map((row) => ({ key: row.symbol, value: JSON.stringify(row) }));
+        await inFlight;
+        // Rows and dead letters both before the state (README, recovery); KafkaBus.publish splits
+        // large slices into requests the broker accepts.
+        inFlight = handled(
+          Promise.all([
+            bus.publish(config.OUTPUT_TOPIC, rows),
+            bus.publish(config.DEAD_LETTER_TOPIC, result.deadLetters),
+          ]).then(() => recordPublished(batch, slice, result)),
+        );
+      }
+      await inFlight;
+      if (changed) await bus.publish(changelog, [{ key, value: JSON.stringify(task.snapshot()) }]);
     } catch (error) {
       // The task advanced in memory but its state may not be on the changelog: forget it, so the
       // re-delivered batch starts from the last published state instead of skipping.

@@ -41,6 +41,9 @@ const optionalStr = () => v.optional(v.pipe(v.string(), v.minLength(1)));
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
   v.optional(v.picklist(values, `must be one of ${values.join(", ")}`), fallback);
 
+/** Codecs KafkaBus can produce with (shared/bus/kafka-compression.ts). */
+export const KAFKA_COMPRESSIONS = ["none", "gzip", "zstd"] as const;
+
 export const SYMBOL_PATTERN = /^[A-Z0-9]{2,20}$/;
 
 /** Every variable Shamdan reads, with its default. Names follow ../shared/DESIGN.md. */
@@ -63,6 +66,7 @@ export const ConfigSchema = v.object({
   BUS: oneOf(["kafka", "memory"] as const, "kafka"),
   KAFKA_BROKERS: csv("127.0.0.1:9092"),
   KAFKA_CLIENT_ID: str("shamdan"),
+  KAFKA_COMPRESSION: oneOf(KAFKA_COMPRESSIONS, "zstd"),
   TOPIC_TEMPLATE: v.pipe(str("{symbol}_topic"), v.includes("{symbol}", "must contain {symbol}")),
   TOPIC_PARTITIONS: int(1, 1, 1024),
   TOPIC_REPLICATION: int(1, 1, 16),

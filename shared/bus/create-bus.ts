@@ -6,7 +6,10 @@ import { KafkaBus } from "./kafka-bus.ts";
 import { MemoryBus } from "./memory-bus.ts";
 
 export function createBus(
-  config: Pick<Config, "BUS" | "KAFKA_BROKERS" | "KAFKA_CLIENT_ID" | "TOPIC_PARTITIONS" | "LOG_LEVEL">,
+  config: Pick<
+    Config,
+    "BUS" | "KAFKA_BROKERS" | "KAFKA_CLIENT_ID" | "KAFKA_COMPRESSION" | "TOPIC_PARTITIONS" | "LOG_LEVEL"
+  >,
   logger: Logger,
 ): Bus {
   switch (config.BUS) {
@@ -14,6 +17,10 @@ export function createBus(
       return new MemoryBus({ logger, defaultPartitions: config.TOPIC_PARTITIONS });
     case "kafka":
       // kafkajs's INFO lines (every join, every commit) only when the service itself runs at debug.
-      return new KafkaBus(config, { logger, kafkaLogLevel: config.LOG_LEVEL === "debug" ? "info" : "warn" });
+      return new KafkaBus(config, {
+        logger,
+        kafkaLogLevel: config.LOG_LEVEL === "debug" ? "info" : "warn",
+        compression: config.KAFKA_COMPRESSION,
+      });
   }
 }

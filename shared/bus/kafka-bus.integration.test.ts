@@ -3,10 +3,13 @@
  * topic and group the contract creates is recorded and deleted in afterAll.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { KAFKA_COMPRESSIONS } from "../config.ts";
 import { ShamdanError } from "../errors.ts";
 import { requireInfra, testConfig, uniqueName, waitFor } from "../testing/integration.ts";
 import { busContract } from "./bus.contract.ts";
-import { type Bus, textDecoder } from "./bus.ts";
+import { textDecoder } from "./bus.ts";
 import { KafkaBus } from "./kafka-bus.ts";
 
 const config = testConfig({ KAFKA_CLIENT_ID: "shamdan-bus-test" });
@@ -15,8 +18,8 @@ const groups = new Set<string>();
 const admin = new KafkaBus(config);
 
 /** A KafkaBus that remembers what it created, for the cleanup below. */
-function trackedBus(): Bus {
-  const bus = new KafkaBus(config, { retryBackoffMs: { initial: 50, max: 500 } });
+function trackedBus(options: ConstructorParameters<typeof KafkaBus>[1] = {}): KafkaBus {
+  const bus = new KafkaBus(config, { retryBackoffMs: { initial: 50, max: 500 }, ...options });
   const ensureTopics = bus.ensureTopics.bind(bus);
   const subscribe = bus.subscribe.bind(bus);
   bus.ensureTopics = async (specs) => {
@@ -117,5 +120,72 @@ describe("KafkaBus specifics", () => {
     } finally {
       await bus.close();
     }
+  });
+
+  /** Bytes the broker stored for partition 0 of `topic` (the local infra's log directory). */
+  const storedBytes = (topic: string) => {
+    const dir = join(resolve(config.SHAMDAN_HOME), "kafka", "data", `${topic}-0`);
+    return readdirSync(dir)
+      .filter((f) => f.endsWith(".log"))
+      .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+  };
+
+  test("every KAFKA_COMPRESSION round-trips exactly (values, order, tombstones) and zstd/gzip shrink what the broker stores", async () => {
+    // Row-like JSON with varying numbers, plus non-ASCII text and a tombstone.
+    const values = Array.from({ length: 2000 }, (_, i) =>
+      JSON.stringify({
+        v: 1,
+        symbol: "ETHBTC",
+        openTime: 1_700_000_000_000 + i * 60_000,
+        close: 0.05 + i * 1e-7,
+        rsi: (i * 37) % 100,
+        note: i === 7 ? "ریال ✓" : "",
+      }),
+    );
+    const sizes = new Map<string, number>();
+    const reader = trackedBus({ compression: "none" });
+    try {
+      for (const compression of KAFKA_COMPRESSIONS) {
+        const writer = trackedBus({ compression });
+        const topic = uniqueName(`kafka_${compression}`);
+        await writer.ensureTopics([{ name: topic }]);
+        await writer.publish(topic, [
+          ...values.map((value) => ({ key: "ETHBTC", value })),
+          { key: "gone", value: null },
+        ]);
+        await writer.close();
+        const seen: string[] = [];
+        let tombstones = 0;
+        const subscription = await reader.subscribe({
+          groupId: uniqueName("g_compression"),
+          topics: [topic],
+          onBatch: async (batch) => {
+            for (const m of batch.messages) {
+              if (m.key === "gone") tombstones += m.value.byteLength === 0 ? 1 : 0;
+              else seen.push(textDecoder.decode(m.value));
+            }
+          },
+        });
+        try {
+          await waitFor(
+            compression,
+            () => (seen.length + tombstones >= values.length + 1 ? true : undefined),
+            60_000,
+            20,
+          );
+        } finally {
+          await subscription.stop();
+        }
+        expect(seen).toEqual(values);
+        expect(tombstones).toBe(1);
+        sizes.set(compression, storedBytes(topic));
+      }
+    } finally {
+      await reader.close();
+    }
+    const none = sizes.get("none") ?? 0;
+    expect(none).toBeGreaterThan(values.join("").length);
+    expect(sizes.get("zstd") ?? none).toBeLessThan(none / 3);
+    expect(sizes.get("gzip") ?? none).toBeLessThan(none / 3);
   });
 });

@@ -26,6 +26,7 @@ import type { Config } from "../config.ts";
 import { ShamdanError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { Bus, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from "./bus.ts";
+import { type KafkaCompression, kafkaCompressionType } from "./kafka-compression.ts";
 import { kafkaError } from "./kafka-error.ts";
 import { kafkaLogCreator, kafkaLogLevels } from "./kafka-log-creator.ts";
 import { CachedKeyPartitioner } from "./kafka-partitioner.ts";
@@ -63,6 +64,8 @@ export interface KafkaBusOptions {
    * request waited for its acknowledgement; 2 to 4 measured alike.
    */
   producers?: number;
+  /** Compression of produced record batches (kafka-compression.ts). Default zstd. */
+  compression?: KafkaCompression;
   /** Upper bound of a readLatestByKey call. Default 120 s. */
   readTimeoutMs?: number;
 }
@@ -144,7 +147,12 @@ export class KafkaBus implements Bus {
   }
 
   private async send(topic: string, messages: Message[], lane: number): Promise<void> {
-    const record = { topic, acks: -1, messages };
+    const record = {
+      topic,
+      acks: -1,
+      messages,
+      compression: kafkaCompressionType(this.options.compression ?? "zstd"),
+    };
     const deadline = Date.now() + (this.options.publishRetryMs ?? 120_000);
     for (let attempt = 1; ; attempt++) {
       try {
