@@ -3,7 +3,8 @@
  *
  * Producers: a few per bus (kafka-producer-lanes.ts; a key always uses the same one), idempotent
  * with acks=all, and `Partitioners.DefaultPartitioner` (murmur2, like the Java client; cached per
- * key, kafka-partitioner.ts) so keys land where Java/Kafka tools and the in-memory bus put them. An
+ * key, kafka-partitioner.ts) so keys land where Java/Kafka tools and the in-memory bus put them;
+ * record batches are zstd-compressed by default (kafka-compression.ts, `KAFKA_COMPRESSION`). An
  * idempotent kafkajs producer retries without limit (kafkajs sets retries to MAX_SAFE_INTEGER and
  * warns if capped) except when reconnecting to a broker that refuses connections, which it reports as
  * non-retriable; `publish` retries those itself (publishRetryMs), so it waits through a broker
