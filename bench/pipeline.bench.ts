@@ -88,7 +88,7 @@ function timedBus(inner: Bus, onBatchDone: (batch: Batch) => void, onFirst: () =
   return {
     ensureTopics: (t) => inner.ensureTopics(t),
     publish: (t, m) => inner.publish(t, m),
-    readLatestByKey: (t) => inner.readLatestByKey(t),
+    readLatestByKey: (t, o) => inner.readLatestByKey(t, o),
     close: () => inner.close(),
     subscribe: (o) =>
       inner.subscribe({

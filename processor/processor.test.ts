@@ -7,7 +7,7 @@ import { silentLogger } from "@shamdan/shared/log";
 import type { CandleMessage, DeadLetter, IndicatorRow } from "@shamdan/shared/messages";
 import { waitFor } from "@shamdan/shared/testing/integration";
 import { Registry } from "prom-client";
-import { changelogTopic, type RunningProcessor, startProcessor } from "./processor.ts";
+import { changelogTopic, laterStateReplaces, type RunningProcessor, startProcessor } from "./processor.ts";
 
 const config = loadConfig({}, { BUS: "memory", SYMBOLS: "AAA,BBB", TOPIC_PARTITIONS: "2" });
 const settings = engineSettings(config);
@@ -182,6 +182,32 @@ describe("processor on the memory bus", () => {
     expect([...states.keys()]).toContain(`${topicFor(config, "AAA")}:0`);
   });
 
+  test("a stale state written late by a zombie replica does not win the restore", async () => {
+    const bus = new MemoryBus({ maxBatchSize: 50 });
+    cleanup.push(() => bus.close());
+    const series = candles(400, 10);
+    const changelog = changelogTopic(config);
+    const first = await startProcessor({ config, bus, logger: silentLogger, registry: new Registry() });
+    await publishCandles(bus, "AAA", series.slice(0, 100));
+    await outputRows(bus, "progress1", 100);
+    const [key, stale] = [...(await bus.readLatestByKey(changelog))].find(([k]) =>
+      k.startsWith(`${topicFor(config, "AAA")}:`),
+    ) ?? ["", new Uint8Array()];
+    expect(JSON.parse(textDecoder.decode(stale)).nextOffset).toBe("100");
+    await publishCandles(bus, "AAA", series.slice(100, 250));
+    await outputRows(bus, "progress2", 250);
+    await first.stop();
+    // The zombie: evicted while finishing its batch at offset 100, it publishes that state last.
+    await bus.publish(changelog, [{ key, value: stale }]);
+    const registry = new Registry();
+    await start(bus, registry);
+    await publishCandles(bus, "AAA", series.slice(250));
+    const rows = await outputRows(bus, "reader", 400);
+    expect(rows).toEqual(expectedRows("AAA", series));
+    const gaps = await registry.getSingleMetric("shamdan_processor_state_gaps_total")?.get();
+    expect(gaps?.values[0]?.value ?? 0).toBe(0);
+  });
+
   test("two replicas in one group (rebalancing mid-stream) give the same rows as one", async () => {
     const bus = new MemoryBus({ maxBatchSize: 20 });
     cleanup.push(() => bus.close());
@@ -210,7 +236,7 @@ describe("processor on the memory bus", () => {
     const bus: Bus = {
       ensureTopics: (t) => inner.ensureTopics(t),
       subscribe: (o) => inner.subscribe(o),
-      readLatestByKey: (t) => inner.readLatestByKey(t),
+      readLatestByKey: (t, o) => inner.readLatestByKey(t, o),
       close: () => inner.close(),
       async publish(topic, messages) {
         if (topic === config.OUTPUT_TOPIC && failures-- > 0) throw new Error("broker unavailable");
@@ -233,7 +259,7 @@ describe("processor on the memory bus", () => {
     const bus: Bus = {
       ensureTopics: (t) => inner.ensureTopics(t),
       subscribe: (o) => inner.subscribe(o),
-      readLatestByKey: (t) => inner.readLatestByKey(t),
+      readLatestByKey: (t, o) => inner.readLatestByKey(t, o),
       close: () => inner.close(),
       async publish(topic, messages) {
         if (topic === config.OUTPUT_TOPIC && messages.length > 0 && ++publishes === 3)
@@ -263,5 +289,19 @@ describe("processor on the memory bus", () => {
     const sixth = rows.filter((r) => r.openTime === updated.openTime);
     expect(sixth.at(-1)).toMatchObject({ close: updated.close, replaced: true });
     expect(publishes).toBeGreaterThan(3);
+  });
+});
+
+describe("laterStateReplaces", () => {
+  const state = (nextOffset: unknown) => new TextEncoder().encode(JSON.stringify({ v: 1, nextOffset }));
+  test("a later state replaces unless it is behind; unreadable values replace (restore reports them)", () => {
+    expect(laterStateReplaces(state("300"), state("200"))).toBe(true);
+    expect(laterStateReplaces(state("200"), state("200"))).toBe(true);
+    expect(laterStateReplaces(state("200"), state("300"))).toBe(false);
+    // 64-bit offsets compare as integers, not as text or doubles.
+    expect(laterStateReplaces(state("9007199254740993"), state("9007199254740992"))).toBe(true);
+    expect(laterStateReplaces(state("10"), state("9"))).toBe(true);
+    expect(laterStateReplaces(new TextEncoder().encode("not json"), state("5"))).toBe(true);
+    expect(laterStateReplaces(state(-1), state("5"))).toBe(true);
   });
 });

@@ -6,7 +6,14 @@
  * input already reflected in it is skipped, so a crash or rebalance at any point neither loses nor
  * duplicates rows (processor/README.md has the argument and the limits).
  */
-import type { Batch, Bus, ConsumedMessage, Subscription, TopicPartition } from "@shamdan/shared/bus/bus";
+import {
+  type Batch,
+  type Bus,
+  type ConsumedMessage,
+  type Subscription,
+  type TopicPartition,
+  textDecoder,
+} from "@shamdan/shared/bus/bus";
 import { parseMessage } from "@shamdan/shared/bus/parse-message";
 import { type Config, topicFor } from "@shamdan/shared/config";
 import { describeError, ShamdanError } from "@shamdan/shared/errors";
@@ -51,6 +58,35 @@ const SERVICE = "processor";
 const SLICE = 2000;
 
 /**
+ * How long a state stays on the changelog before compaction may drop it for a later one. Restores
+ * choose the most advanced state among those still there (laterStateReplaces), so a stale state
+ * written late by a zombie replica cannot hide a newer one for at least this long.
+ */
+const STATE_MIN_COMPACTION_LAG_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * For readLatestByKey on the changelog: a later state replaces the kept one unless it is behind it.
+ * States of one partition only move forward (each is published after its rows, and reflects exactly
+ * the input before its `nextOffset`), so the one with the highest `nextOffset` is the most advanced
+ * valid state; a lower one written later can only come from a replica that lost its partitions but
+ * was still finishing a batch (a zombie). Unreadable values replace (restore then reports them).
+ */
+export function laterStateReplaces(later: Uint8Array, kept: Uint8Array): boolean {
+  const next = (bytes: Uint8Array): bigint | undefined => {
+    try {
+      const value = JSON.parse(textDecoder.decode(bytes)) as { nextOffset?: unknown };
+      return typeof value.nextOffset === "string" && /^\d+$/.test(value.nextOffset)
+        ? BigInt(value.nextOffset)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const [l, k] = [next(later), next(kept)];
+  return l === undefined || k === undefined || l >= k;
+}
+
+/**
  * The same promise, marked as handled: a slice's publish may fail while the next slice is being
  * computed, before anyone awaits it; the failure still reaches the later `await`.
  */
@@ -81,8 +117,17 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     })),
     { name: config.OUTPUT_TOPIC, partitions: config.TOPIC_PARTITIONS, replication: config.TOPIC_REPLICATION },
     { name: config.DEAD_LETTER_TOPIC, partitions: 1, replication: config.TOPIC_REPLICATION },
-    { name: changelog, partitions: 1, replication: config.TOPIC_REPLICATION, compacted: true },
+    {
+      name: changelog,
+      partitions: 1,
+      replication: config.TOPIC_REPLICATION,
+      compacted: true,
+      minCompactionLagMs: STATE_MIN_COMPACTION_LAG_MS,
+    },
   ]);
+
+  /** Every partition's most advanced state (see laterStateReplaces). */
+  const readStates = () => bus.readLatestByKey(changelog, { replaces: laterStateReplaces });
 
   const restore = (latest: Map<string, Uint8Array>, { topic, partition }: TopicPartition): PartitionTask => {
     const key = stateKey(topic, partition);
@@ -118,7 +163,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     tasks.clear();
     unchecked.clear();
     if (partitions.length === 0) return;
-    const latest = await bus.readLatestByKey(changelog);
+    const latest = await readStates();
     for (const partition of partitions) restore(latest, partition);
   };
 
@@ -144,7 +189,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   const onBatch = async (batch: Batch) => {
     const key = stateKey(batch.topic, batch.partition);
     const started = performance.now();
-    const task = tasks.get(key) ?? restore(await bus.readLatestByKey(changelog), batch);
+    const task = tasks.get(key) ?? restore(await readStates(), batch);
     const first = batch.messages[0];
     if (first && unchecked.delete(key) && BigInt(first.offset) > task.expectedOffset) {
       metrics.stateGaps.inc();

@@ -308,6 +308,32 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
         expect((await bus.readLatestByKey(empty)).size).toBe(0);
       }));
 
+    test("readLatestByKey with `replaces` keeps the value it prefers; tombstones still delete", () =>
+      withBus(async (bus) => {
+        const topic = uniqueName("contract_prefer");
+        await bus.ensureTopics([{ name: topic, partitions: 1, compacted: true, minCompactionLagMs: 60_000 }]);
+        // Numbers written out of order: the reader keeps the highest per key.
+        await bus.publish(topic, [
+          { key: "a", value: "3" },
+          { key: "b", value: "1" },
+          { key: "gone", value: "9" },
+        ]);
+        await bus.publish(topic, [
+          { key: "a", value: "2" },
+          { key: "b", value: "5" },
+          { key: "gone", value: null },
+        ]);
+        const higher = (later: Uint8Array, kept: Uint8Array) =>
+          Number(textDecoder.decode(later)) >= Number(textDecoder.decode(kept));
+        const state = await bus.readLatestByKey(topic, { replaces: higher });
+        expect(Object.fromEntries([...state].map(([k, v]) => [k, textDecoder.decode(v)]))).toEqual({
+          a: "3",
+          b: "5",
+        });
+        const plain = await bus.readLatestByKey(topic);
+        expect(textDecoder.decode(plain.get("a"))).toBe("2");
+      }));
+
     test("stop resolves only after the in-flight batch settled", () =>
       withBus(async (bus) => {
         const topic = uniqueName("contract_stop");

@@ -71,6 +71,20 @@ export interface TopicSpec {
   replication?: number;
   /** Log compaction (latest value per key kept): used for state changelogs. */
   compacted?: boolean;
+  /**
+   * With `compacted`: how long a value stays readable before compaction may drop it for a later one
+   * (Kafka's `min.compaction.lag.ms`). Lets a reader choose among recent values (ReadLatestOptions).
+   */
+  minCompactionLagMs?: number;
+}
+
+export interface ReadLatestOptions {
+  /**
+   * Whether a later value of a key replaces the one kept so far (default: always, i.e. last write
+   * wins). The processor keeps the most advanced state instead, so a late write from a stale replica
+   * does not win (processor/README.md, recovery). Tombstones always delete.
+   */
+  replaces?(later: Uint8Array, kept: Uint8Array): boolean;
 }
 
 export interface Bus {
@@ -80,7 +94,7 @@ export interface Bus {
   publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** The latest value of every key in `topic`, read from its start to its current end (state restore). */
-  readLatestByKey(topic: string): Promise<Map<string, Uint8Array>>;
+  readLatestByKey(topic: string, options?: ReadLatestOptions): Promise<Map<string, Uint8Array>>;
   close(): Promise<void>;
 }
 

@@ -47,18 +47,22 @@ afterAll(async () => {
 busContract("kafka", async () => trackedBus());
 
 describe("KafkaBus specifics", () => {
-  test("ensureTopics is idempotent and creates compacted topics with cleanup.policy=compact", async () => {
+  test("ensureTopics is idempotent and creates compacted topics with cleanup.policy=compact and the compaction lag", async () => {
     const bus = trackedBus();
     try {
       const name = uniqueName("kafka_compacted");
-      await bus.ensureTopics([{ name, partitions: 2, compacted: true }]);
-      await bus.ensureTopics([{ name, partitions: 2, compacted: true }]);
+      const spec = { name, partitions: 2, compacted: true, minCompactionLagMs: 3_600_000 };
+      await bus.ensureTopics([spec]);
+      await bus.ensureTopics([spec]);
       const client = await admin.admin();
       const described = await client.describeConfigs({
         includeSynonyms: false,
-        resources: [{ type: 2 /* TOPIC */, name, configNames: ["cleanup.policy"] }],
+        resources: [{ type: 2 /* TOPIC */, name, configNames: ["cleanup.policy", "min.compaction.lag.ms"] }],
       });
-      expect(described.resources[0]?.configEntries[0]?.configValue).toBe("compact");
+      const entries = Object.fromEntries(
+        (described.resources[0]?.configEntries ?? []).map((e) => [e.configName, e.configValue]),
+      );
+      expect(entries).toEqual({ "cleanup.policy": "compact", "min.compaction.lag.ms": "3600000" });
       const meta = await client.fetchTopicMetadata({ topics: [name] });
       expect(meta.topics[0]?.partitions).toHaveLength(2);
     } finally {

@@ -26,7 +26,14 @@ import { type Admin, Kafka, type Message, type Producer, type RetryOptions } fro
 import type { Config } from "../config.ts";
 import { ShamdanError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
-import type { Bus, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from "./bus.ts";
+import type {
+  Bus,
+  OutgoingMessage,
+  ReadLatestOptions,
+  SubscribeOptions,
+  Subscription,
+  TopicSpec,
+} from "./bus.ts";
 import { type KafkaCompression, kafkaCompressionType } from "./kafka-compression.ts";
 import { kafkaError } from "./kafka-error.ts";
 import { kafkaLogCreator, kafkaLogLevels } from "./kafka-log-creator.ts";
@@ -113,7 +120,14 @@ export class KafkaBus implements Bus {
           topic: t.name,
           numPartitions: t.partitions ?? 1,
           replicationFactor: t.replication ?? 1,
-          configEntries: t.compacted ? [{ name: "cleanup.policy", value: "compact" }] : [],
+          configEntries: t.compacted
+            ? [
+                { name: "cleanup.policy", value: "compact" },
+                ...(t.minCompactionLagMs === undefined
+                  ? []
+                  : [{ name: "min.compaction.lag.ms", value: String(t.minCompactionLagMs) }]),
+              ]
+            : [],
         })),
       });
       for (const t of missing) this.knownTopics.add(t.name);
@@ -204,11 +218,12 @@ export class KafkaBus implements Bus {
     };
   }
 
-  async readLatestByKey(topic: string): Promise<Map<string, Uint8Array>> {
+  async readLatestByKey(topic: string, read: ReadLatestOptions = {}): Promise<Map<string, Uint8Array>> {
     return kafkaReadLatestByKey(this.kafka, await this.admin(), topic, {
       clientId: this.config.KAFKA_CLIENT_ID,
       timeoutMs: this.options.readTimeoutMs ?? 120_000,
       logger: this.logger,
+      read,
     });
   }
 

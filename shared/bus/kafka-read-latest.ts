@@ -1,6 +1,6 @@
 /**
  * `readLatestByKey` on Kafka: reads a topic from its start up to the high watermarks taken at call
- * time and keeps the latest value per key (a tombstone deletes it). kafkajs has no manual partition
+ * time and keeps the latest value per key (a tombstone deletes it; `replaces` may keep an earlier one). kafkajs has no manual partition
  * assignment, so this joins a throwaway consumer group with a unique id that never commits, and
  * deletes the group afterwards.
  */
@@ -8,13 +8,15 @@ import { randomUUID } from "node:crypto";
 import type { Admin, Kafka } from "kafkajs";
 import { ShamdanError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import type { ReadLatestOptions } from "./bus.ts";
 import { kafkaError } from "./kafka-error.ts";
+import { keepLater } from "./read-latest.ts";
 
 export async function kafkaReadLatestByKey(
   kafka: Kafka,
   admin: Admin,
   topic: string,
-  options: { clientId: string; timeoutMs: number; logger: Logger },
+  options: { clientId: string; timeoutMs: number; logger: Logger; read?: ReadLatestOptions },
 ): Promise<Map<string, Uint8Array>> {
   let ends: Awaited<ReturnType<Admin["fetchTopicOffsets"]>>;
   try {
@@ -51,7 +53,13 @@ export async function kafkaReadLatestByKey(
           if (BigInt(m.offset) > last || m.key === null) continue;
           const key = m.key.toString("utf8");
           if (m.value === null) latest.delete(key);
-          else latest.set(key, new Uint8Array(m.value.buffer, m.value.byteOffset, m.value.byteLength));
+          else
+            keepLater(
+              latest,
+              key,
+              new Uint8Array(m.value.buffer, m.value.byteOffset, m.value.byteLength),
+              options.read ?? {},
+            );
         }
         // lastOffset() counts records kafkajs filtered out (control records), so compare with it.
         if (BigInt(batch.lastOffset()) >= last) pending.delete(batch.partition);

@@ -13,6 +13,7 @@ import type {
   Bus,
   ConsumedMessage,
   OutgoingMessage,
+  ReadLatestOptions,
   SubscribeOptions,
   Subscription,
   TopicPartition,
@@ -28,6 +29,7 @@ import {
   type RetentionStats,
 } from "./memory-retention.ts";
 import { partitionForKey } from "./partition-for-key.ts";
+import { keepLater } from "./read-latest.ts";
 import { retryDelayMs } from "./retry-delay.ts";
 import { assignRoundRobin } from "./round-robin-assignment.ts";
 import { WakeSignal, waitForWake } from "./wake-signal.ts";
@@ -144,13 +146,13 @@ export class MemoryBus implements Bus {
     return subscription;
   }
 
-  async readLatestByKey(topic: string): Promise<Map<string, Uint8Array>> {
+  async readLatestByKey(topic: string, options: ReadLatestOptions = {}): Promise<Map<string, Uint8Array>> {
     const latest = new Map<string, Uint8Array>();
     for (const log of this.logsOf(topic))
       for (const entry of log.all()) {
         if (entry.key === null) continue;
         if (entry.tombstone) latest.delete(entry.key);
-        else latest.set(entry.key, entry.value);
+        else keepLater(latest, entry.key, entry.value, options);
       }
     return latest;
   }
