@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { type Bus, textDecoder } from "@shamdan/shared/bus/bus";
+import { type Bus, type OutgoingMessage, textDecoder } from "@shamdan/shared/bus/bus";
 import { MemoryBus } from "@shamdan/shared/bus/memory-bus";
 import { loadConfig, topicFor } from "@shamdan/shared/config";
 import { type CandleInput, computeSeries, engineSettings } from "@shamdan/shared/indicators/engine";
@@ -81,6 +81,20 @@ async function outputRows(bus: Bus, groupId: string, count: number): Promise<Ind
   return rows;
 }
 const bySymbol = (rows: IndicatorRow[], symbol: string) => rows.filter((r) => r.symbol === symbol);
+
+/** `inner`, except that a publish for which `fails` says so throws as a broker outage would. */
+function failingPublishes(inner: Bus, fails: (topic: string, messages: OutgoingMessage[]) => boolean): Bus {
+  return {
+    ensureTopics: (t) => inner.ensureTopics(t),
+    subscribe: (o) => inner.subscribe(o),
+    readLatestByKey: (t, o) => inner.readLatestByKey(t, o),
+    close: () => inner.close(),
+    async publish(topic, messages) {
+      if (fails(topic, messages)) throw new Error("broker unavailable");
+      await inner.publish(topic, messages);
+    },
+  };
+}
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -233,16 +247,7 @@ describe("processor on the memory bus", () => {
     cleanup.push(() => inner.close());
     let failures = 2;
     // Fails the row publish after the engines advanced in memory: the re-delivered batch must not be skipped.
-    const bus: Bus = {
-      ensureTopics: (t) => inner.ensureTopics(t),
-      subscribe: (o) => inner.subscribe(o),
-      readLatestByKey: (t, o) => inner.readLatestByKey(t, o),
-      close: () => inner.close(),
-      async publish(topic, messages) {
-        if (topic === config.OUTPUT_TOPIC && failures-- > 0) throw new Error("broker unavailable");
-        await inner.publish(topic, messages);
-      },
-    };
+    const bus = failingPublishes(inner, (topic) => topic === config.OUTPUT_TOPIC && failures-- > 0);
     await start(bus);
     const series = candles(100, 8);
     await publishCandles(inner, "AAA", series);
@@ -256,17 +261,10 @@ describe("processor on the memory bus", () => {
     cleanup.push(() => inner.close());
     // Slices of 7 within batches of 30; the 3rd row publish fails once, after two slices were published.
     let publishes = 0;
-    const bus: Bus = {
-      ensureTopics: (t) => inner.ensureTopics(t),
-      subscribe: (o) => inner.subscribe(o),
-      readLatestByKey: (t, o) => inner.readLatestByKey(t, o),
-      close: () => inner.close(),
-      async publish(topic, messages) {
-        if (topic === config.OUTPUT_TOPIC && messages.length > 0 && ++publishes === 3)
-          throw new Error("broker unavailable");
-        await inner.publish(topic, messages);
-      },
-    };
+    const bus = failingPublishes(
+      inner,
+      (topic, messages) => topic === config.OUTPUT_TOPIC && messages.length > 0 && ++publishes === 3,
+    );
     const processor = await startProcessor({
       config,
       bus,
