@@ -8,6 +8,7 @@
  */
 import {
   type Batch,
+  type BatchContext,
   type Bus,
   type ConsumedMessage,
   type Subscription,
@@ -186,7 +187,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
       });
   };
 
-  const onBatch = async (batch: Batch) => {
+  const onBatch = async (batch: Batch, context: BatchContext) => {
     const key = stateKey(batch.topic, batch.partition);
     const started = performance.now();
     const task = tasks.get(key) ?? restore(await readStates(), batch);
@@ -215,6 +216,8 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
         changed ||= result.changed;
         const rows = result.rows.map((row) => ({ key: row.symbol, value: JSON.stringify(row) }));
         await inFlight;
+        // A large batch takes a while: keep the group membership alive (throttled by kafkajs).
+        if (from > 0) await context.heartbeat();
         // Rows and dead letters both before the state (README, recovery); KafkaBus.publish splits
         // large slices into requests the broker accepts.
         inFlight = handled(
