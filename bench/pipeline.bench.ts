@@ -6,7 +6,7 @@
  *    bare ILP Sender writing the same rows in the same batches, interleaved rounds; ratio target >= 0.8;
  * 3. end-to-end latency publish → row queryable in QuestDB at a steady 1,000 candles/s for 20 s
  *    (p50/p99, target p99 < 1 s). Visibility is polled every 20 ms: latencies carry up to that much error.
- * Bounded (30k candles per round, 20k in the latency run); every topic, group and table is removed.
+ * Bounded (90k candles per round, 20k in the latency run); every topic, group and table is removed.
  */
 import { Sender } from "@questdb/nodejs-client";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
@@ -40,8 +40,8 @@ const SYMBOLS = ["ETCBTC", "ETHBTC", "XRPETH"] as const;
  * of 10,000 were one batch each (~0.25 s) and measured mostly the ramp-up.
  */
 const PER_SYMBOL = 30_000;
-/** Rounds of ~0.5 s each on a shared 2-vCPU box swing by +-0.2 in ratio; 9 give a steadier median. */
-const ROUNDS = 9;
+/** Single rounds on a shared 2-vCPU box swing by +-0.1 in ratio; 15 give a steadier median. */
+const ROUNDS = 15;
 
 /** Recorded candles repeated with later times until `count` (strictly increasing open times). */
 function series(symbol: string, count: number): CandleInput[] {
