@@ -9,7 +9,7 @@ import { KAFKA_COMPRESSIONS } from "../config.ts";
 import { ShamdanError } from "../errors.ts";
 import { requireInfra, testConfig, uniqueName, waitFor } from "../testing/integration.ts";
 import { busContract } from "./bus.contract.ts";
-import { textDecoder } from "./bus.ts";
+import { type Bus, type ConsumedMessage, textDecoder } from "./bus.ts";
 import { KafkaBus } from "./kafka-bus.ts";
 
 const config = testConfig({ KAFKA_CLIENT_ID: "shamdan-bus-test" });
@@ -31,6 +31,29 @@ function trackedBus(options: ConstructorParameters<typeof KafkaBus>[1] = {}): Ka
     return subscribe(options);
   };
   return bus;
+}
+
+/** Every message a fresh group of `bus` reads from `topic`, once at least `count` arrived. */
+async function readAll(bus: Bus, topic: string, count: number): Promise<ConsumedMessage[]> {
+  const received: ConsumedMessage[] = [];
+  const subscription = await bus.subscribe({
+    groupId: uniqueName("g_read"),
+    topics: [topic],
+    onBatch: async (batch) => {
+      received.push(...batch.messages);
+    },
+  });
+  try {
+    await waitFor(
+      `${count} messages on ${topic}`,
+      () => (received.length >= count ? true : undefined),
+      60_000,
+      20,
+    );
+  } finally {
+    await subscription.stop();
+  }
+  return received;
 }
 
 beforeAll(async () => {
@@ -98,26 +121,14 @@ describe("KafkaBus specifics", () => {
         value: `${String(i).padStart(5, "0")}${pad}`,
       }));
       await bus.publish(topic, messages);
+      const received = await readAll(bus, topic, 5000);
+      expect(received.length).toBe(5000);
       const seen = new Map<string, number[]>();
-      let count = 0;
-      const subscription = await bus.subscribe({
-        groupId: uniqueName("g_big"),
-        topics: [topic],
-        onBatch: async (batch) => {
-          for (const m of batch.messages) {
-            const list = seen.get(m.key ?? "") ?? [];
-            list.push(Number(textDecoder.decode(m.value).slice(0, 5)));
-            seen.set(m.key ?? "", list);
-          }
-          count += batch.messages.length;
-        },
-      });
-      try {
-        await waitFor("5,000 messages", () => (count >= 5000 ? true : undefined), 60_000, 50);
-      } finally {
-        await subscription.stop();
+      for (const m of received) {
+        const list = seen.get(m.key ?? "") ?? [];
+        list.push(Number(textDecoder.decode(m.value).slice(0, 5)));
+        seen.set(m.key ?? "", list);
       }
-      expect(count).toBe(5000);
       const expected = (parity: number) => Array.from({ length: 2500 }, (_, i) => 2 * i + parity);
       expect(seen.get("even")).toEqual(expected(0));
       expect(seen.get("odd")).toEqual(expected(1));
@@ -158,28 +169,9 @@ describe("KafkaBus specifics", () => {
           { key: "gone", value: null },
         ]);
         await writer.close();
-        const seen: string[] = [];
-        let tombstones = 0;
-        const subscription = await reader.subscribe({
-          groupId: uniqueName("g_compression"),
-          topics: [topic],
-          onBatch: async (batch) => {
-            for (const m of batch.messages) {
-              if (m.key === "gone") tombstones += m.value.byteLength === 0 ? 1 : 0;
-              else seen.push(textDecoder.decode(m.value));
-            }
-          },
-        });
-        try {
-          await waitFor(
-            compression,
-            () => (seen.length + tombstones >= values.length + 1 ? true : undefined),
-            60_000,
-            20,
-          );
-        } finally {
-          await subscription.stop();
-        }
+        const received = await readAll(reader, topic, values.length + 1);
+        const seen = received.filter((m) => m.key !== "gone").map((m) => textDecoder.decode(m.value));
+        const tombstones = received.filter((m) => m.key === "gone" && m.value.byteLength === 0).length;
         expect(seen).toEqual(values);
         expect(tombstones).toBe(1);
         sizes.set(compression, storedBytes(topic));
