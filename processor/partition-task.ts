@@ -10,13 +10,16 @@ import type { IndicatorRow } from "@shamdan/shared/messages";
 import * as v from "valibot";
 import { parseCandle } from "./parse-candle.ts";
 
+/** A Kafka offset as the changelog writes it: a decimal string (offsets are 64-bit). */
+export const DECIMAL_OFFSET = /^\d+$/;
+
 /** Changelog value for key `<topic>:<partition>`: everything needed to resume this partition exactly. */
 export const PartitionStateSchema = v.object({
   v: v.literal(1),
   topic: v.string(),
   partition: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
   /** First input offset NOT yet reflected in `engines` (decimal string, Kafka offsets are 64-bit). */
-  nextOffset: v.pipe(v.string(), v.regex(/^\d+$/)),
+  nextOffset: v.pipe(v.string(), v.regex(DECIMAL_OFFSET)),
   engines: v.record(v.string(), EngineSnapshotSchema),
 });
 export type PartitionState = v.InferOutput<typeof PartitionStateSchema>;

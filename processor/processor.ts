@@ -24,6 +24,7 @@ import type { Registry } from "prom-client";
 import { processorMetrics } from "./metrics.ts";
 import {
   type BatchResult,
+  DECIMAL_OFFSET,
   type PartitionState,
   PartitionStateSchema,
   PartitionTask,
@@ -73,18 +74,27 @@ const STATE_MIN_COMPACTION_LAG_MS = 24 * 60 * 60 * 1000;
  * was still finishing a batch (a zombie). Unreadable values replace (restore then reports them).
  */
 export function laterStateReplaces(later: Uint8Array, kept: Uint8Array): boolean {
-  const next = (bytes: Uint8Array): bigint | undefined => {
-    try {
-      const value = JSON.parse(textDecoder.decode(bytes)) as { nextOffset?: unknown };
-      return typeof value.nextOffset === "string" && /^\d+$/.test(value.nextOffset)
-        ? BigInt(value.nextOffset)
-        : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const [l, k] = [next(later), next(kept)];
+  const [l, k] = [nextOffsetOf(later), nextOffsetOf(kept)];
   return l === undefined || k === undefined || l >= k;
+}
+
+/**
+ * A state's `nextOffset`, or undefined if unreadable. Remembered per value: a restore compares the
+ * value kept so far with every later one, and states are a few KB of JSON each.
+ */
+const nextOffsets = new WeakMap<Uint8Array, bigint | undefined>();
+function nextOffsetOf(bytes: Uint8Array): bigint | undefined {
+  if (nextOffsets.has(bytes)) return nextOffsets.get(bytes);
+  let offset: bigint | undefined;
+  try {
+    const value = JSON.parse(textDecoder.decode(bytes)) as { nextOffset?: unknown };
+    if (typeof value.nextOffset === "string" && DECIMAL_OFFSET.test(value.nextOffset))
+      offset = BigInt(value.nextOffset);
+  } catch {
+    offset = undefined;
+  }
+  nextOffsets.set(bytes, offset);
+  return offset;
 }
 
 /**

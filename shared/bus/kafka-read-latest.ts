@@ -1,8 +1,8 @@
 /**
  * `readLatestByKey` on Kafka: reads a topic from its start up to the high watermarks taken at call
- * time and keeps the latest value per key (a tombstone deletes it; `replaces` may keep an earlier one). kafkajs has no manual partition
- * assignment, so this joins a throwaway consumer group with a unique id that never commits, and
- * deletes the group afterwards.
+ * time and keeps the latest value per key (a tombstone deletes it; `replaces` may keep an earlier
+ * one, read-latest.ts). kafkajs has no manual partition assignment, so this joins a throwaway
+ * consumer group with a unique id that never commits, and deletes the group afterwards.
  */
 import { randomUUID } from "node:crypto";
 import type { Admin, Kafka } from "kafkajs";
