@@ -139,6 +139,20 @@ describe("k8s minikube overlay", () => {
     expect(find("Deployment", "grafana")).toBeDefined();
   });
 
+  test("probes: readiness on /readyz (the service can do its work), liveness on /healthz (it answers)", () => {
+    for (const name of SERVICES) {
+      const container = find("Deployment", name)?.spec.template.spec.containers[0];
+      expect({ name, readiness: container?.readinessProbe?.httpGet?.path }).toEqual({
+        name,
+        readiness: "/readyz",
+      });
+      expect({ name, liveness: container?.livenessProbe?.httpGet?.path }).toEqual({
+        name,
+        liveness: "/healthz",
+      });
+    }
+  });
+
   test("the ConfigMap holds only names of the config schema", () => {
     const unknown = Object.keys(configMap("shamdan-config")?.data ?? {}).filter((k) => !configNames.has(k));
     expect(unknown).toEqual([]);
