@@ -86,12 +86,24 @@ export const ROW_NUMBER_FIELDS = [
   "rsi",
 ] as const satisfies readonly (keyof IndicatorRow)[];
 
-/** What goes to the dead-letter topic: why, where from, and the original bytes (base64) untouched. */
+/**
+ * What goes to the dead-letter topic: why, where from, and the original bytes (base64). A letter stays
+ * under a size bound (shared/bus/dead-letter.ts): a larger original is cut, and `truncated`,
+ * `originalBytes` and `originalSha256` say so and still identify it. Those three are optional for
+ * readers: letters written before they existed lack them (and were never truncated).
+ */
 export interface DeadLetter {
   v: 1;
   reason: string;
   source: { topic: string; partition: number; offset: string; key: string | null };
+  /** The original bytes, base64; only the first ones when `truncated`. */
   originalBase64: string;
   failedAt: number;
   service: string;
+  /** Length of the full original, in bytes. */
+  originalBytes?: number;
+  /** True when `originalBase64` holds only a prefix of the original. */
+  truncated?: boolean;
+  /** SHA-256 (hex) of the full original. */
+  originalSha256?: string;
 }
