@@ -3,6 +3,7 @@
  * `bun run shamdan <command>`: the one entry point. Every service is a command of it.
  */
 import { ConfigError } from "@shamdan/shared/config";
+import { ShamdanError } from "@shamdan/shared/errors";
 import { type Command, ExitCode, UsageError } from "./command.ts";
 import { commands } from "./commands/index.ts";
 
@@ -48,10 +49,19 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`shamdan ${name}: ${error.message}\n`);
       return ExitCode.usage;
     }
+    // An error no retry can fix reaches here only from a dependency rejecting the configuration
+    // (e.g. Kafka refusing TOPIC_REPLICATION above its broker count); transient ones are waited out.
+    if (error instanceof ShamdanError && !error.canRetry) {
+      process.stderr.write(`shamdan ${name}: ${error.code}: ${error.message}\n`);
+      return ExitCode.usage;
+    }
     throw error;
   }
 }
 
 if (import.meta.main) {
   process.exitCode = await main(process.argv.slice(2));
+  // A kafkajs connect abandoned at shutdown (broker still down) keeps retrying on its own timers for
+  // up to a minute; the command is done, so do not wait for them. Unref'd: a clean exit is not delayed.
+  setTimeout(() => process.exit(), 2000).unref();
 }

@@ -11,6 +11,8 @@ export interface BackoffOptions {
   /** Called between wait slices (e.g. a consumer-group heartbeat). */
   tick?(): Promise<void>;
   onRetry?(error: unknown, attempt: number, delayMs: number): void;
+  /** False for an error that waiting cannot fix (e.g. a configuration the server rejects): rethrown at once. Default: retry every error. */
+  retryIf?(error: unknown): boolean;
   random?: () => number;
 }
 
@@ -32,7 +34,7 @@ export async function retryWithBackoff<T>(work: () => Promise<T>, options: Backo
     try {
       return await work();
     } catch (error) {
-      if (!options.shouldContinue()) throw error;
+      if (!options.shouldContinue() || options.retryIf?.(error) === false) throw error;
       const delay = backoffDelay(attempt, options.baseMs, options.maxMs, options.random);
       options.onRetry?.(error, attempt, delay);
       const until = Date.now() + delay;

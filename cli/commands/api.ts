@@ -1,14 +1,16 @@
 /**
- * `bun run shamdan api`: the HTTP API (api/README.md) on API_PORT. It starts and stays up while the
- * store is down (requests get 503 and /readyz says so; postgres.js reconnects by itself), uses a
- * Kafka live feed for the SSE stream when BUS=kafka (polling the store otherwise or if Kafka is
- * unreachable at start-up), and shuts down gracefully on SIGTERM/SIGINT.
+ * `bun run shamdan api`: the HTTP API (api/README.md) on API_PORT. It serves at once, also while the
+ * store or Kafka are not there yet: requests that need the store get 503 and /readyz says so until it
+ * answers (the table is created in the background, retried with backoff; postgres.js reconnects by
+ * itself). With BUS=kafka the SSE stream follows a Kafka live feed, started in the background: it
+ * waits for Kafka as long as it takes (kafka-bus.ts) and streams carry live rows once it consumes.
+ * Shuts down gracefully on SIGTERM/SIGINT.
  */
 
 import { createApp } from "@shamdan/api/app";
 import { BusLiveFeed } from "@shamdan/api/kafka-live-feed";
-import type { LiveFeed } from "@shamdan/api/live-feed";
 import { serveApi } from "@shamdan/api/serve";
+import { retryWithBackoff } from "@shamdan/shared/backoff";
 import { createBus } from "@shamdan/shared/bus/create-bus";
 import { loadConfig } from "@shamdan/shared/config";
 import { describeError } from "@shamdan/shared/errors";
@@ -23,30 +25,15 @@ const help = `Usage: bun run shamdan api [--port N] [--host ADDRESS] [--no-live]
 Serves the HTTP API (Hono) on API_PORT (default 3000): the seed's POST /api/aggregate/,
 /api/summarize/, /api/summarize/multiple/; GET /api/symbols, /api/candles, /api/signals,
 /api/signals/latest, /api/signals/stream (SSE); /openapi.json, /docs, /healthz, /readyz, /metrics.
-Reads from STORE (questdb or sqlite). With BUS=kafka the stream follows OUTPUT_TOPIC live; otherwise
-(or with --no-live) it polls the store every second. API_TOKEN enables bearer auth on /api/*,
+Reads from STORE (questdb or sqlite). With BUS=kafka the stream follows OUTPUT_TOPIC live (the feed
+waits for Kafka in the background if it is not there yet); otherwise (or with --no-live) it polls the
+store every second. Serves at once; /readyz is 503 until the store answers. API_TOKEN enables bearer auth on /api/*,
 CORS_ORIGINS enables CORS. Stops on SIGTERM or SIGINT.
 
 Options:
   --port N        listen port (overrides API_PORT)
   --host ADDRESS  listen address (default 0.0.0.0)
   --no-live       do not consume OUTPUT_TOPIC; the stream polls the store`;
-
-/** Kafka that does not answer within this time at start-up leaves the stream on store polling. */
-const LIVE_FEED_START_MS = 15_000;
-
-async function startLiveFeed(feed: BusLiveFeed): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${LIVE_FEED_START_MS} ms`)), LIVE_FEED_START_MS);
-  });
-  try {
-    await Promise.race([feed.start(), timeout]);
-    return true;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export const apiCommand: Command = {
   name: "api",
@@ -62,36 +49,48 @@ export const apiCommand: Command = {
     const port = values.port === undefined ? config.API_PORT : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65_535)
       throw new UsageError(`bad --port ${values.port}`);
+    const signal = untilSignal();
     const logger = createLogger(config.LOG_LEVEL, { service: "api" });
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const store = createStore(config, logger);
-    // Reads need the table; creating it is idempotent. If the store is down now, requests get 503
-    // until it is back (the sink creates the table too), so a failure here is only a warning.
-    await store
-      .init()
-      .catch((error) => logger.warn("store not ready at start-up", { error: describeError(error) }));
+    let stopping = false;
+    // Reads need the table; creating it is idempotent (the sink creates it too). Until the store
+    // answers, requests get 503 and /readyz says so; the server does not wait for it.
+    const storeReady = retryWithBackoff(() => store.init(), {
+      baseMs: 500,
+      maxMs: 10_000,
+      shouldContinue: () => !stopping,
+      onRetry: (error, attempt) => {
+        if (attempt === 1) logger.warn("waiting for the store", { error: describeError(error) });
+      },
+    }).then(
+      () => logger.info("store ready"),
+      (error) => {
+        if (!stopping) logger.error("store initialisation failed", { error: describeError(error) });
+      },
+    );
 
     const bus = config.BUS === "kafka" && !values["no-live"] ? createBus(config, logger) : undefined;
-    const busFeed = bus ? new BusLiveFeed(bus, config, logger) : undefined;
-    let liveFeed: LiveFeed | undefined;
-    if (busFeed) {
-      try {
-        if (await startLiveFeed(busFeed)) liveFeed = busFeed;
-      } catch (error) {
-        logger.warn("live feed unavailable; the stream polls the store", { error: describeError(error) });
-      }
-    }
+    const liveFeed = bus ? new BusLiveFeed(bus, config, logger) : undefined;
+    // The feed is the stream's source from the start; it waits for Kafka (and the topic) as long as
+    // that takes and fails only on an error waiting cannot fix, or when the bus closes at shutdown.
+    const feedStarted = liveFeed?.start().catch((error) => {
+      if (!stopping)
+        logger.error("live feed failed; streams carry no live rows", { error: describeError(error) });
+    });
     const app = createApp({ store, config, logger, registry, ...(liveFeed ? { liveFeed } : {}) });
     const server = serveApi(app, { port, hostname: values.host, logger });
     try {
-      const signal = await untilSignal();
-      logger.info("shutting down", { signal });
+      logger.info("shutting down", { signal: await signal });
       return ExitCode.ok;
     } finally {
+      stopping = true;
       await server.stop();
-      await busFeed?.stop().catch(() => {});
       await bus?.close().catch(() => {});
+      await feedStarted;
+      await liveFeed?.stop().catch(() => {});
+      await storeReady;
       await store.close();
     }
   },

@@ -1,10 +1,10 @@
 import { startIngestService } from "@shamdan/ingest/ingest-service";
 import { createBus } from "@shamdan/shared/bus/create-bus";
 import { loadConfig } from "@shamdan/shared/config";
-import { describeError } from "@shamdan/shared/errors";
+import { describeError, ShamdanError } from "@shamdan/shared/errors";
 import { createLogger } from "@shamdan/shared/log";
 import { type Command, ExitCode, parseOptions } from "../command.ts";
-import { untilSignal } from "../until-signal.ts";
+import { startUnlessStopped, untilSignal } from "../until-signal.ts";
 
 const help = `Usage: bun run shamdan ingest
 
@@ -12,8 +12,9 @@ Polls Nobitex GET /market/udf/history for every symbol on a croner schedule and 
 changed candles to <symbol>_topic (key = symbol). At start-up it creates missing topics and backfills
 the last BACKFILL_CANDLES candles per symbol; afterwards each poll starts at the last seen open time.
 HTTP 429 honours the server's backOff; other failures back off exponentially per symbol.
-Health and Prometheus metrics on HEALTH_PORT (default 9101): /healthz, /readyz, /metrics.
-Stops gracefully on SIGINT/SIGTERM.
+Health and Prometheus metrics on HEALTH_PORT (default 9101): /healthz, /readyz, /metrics; /readyz
+says not ready until the topics exist and the backfill ran (it waits for Kafka meanwhile).
+Stops gracefully on SIGINT/SIGTERM, also while still waiting for Kafka.
 
 Environment: SYMBOLS, NOBITEX_BASE_URL, POLL_CRON, RESOLUTION, BACKFILL_CANDLES, POLL_CONCURRENCY,
 NOBITEX_TIMEOUT_MS, BUS, KAFKA_BROKERS, TOPIC_TEMPLATE, TOPIC_PARTITIONS, TOPIC_REPLICATION, HEALTH_PORT,
@@ -30,15 +31,27 @@ export const ingestCommand: Command = {
   async run(argv) {
     parseOptions(argv, {});
     const config = loadConfig();
+    const signal = untilSignal();
     const logger = createLogger(config.LOG_LEVEL, { service: "ingest" });
     const bus = createBus(config, logger);
     try {
-      const service = await startIngestService({ config, bus, logger });
-      const signal = await untilSignal();
-      logger.info("ingest stopping", { signal });
+      // The health server is up (not ready) while ingest waits for Kafka and backfills.
+      const service = await startUnlessStopped(
+        startIngestService({ config, bus, logger }),
+        signal,
+        () => bus.close(),
+        (late) => late.stop(),
+      );
+      if (!service) {
+        logger.info("ingest stopped while starting", { signal: await signal });
+        return ExitCode.ok;
+      }
+      logger.info("ingest stopping", { signal: await signal });
       await service.stop();
       return ExitCode.ok;
     } catch (error) {
+      // Kafka rejecting the configuration (e.g. a replication factor above the broker count): one line, code 2 (main.ts).
+      if (error instanceof ShamdanError && !error.canRetry) throw error;
       logger.error("ingest failed", { error: describeError(error) });
       return ExitCode.failure;
     } finally {

@@ -1,7 +1,9 @@
 /**
  * `bun run shamdan processor`: the processor service (processor/README.md). Bus from config, health and
- * metrics on HEALTH_PORT (default 9102); SIGTERM/SIGINT stop it gracefully: the in-flight batch finishes
- * (rows and state published, offsets committed), then the bus closes.
+ * metrics on HEALTH_PORT (default 9102), up first and not ready until the processor consumes (it waits
+ * for Kafka and its topics meanwhile, kafka-bus.ts); SIGTERM/SIGINT stop it gracefully: the in-flight
+ * batch finishes (rows and state published, offsets committed), then the bus closes. A signal while it
+ * still waits for Kafka ends the wait and exits 0.
  */
 import { startProcessor } from "@shamdan/processor/processor";
 import { createBus } from "@shamdan/shared/bus/create-bus";
@@ -10,7 +12,7 @@ import { startHealthServer } from "@shamdan/shared/health-server";
 import { createLogger } from "@shamdan/shared/log";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { type Command, ExitCode, parseOptions } from "../command.ts";
-import { untilSignal } from "../until-signal.ts";
+import { startUnlessStopped, untilSignal } from "../until-signal.ts";
 
 const help = `Usage: bun run shamdan processor
 
@@ -27,6 +29,7 @@ export const processorCommand: Command = {
   async run(argv) {
     parseOptions(argv, {});
     const config = loadConfig();
+    const signal = untilSignal();
     const logger = createLogger(config.LOG_LEVEL, { service: "processor" });
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
@@ -39,8 +42,16 @@ export const processorCommand: Command = {
     });
     logger.info("health server listening", { url: health.url });
     try {
-      const signal = untilSignal();
-      processor = await startProcessor({ config, bus, logger, registry });
+      processor = await startUnlessStopped(
+        startProcessor({ config, bus, logger, registry }),
+        signal,
+        () => bus.close(),
+        (late) => late.stop(),
+      );
+      if (!processor) {
+        logger.info("stopped while starting", { signal: await signal });
+        return ExitCode.ok;
+      }
       logger.info("shutting down", { signal: await signal });
       await processor.stop();
       return ExitCode.ok;

@@ -1,7 +1,9 @@
 /**
  * `bun run shamdan sink`: the sink service (sink/README.md). Bus and store from config, health and
  * metrics on HEALTH_PORT (default 9103); SIGTERM/SIGINT stop it gracefully: a batch being written
- * finishes (or, if the store is down, is abandoned uncommitted), then the bus and store close.
+ * finishes (or, if the store is down, is abandoned uncommitted), then the bus and store close. Until it
+ * consumes (waiting for the store, Kafka or its topics) /readyz says not ready; a signal meanwhile ends
+ * the wait and exits 0.
  */
 
 import { createBus } from "@shamdan/shared/bus/create-bus";
@@ -12,7 +14,7 @@ import { createStore } from "@shamdan/shared/store/create-store";
 import { startSink } from "@shamdan/sink/sink";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { type Command, ExitCode, parseOptions } from "../command.ts";
-import { untilSignal } from "../until-signal.ts";
+import { startUnlessStopped, untilSignal } from "../until-signal.ts";
 
 const help = `Usage: bun run shamdan sink
 
@@ -29,6 +31,7 @@ export const sinkCommand: Command = {
   async run(argv) {
     parseOptions(argv, {});
     const config = loadConfig();
+    const signal = untilSignal();
     const logger = createLogger(config.LOG_LEVEL, { service: "sink" });
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
@@ -43,18 +46,22 @@ export const sinkCommand: Command = {
     });
     logger.info("health server listening", { url: health.url });
     try {
-      const signal = untilSignal().then((s) => {
-        abort.abort();
-        return s;
-      });
-      try {
-        sink = await startSink({ config, bus, store, logger, registry, signal: abort.signal });
-      } catch (error) {
-        // Stopped while still waiting for the store at start-up: nothing was consumed, a clean exit.
-        if (abort.signal.aborted) return ExitCode.ok;
-        throw error;
+      // Stopped while still waiting for the store or Kafka at start-up: nothing was consumed, a clean exit.
+      sink = await startUnlessStopped(
+        startSink({ config, bus, store, logger, registry, signal: abort.signal }),
+        signal,
+        async () => {
+          abort.abort();
+          await bus.close();
+        },
+        (late) => late.stop(),
+      );
+      if (!sink) {
+        logger.info("stopped while starting", { signal: await signal });
+        return ExitCode.ok;
       }
       logger.info("shutting down", { signal: await signal });
+      abort.abort();
       await sink.stop();
       return ExitCode.ok;
     } finally {

@@ -1,7 +1,9 @@
 /**
  * `bun start`: the whole pipeline in one Bun process: ingest -> processor -> sink -> store, and the
  * API, wired on the in-memory bus and the SQLite store by default (no JVM, no Docker). The services
- * are the same code as in Kafka mode; only the adapters differ.
+ * are the same code as in Kafka mode; only the adapters differ. Nothing here waits on a remote
+ * dependency with the default adapters; with BUS=kafka / STORE=questdb start-up waits for them as the
+ * single services do, and a signal during that wait exits 0.
  */
 import { resolve } from "node:path";
 import { createApp } from "@shamdan/api/app";
@@ -17,7 +19,7 @@ import { createStore } from "@shamdan/shared/store/create-store";
 import { startSink } from "@shamdan/sink/sink";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { type Command, ExitCode, parseOptions } from "../command.ts";
-import { untilSignal } from "../until-signal.ts";
+import { startUnlessStopped, untilSignal } from "../until-signal.ts";
 import { startSlackAlerts } from "./start-slack.ts";
 
 const RECORDINGS = ["ETHBTC", "ETCBTC", "XRPETH"] as const;
@@ -50,6 +52,7 @@ export const startCommand: Command = {
       BUS: "memory",
       STORE: "sqlite",
     });
+    const signal = untilSignal();
     const logger = createLogger(config.LOG_LEVEL, { service: "shamdan" });
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
@@ -87,24 +90,45 @@ export const startCommand: Command = {
     const abort = new AbortController();
     const stops: (() => Promise<unknown>)[] = [];
     try {
-      await store.init();
-      // Downstream first, so nothing ingest publishes waits for a consumer.
-      const sink = await startSink({ config, bus, store, logger, registry, signal: abort.signal });
-      stops.unshift(() => sink.stop());
-      const processor = await startProcessor({ config, bus, logger, registry });
-      stops.unshift(() => processor.stop());
-      const liveFeed = new BusLiveFeed(bus, config, logger);
-      await liveFeed.start();
-      stops.unshift(() => liveFeed.stop());
-      if (config.SLACK_WEBHOOK_URL) {
-        const slack = await startSlackAlerts({ bus, config, logger, webhookUrl: config.SLACK_WEBHOOK_URL });
-        stops.unshift(() => slack.stop());
+      const server = await startUnlessStopped(
+        (async () => {
+          await store.init();
+          // Downstream first, so nothing ingest publishes waits for a consumer.
+          const sink = await startSink({ config, bus, store, logger, registry, signal: abort.signal });
+          stops.unshift(() => sink.stop());
+          const processor = await startProcessor({ config, bus, logger, registry });
+          stops.unshift(() => processor.stop());
+          const liveFeed = new BusLiveFeed(bus, config, logger);
+          await liveFeed.start();
+          stops.unshift(() => liveFeed.stop());
+          if (config.SLACK_WEBHOOK_URL) {
+            const slack = await startSlackAlerts({
+              bus,
+              config,
+              logger,
+              webhookUrl: config.SLACK_WEBHOOK_URL,
+            });
+            stops.unshift(() => slack.stop());
+          }
+          const app = createApp({ store, config, logger, registry, liveFeed });
+          const api = serveApi(app, { port: config.API_PORT, hostname: "127.0.0.1", logger });
+          stops.unshift(() => api.stop());
+          const ingest = await startIngestService({ config, bus, logger, registry, healthPort: false });
+          stops.unshift(() => ingest.stop());
+          return api;
+        })(),
+        signal,
+        async () => {
+          abort.abort();
+          await bus.close();
+        },
+        // Whatever started is in `stops`, run below.
+        async () => {},
+      );
+      if (!server) {
+        logger.info("stopped while starting", { signal: await signal });
+        return ExitCode.ok;
       }
-      const app = createApp({ store, config, logger, registry, liveFeed });
-      const server = serveApi(app, { port: config.API_PORT, hostname: "127.0.0.1", logger });
-      stops.unshift(() => server.stop());
-      const ingest = await startIngestService({ config, bus, logger, registry, healthPort: false });
-      stops.unshift(() => ingest.stop());
       logger.info("shamdan is running", {
         api: server.url,
         docs: `${server.url}/docs`,
@@ -112,7 +136,7 @@ export const startCommand: Command = {
         store: config.STORE,
         symbols: config.SYMBOLS,
       });
-      logger.info("shutting down", { signal: await untilSignal() });
+      logger.info("shutting down", { signal: await signal });
       abort.abort();
       return ExitCode.ok;
     } finally {

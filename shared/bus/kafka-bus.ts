@@ -21,10 +21,19 @@
  *   (broker SIGKILLed and restarted): the consumer crashes with KafkaJSNumberOfRetriesExceeded or
  *   KafkaJSNonRetriableError(ECONNREFUSED), kafkajs restarts it (its original cause is retriable), and
  *   it resumes from the committed offsets; in-flight publishes fail fast and are retried by publish.
+ *
+ * Start-up waits: services start together with the broker (compose, Kubernetes) and create the same
+ * topics concurrently, so `ensureTopics` and `subscribe` retry retriable failures (broker not
+ * reachable yet, no leader yet, "does not host this topic-partition" right after a topic was
+ * created, a TOPIC_ALREADY_EXISTS next to other per-topic errors) with backoff and jitter until they
+ * succeed or the bus closes; a closed bus ends the wait with BUS_CLOSED. Errors kafkajs marks
+ * non-retriable (the broker rejects the request: replication factor, authorization) fail at once.
+ * kafka-availability.ts logs the waiting once per change of state.
  */
 import { type Admin, Kafka, type Message, type Producer, type RetryOptions } from "kafkajs";
+import { backoffDelay, retryWithBackoff } from "../backoff.ts";
 import type { Config } from "../config.ts";
-import { ShamdanError } from "../errors.ts";
+import { isRetryable, ShamdanError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type {
   Bus,
@@ -34,15 +43,15 @@ import type {
   Subscription,
   TopicSpec,
 } from "./bus.ts";
+import { KafkaAvailability } from "./kafka-availability.ts";
 import { type KafkaCompression, kafkaCompressionType } from "./kafka-compression.ts";
-import { kafkaError } from "./kafka-error.ts";
+import { kafkaError, withoutExistingTopics } from "./kafka-error.ts";
 import { kafkaLogCreator, kafkaLogLevels } from "./kafka-log-creator.ts";
 import { CachedKeyPartitioner } from "./kafka-partitioner.ts";
 import { ProducerLanes } from "./kafka-producer-lanes.ts";
 import { kafkaReadLatestByKey } from "./kafka-read-latest.ts";
 import { kafkaRequestChunks } from "./kafka-request-chunks.ts";
 import { KafkaSubscription } from "./kafka-subscription.ts";
-import { retryDelayMs } from "./retry-delay.ts";
 
 export interface KafkaBusOptions {
   logger?: Logger;
@@ -76,6 +85,13 @@ export interface KafkaBusOptions {
   compression?: KafkaCompression;
   /** Upper bound of a readLatestByKey call. Default 120 s. */
   readTimeoutMs?: number;
+  /**
+   * Backoff between attempts of a start-up wait (ensureTopics, subscribe): exponential with equal
+   * jitter, so services that failed together do not retry together. Default 250 ms .. 5 s.
+   */
+  waitBackoffMs?: { initial: number; max: number };
+  /** An attempt that has not answered after this long counts as waiting (logged once). Default 5 s. */
+  slowAttemptMs?: number;
 }
 
 export class KafkaBus implements Bus {
@@ -89,54 +105,94 @@ export class KafkaBus implements Bus {
   private readonly retry: RetryOptions;
   /** Topics seen to exist (publish checks once per topic, see assertTopicExists). */
   private readonly knownTopics = new Set<string>();
+  private readonly availability: KafkaAvailability;
+  /** Set by close(): every wait ends with BUS_CLOSED, now and later. */
+  private closed = false;
+  private readonly closing = Promise.withResolvers<never>();
+  /** Connected admin and producers, disconnected by close(). */
+  private readonly clients = new Set<{ disconnect(): Promise<void> }>();
 
   constructor(
     private readonly config: Pick<Config, "KAFKA_BROKERS" | "KAFKA_CLIENT_ID">,
     private readonly options: KafkaBusOptions = {},
   ) {
     this.logger = (options.logger ?? silentLogger).child({ component: "kafka-bus" });
+    this.availability = new KafkaAvailability(this.logger);
+    // Awaited by nobody until a wait races it.
+    this.closing.promise.catch(() => {});
     this.retry = options.retry ?? { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 };
     this.lanes = new ProducerLanes(options.producers ?? 3);
     this.kafka = new Kafka({
       clientId: config.KAFKA_CLIENT_ID,
       brokers: [...config.KAFKA_BROKERS],
       logLevel: kafkaLogLevels[options.kafkaLogLevel ?? "warn"],
-      logCreator: kafkaLogCreator(this.logger.child({ component: "kafkajs" })),
+      logCreator: kafkaLogCreator(this.logger.child({ component: "kafkajs" }), () => this.availability.quiet),
       retry: this.retry,
     });
   }
 
+  /**
+   * Creates the missing topics and returns once every topic has a leader for each partition, waiting
+   * (see untilDone) while the broker is unreachable or another service is creating the same topics.
+   */
   async ensureTopics(topics: TopicSpec[]): Promise<void> {
+    const names = topics.map((t) => t.name);
+    await this.untilDone("BUS_ENSURE_TOPICS_FAILED", `creating topics ${names}`, () =>
+      this.ensureTopicsOnce(topics),
+    );
+  }
+
+  private async ensureTopicsOnce(topics: TopicSpec[]): Promise<void> {
     const admin = await this.admin();
-    try {
-      // Creating only the missing ones keeps kafkajs from logging TOPIC_ALREADY_EXISTS as an error.
-      const existing = new Set(await admin.listTopics());
-      const missing = topics.filter((t) => !existing.has(t.name));
-      for (const t of topics) if (existing.has(t.name)) this.knownTopics.add(t.name);
-      if (missing.length === 0) return;
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({
-          topic: t.name,
-          numPartitions: t.partitions ?? 1,
-          replicationFactor: t.replication ?? 1,
-          configEntries: t.compacted
-            ? [
-                { name: "cleanup.policy", value: "compact" },
-                ...(t.minCompactionLagMs === undefined
-                  ? []
-                  : [{ name: "min.compaction.lag.ms", value: String(t.minCompactionLagMs) }]),
-              ]
-            : [],
-        })),
-      });
-      for (const t of missing) this.knownTopics.add(t.name);
-    } catch (error) {
-      // Another service may have created the same topic in between: that is success.
-      const errors = (error as { errors?: { type?: string }[] }).errors;
-      if (errors?.length && errors.every((e) => e.type === "TOPIC_ALREADY_EXISTS")) return;
-      throw kafkaError("BUS_ENSURE_TOPICS_FAILED", `creating topics ${topics.map((t) => t.name)}`, error);
+    // Creating only the missing ones keeps kafkajs from logging TOPIC_ALREADY_EXISTS as an error.
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((t) => ({
+            topic: t.name,
+            numPartitions: t.partitions ?? 1,
+            replicationFactor: t.replication ?? 1,
+            configEntries: t.compacted
+              ? [
+                  { name: "cleanup.policy", value: "compact" },
+                  ...(t.minCompactionLagMs === undefined
+                    ? []
+                    : [{ name: "min.compaction.lag.ms", value: String(t.minCompactionLagMs) }]),
+                ]
+              : [],
+          })),
+        });
+      } catch (error) {
+        // Another service may have created some of them in between: that part is success; the
+        // rest decides (retriable ones are retried, and the next attempt creates only what is missing).
+        const rest = withoutExistingTopics(error);
+        if (rest !== undefined) throw rest;
+      }
     }
+    await this.assertLeaders(
+      admin,
+      topics.map((t) => t.name),
+    );
+    for (const t of topics) this.knownTopics.add(t.name);
+  }
+
+  /**
+   * Topics created by someone else (or just now) may not have leaders yet: a consumer subscribing
+   * then fails with UNKNOWN_TOPIC_OR_PARTITION or LEADER_NOT_AVAILABLE, so ensureTopics waits for them.
+   */
+  private async assertLeaders(admin: Admin, names: string[]): Promise<void> {
+    const { topics } = await admin.fetchTopicMetadata({ topics: names });
+    const ready = new Set(
+      topics
+        .filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+        .map((t) => t.name),
+    );
+    const waiting = names.filter((name) => !ready.has(name));
+    if (waiting.length > 0)
+      throw new ShamdanError("BUS_TOPIC_NOT_READY", `topics ${waiting} have no leader yet`, true);
   }
 
   /**
@@ -169,10 +225,12 @@ export class KafkaBus implements Bus {
       compression: kafkaCompressionType(this.options.compression ?? "zstd"),
     };
     const deadline = Date.now() + (this.options.publishRetryMs ?? 120_000);
+    const op = {};
     for (let attempt = 1; ; attempt++) {
       try {
         const producer = await this.producer(lane);
         await producer.send(record);
+        this.availability.reached(op);
         return;
       } catch (error) {
         const failure = kafkaError(
@@ -184,14 +242,17 @@ export class KafkaBus implements Bus {
         // ECONNREFUSED in KafkaJSNonRetriableError despite the idempotent producer's endless retries),
         // so a broker restart would fail every publish in flight: retry here until the deadline.
         // A resend is de-duplicated by the broker (idempotent producer, same sequence numbers).
-        if (!failure.canRetry || Date.now() >= deadline) throw failure;
-        const delay = retryDelayMs(attempt, { initial: 200, max: 5000 });
-        this.logger.warn("publish failed; retrying", { topic, attempt, delay, error });
-        await Bun.sleep(delay);
+        if (!failure.canRetry || this.closed || Date.now() >= deadline) {
+          this.availability.abandoned(op);
+          throw failure;
+        }
+        this.availability.failed(op, `publishing to ${topic}`, failure);
+        await Bun.sleep(backoffDelay(attempt, 200, 5000));
       }
     }
   }
 
+  /** Resolves once the consumer runs, waiting (see untilDone) while Kafka or the topics are not ready. */
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const subscription = new KafkaSubscription(
       this.kafka,
@@ -206,9 +267,20 @@ export class KafkaBus implements Bus {
         backoff: this.options.retryBackoffMs ?? { initial: 100, max: 10_000 },
       },
       this.logger,
+      {
+        availability: this.availability,
+        untilStarted: (what, start) => this.untilDone("BUS_SUBSCRIBE_FAILED", what, start),
+      },
     );
-    await subscription.start();
+    // Known to close() while it waits, so closing the bus ends the wait.
     this.subscriptions.add(subscription);
+    try {
+      await subscription.start();
+    } catch (error) {
+      this.subscriptions.delete(subscription);
+      await subscription.stop().catch(() => {});
+      throw error;
+    }
     return {
       stop: async () => {
         this.subscriptions.delete(subscription);
@@ -216,6 +288,52 @@ export class KafkaBus implements Bus {
       },
       lag: () => subscription.lag(),
     };
+  }
+
+  /**
+   * Runs `attempt` until it succeeds, retrying retriable failures with backoff and jitter (and
+   * logging the wait once, kafka-availability.ts); a non-retriable failure is thrown at once, and
+   * close() ends the wait with BUS_CLOSED without waiting for the attempt in flight.
+   */
+  private async untilDone<T>(code: string, what: string, attempt: () => Promise<T>): Promise<T> {
+    const op = {};
+    const slowMs = this.options.slowAttemptMs ?? 5000;
+    const backoff = this.options.waitBackoffMs ?? { initial: 250, max: 5000 };
+    try {
+      return await retryWithBackoff(
+        async () => {
+          if (this.closed) throw this.closedError(what);
+          const slow = setTimeout(
+            () => this.availability.failed(op, what, `no answer after ${slowMs} ms`),
+            slowMs,
+          );
+          try {
+            const result = await Promise.race([attempt(), this.closing.promise]);
+            this.availability.reached(op);
+            return result;
+          } catch (error) {
+            const failure = kafkaError(code, what, error);
+            if (failure.canRetry && !this.closed) this.availability.failed(op, what, failure);
+            throw failure;
+          } finally {
+            clearTimeout(slow);
+          }
+        },
+        {
+          baseMs: backoff.initial,
+          maxMs: backoff.max,
+          shouldContinue: () => !this.closed,
+          retryIf: isRetryable,
+        },
+      );
+    } catch (error) {
+      this.availability.abandoned(op);
+      throw this.closed ? this.closedError(what) : error;
+    }
+  }
+
+  private closedError(what: string): ShamdanError {
+    return new ShamdanError("BUS_CLOSED", `${what}: the bus was closed`, false);
   }
 
   async readLatestByKey(topic: string, read: ReadLatestOptions = {}): Promise<Map<string, Uint8Array>> {
@@ -228,16 +346,18 @@ export class KafkaBus implements Bus {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    this.closing.reject(this.closedError("waiting for Kafka"));
     const subscriptions = [...this.subscriptions];
     this.subscriptions.clear();
     await Promise.all(subscriptions.map((s) => s.stop()));
-    const [producers, admin] = [this.producerReady, this.adminReady];
     this.producerReady = [];
     this.adminReady = undefined;
-    await Promise.all([
-      ...producers.map((producer) => producer?.then((p) => p.disconnect()).catch(() => {})),
-      admin?.then((a) => a.disconnect()).catch(() => {}),
-    ]);
+    // Only connected clients: a connect still in kafkajs's own retries (broker down) is not waited
+    // for; connect() disconnects that client if it ever gets through.
+    const clients = [...this.clients];
+    this.clients.clear();
+    await Promise.all(clients.map((c) => c.disconnect().catch(() => {})));
   }
 
   /**
@@ -291,7 +411,7 @@ export class KafkaBus implements Bus {
     return this.producerReady[lane];
   }
 
-  private async connect<T extends { connect(): Promise<void> }>(
+  private async connect<T extends { connect(): Promise<void>; disconnect(): Promise<void> }>(
     what: string,
     make: () => T,
     forget: () => void,
@@ -299,10 +419,16 @@ export class KafkaBus implements Bus {
     const client = make();
     try {
       await client.connect();
-      return client;
     } catch (error) {
       forget();
       throw kafkaError("BUS_CONNECT_FAILED", `connecting the kafka ${what}`, error);
     }
+    if (this.closed) {
+      // Got through after close(): nobody will use or disconnect it.
+      await client.disconnect().catch(() => {});
+      throw this.closedError(`connecting the kafka ${what}`);
+    }
+    this.clients.add(client);
+    return client;
   }
 }

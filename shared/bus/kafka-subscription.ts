@@ -10,12 +10,17 @@
  * - restarts: kafkajs restarts a consumer that crashed with a retriable error (restartOnFailure,
  *   which includes KafkaJSNumberOfRetriesExceeded, e.g. the broker was down longer than the retry
  *   budget); a crash kafkajs does not restart (non-retriable) is restarted here with a fresh
- *   consumer after a backoff, so a Kafka restart never leaves a service silently idle.
+ *   consumer after a backoff, so a Kafka restart never leaves a service silently idle;
+ * - start-up: `start` waits (the bus's untilStarted: backoff, jitter, one log line per change) while
+ *   the broker is unreachable or a just-created topic is not served yet; subscribing to a topic that
+ *   does not exist at all fails at once (a missing ensureTopics, not something time fixes).
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, RetryOptions } from "kafkajs";
+import { ShamdanError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ConsumedMessage, SubscribeOptions, Subscription, TopicPartition } from "./bus.ts";
-import { kafkaError } from "./kafka-error.ts";
+import type { KafkaAvailability } from "./kafka-availability.ts";
+import { isRetriableKafkaError, kafkaError } from "./kafka-error.ts";
 import { retryDelayMs } from "./retry-delay.ts";
 
 export interface KafkaSubscriptionSettings {
@@ -25,6 +30,13 @@ export interface KafkaSubscriptionSettings {
   maxWaitTimeInMs: number;
   partitionsConsumedConcurrently: number;
   backoff: { initial: number; max: number };
+}
+
+/** What the subscription borrows from its bus to wait for Kafka. */
+export interface KafkaWaiting {
+  availability: KafkaAvailability;
+  /** Runs `start` until it succeeds (retriable failures only) or the bus closes. */
+  untilStarted(what: string, start: () => Promise<void>): Promise<void>;
 }
 
 const toBytes = (b: Buffer | null): Uint8Array =>
@@ -45,11 +57,25 @@ export class KafkaSubscription implements Subscription {
     private readonly options: SubscribeOptions,
     private readonly settings: KafkaSubscriptionSettings,
     logger: Logger,
+    private readonly waiting: KafkaWaiting,
   ) {
     this.logger = logger.child({ groupId: options.groupId });
   }
 
+  /** Resolves once the consumer runs; waits while Kafka or the topics are not ready. */
   async start(): Promise<void> {
+    await this.waiting.untilStarted(`subscribing group ${this.options.groupId}`, () => this.startOnce());
+  }
+
+  private async startOnce(): Promise<void> {
+    const existing = new Set(await (await this.admin()).listTopics());
+    const missing = this.options.topics.filter((t) => !existing.has(t));
+    if (missing.length > 0)
+      throw new ShamdanError(
+        "BUS_SUBSCRIBE_FAILED",
+        `subscribing group ${this.options.groupId}: topics ${missing} do not exist (call ensureTopics first)`,
+        false,
+      );
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
       sessionTimeout: this.settings.sessionTimeout,
@@ -59,13 +85,15 @@ export class KafkaSubscription implements Subscription {
       retry: {
         ...this.settings.retry,
         restartOnFailure: async (error) => {
-          this.logger.warn("kafka consumer crashed; kafkajs restarts it", { error });
+          // Logged once until the group is joined again (GROUP_JOIN), not once per restart.
+          this.waiting.availability.failed(this, `consumer group ${this.options.groupId} restarting`, error);
           return !this.stopping;
         },
       },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.waiting.availability.reached(this);
       this.assignment = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic, partition })),
       );
@@ -83,6 +111,7 @@ export class KafkaSubscription implements Subscription {
     });
     try {
       await consumer.connect();
+      if (this.stopping) throw new ShamdanError("BUS_CLOSED", "the subscription stopped", false);
       await consumer.subscribe({
         topics: this.options.topics,
         fromBeginning: this.options.fromBeginning ?? true,
@@ -101,6 +130,7 @@ export class KafkaSubscription implements Subscription {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.waiting.availability.abandoned(this);
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     // kafkajs's disconnect waits for the running eachBatch to settle before leaving the group.
@@ -135,6 +165,7 @@ export class KafkaSubscription implements Subscription {
     try {
       await this.start();
     } catch (error) {
+      if (this.stopping) return;
       this.logger.error("restarting the kafka consumer failed; trying again", { error });
       this.later(this.settings.backoff.max, () => this.restart());
     }
@@ -142,16 +173,23 @@ export class KafkaSubscription implements Subscription {
 
   /** Calls onAssigned until it succeeds (or the subscription stops); batches wait for it. */
   private async announce(partitions: TopicPartition[]): Promise<void> {
+    const op = {};
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
         await this.options.onAssigned?.(partitions);
+        this.waiting.availability.reached(op);
         return;
       } catch (error) {
         const delay = retryDelayMs(attempt, this.settings.backoff);
-        this.logger.warn("onAssigned failed; retrying", { attempt, delay, error });
+        // Kafka not answering (e.g. a state restore during a broker restart) is logged once; other
+        // failures are the caller's and logged each time.
+        if (isRetriableKafkaError(error) || (error as { canRetry?: unknown }).canRetry === true)
+          this.waiting.availability.failed(op, `onAssigned of group ${this.options.groupId}`, error);
+        else this.logger.warn("onAssigned failed; retrying", { attempt, delay, error });
         await Bun.sleep(delay);
       }
     }
+    this.waiting.availability.abandoned(op);
   }
 
   private async handle({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: EachBatchPayload) {
