@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { textDecoder } from "@shamdan/shared/bus/bus";
 import { MemoryBus } from "@shamdan/shared/bus/memory-bus";
 import { loadConfig } from "@shamdan/shared/config";
-import { silentLogger } from "@shamdan/shared/log";
+import { createLogger, silentLogger } from "@shamdan/shared/log";
 import { waitFor } from "@shamdan/shared/testing/integration";
 import { startFakeNobitex } from "./fake-nobitex.ts";
 import { startIngestService } from "./ingest-service.ts";
@@ -50,6 +50,50 @@ test("embedded mode: the service runs on the in-memory bus and serves health and
     await waitFor("50 candles on btcirt_topic", () => (seen.length >= 50 ? true : undefined));
     await subscription.stop();
     expect(seen).toEqual(fake.expected("BTCIRT").map((c) => c.close));
+  } finally {
+    await service.stop();
+  }
+});
+
+test("Nobitex unreachable: /readyz answers 503 with each symbol's state and error, and one line says what to check", async () => {
+  // A port that was just free: connections are refused, as for a blocked or offline Nobitex.
+  const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
+  const url = `http://127.0.0.1:${closed.port}`;
+  await closed.stop(true);
+  const lines: Record<string, unknown>[] = [];
+  const config = loadConfig(
+    {},
+    { SYMBOLS: "BTCIRT,ETHIRT", NOBITEX_BASE_URL: url, NOBITEX_TIMEOUT_MS: "2000" },
+  );
+  const service = await startIngestService({
+    config,
+    bus,
+    logger: createLogger("info", {}, (line) => lines.push(JSON.parse(line))),
+    healthPort: 0,
+  });
+  try {
+    const response = await fetch(`${service.health?.url}/readyz`);
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as {
+      status: string;
+      detail: Record<string, Record<string, unknown>>;
+    };
+    expect(body.status).toBe("not ready");
+    for (const symbol of ["BTCIRT", "ETHIRT"])
+      expect(body.detail[symbol]).toMatchObject({
+        status: "failing",
+        failures: 1,
+        lastErrorKind: "network",
+        lastError: expect.stringContaining("request failed"),
+        lastSuccessAt: null,
+      });
+    const notReady = lines.filter((l) => l.level === "error");
+    expect(notReady).toHaveLength(1);
+    expect(notReady[0]).toMatchObject({
+      msg: "ingest not ready: every symbol's polls fail",
+      check: expect.stringContaining(`Nobitex at ${url}`),
+    });
+    expect(lines.some((l) => l.msg === "ingest ready")).toBe(false);
   } finally {
     await service.stop();
   }

@@ -48,6 +48,7 @@ export async function startIngestService(options: IngestServiceOptions): Promise
     metrics,
     logger,
     now: options.now,
+    sourceName: `Nobitex at ${config.NOBITEX_BASE_URL}`,
   });
   const port =
     options.healthPort === undefined ? (config.HEALTH_PORT ?? INGEST_HEALTH_PORT) : options.healthPort;
@@ -73,7 +74,8 @@ export async function startIngestService(options: IngestServiceOptions): Promise
     await health?.stop();
     throw error;
   }
-  logger.info("ingest ready", {
+  // Not ready here means every symbol's first polls failed: the poller has logged what to check.
+  logger.info(poller.ready ? "ingest ready" : "ingest started, not ready yet", {
     state: Object.fromEntries(config.SYMBOLS.map((s) => [s, poller.symbolState(s)])),
   });
   return {

@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
 import { loadConfig } from "@shamdan/shared/config";
-import { silentLogger } from "@shamdan/shared/log";
+import { createLogger, silentLogger } from "@shamdan/shared/log";
 import type { CandleMessage } from "@shamdan/shared/messages";
 import { waitFor } from "@shamdan/shared/testing/integration";
 import type { Candle } from "@shamdan/shared/udf";
@@ -25,9 +25,12 @@ const final = (messages: CandleMessage[]) => {
 };
 
 let fake: FakeNobitex | undefined;
+let stopAfter: Poller[] = [];
 afterEach(async () => {
   await fake?.stop();
   fake = undefined;
+  for (const poller of stopAfter) await poller.stop();
+  stopAfter = [];
 });
 
 test("backfill is paginated, then polls resume at the last seen open time and publish only changes", async () => {
@@ -81,7 +84,7 @@ test("backfill is paginated, then polls resume at the last seen open time and pu
 
 test("one failing symbol backs off while the others keep flowing; faults are counted", async () => {
   const calls: string[] = [];
-  let t = 1_000_000 * 60_000;
+  let t = Date.UTC(2024, 0, 1);
   const source: CandleSource = {
     async fetchRange({ symbol }): Promise<HistoryPage> {
       calls.push(symbol);
@@ -254,4 +257,185 @@ test("start() ensures the topics and runs on the cron schedule until stop()", as
   // Proving that nothing happens needs a wait longer than one cron period (1 s).
   await Bun.sleep(1100);
   expect(fake.stats.requests).toBe(after);
+});
+
+/** A logger that keeps every line (level, msg, fields) for assertions. */
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger("debug", {}, (line) => lines.push(JSON.parse(line)));
+  const count = (level: string, msg: string) =>
+    lines.filter((l) => l.level === level && l.msg === msg).length;
+  return { logger, lines, count };
+}
+
+test("implausible candles (before 2010, over a day ahead, absurd values) are dropped and counted by reason", async () => {
+  const now = Date.UTC(2024, 5, 1, 12, 0);
+  const minute = (m: number) => now - 10 * 60_000 + m * 60_000;
+  const good = (m: number) => ({ openTime: minute(m), open: 10, high: 11, low: 9, close: 10.5, volume: 3 });
+  const froms: number[] = [];
+  const source: CandleSource = {
+    async fetchRange({ from }): Promise<HistoryPage> {
+      froms.push(from);
+      return {
+        status: "ok",
+        candles: [
+          { ...good(0), openTime: Date.UTC(2005, 0, 1) },
+          good(1),
+          { ...good(2), high: 1e19, close: 1e19 },
+          good(3),
+          { ...good(4), openTime: now + 2 * 24 * 60 * 60_000 },
+        ],
+        rejected: [],
+      };
+    },
+  };
+  const bus = new RecordingBus();
+  const metrics = createIngestMetrics();
+  const poller = new Poller({ config: config(), bus, source, metrics, logger: silentLogger, now: () => now });
+  expect(await poller.pollSymbol("XRPETH")).toBe("ok");
+  expect(final(bus.topics.get("xrpeth_topic") ?? [])).toEqual([good(1), good(3)]);
+  expect(await counterValue(metrics.rejected, { reason: "implausible_time" })).toBe(2);
+  expect(await counterValue(metrics.rejected, { reason: "implausible_value" })).toBe(1);
+  // An absurd value may be a transient glitch: re-read. An implausible time is not: the next poll's
+  // window must not stretch back to 2005.
+  expect(poller.symbolState("XRPETH")?.pendingRejected).toEqual([good(2).openTime]);
+  await poller.pollSymbol("XRPETH");
+  expect(froms[1]).toBe(good(2).openTime / 1000);
+});
+
+test("readiness: not ready while every symbol's polls fail, with one log line per change, ready again after a success", async () => {
+  let t = Date.UTC(2024, 0, 1);
+  let down = true;
+  const source: CandleSource = {
+    async fetchRange({ symbol }): Promise<HistoryPage> {
+      if (down || symbol === "BAD1")
+        throw new NobitexError("UPSTREAM_UNAVAILABLE", "network", "request failed: ConnectionRefused", {
+          canRetry: true,
+        });
+      return {
+        status: "ok",
+        candles: [{ openTime: t - 60_000, open: 1, high: 1, low: 1, close: 1, volume: 1 }],
+        rejected: [],
+      };
+    },
+  };
+  const { logger, lines, count } = capturingLogger();
+  const metrics = createIngestMetrics();
+  const poller = new Poller({
+    config: config({ SYMBOLS: "BAD1,GOOD1", BACKFILL_CANDLES: "5", POLL_CRON: "0 0 1 1 *" }),
+    bus: new RecordingBus(),
+    source,
+    metrics,
+    logger,
+    now: () => t,
+    backoff: { baseMs: 1, maxMs: 1, maxServerBackOffMs: 1 },
+  });
+  // Offline from the start: the first run fails for every symbol, so start() ends not ready.
+  await poller.start(); // the schedule (yearly) never fires during the test: runs are driven below
+  stopAfter.push(poller);
+  expect(poller.ready).toBe(false);
+  for (let i = 0; i < 20; i++) {
+    t += 10_000;
+    await poller.runOnce();
+  }
+  expect(poller.ready).toBe(false);
+  expect(await counterValue(metrics.faults, { kind: "network" })).toBe(42);
+  // 42 identical failures: one warning per symbol, one not-ready line naming what to check.
+  expect(count("warn", "poll failed")).toBe(2);
+  expect(count("error", "ingest not ready: every symbol's polls fail")).toBe(1);
+  const notReady = lines.find((l) => l.level === "error");
+  expect(notReady?.check).toContain("NOBITEX_BASE_URL");
+  expect(notReady?.check).toContain("bun start --demo");
+  expect(notReady?.error).toContain("ConnectionRefused");
+  expect(poller.symbolState("GOOD1")).toMatchObject({
+    status: "failing",
+    failures: 21,
+    lastError: expect.stringContaining("ConnectionRefused"),
+    lastErrorKind: "network",
+  });
+
+  // Nobitex answers again for GOOD1: ready, one line; BAD1 keeps failing without new warnings.
+  down = false;
+  t += 10_000;
+  await poller.runOnce();
+  expect(poller.ready).toBe(true);
+  expect(count("info", "ingest ready again: polls succeed")).toBe(1);
+  expect(count("info", "polls work again")).toBe(1);
+  expect(poller.symbolState("GOOD1")).toMatchObject({ status: "ok", failures: 0 });
+  expect(poller.symbolState("BAD1")).toMatchObject({ status: "failing" });
+  for (let i = 0; i < 5; i++) {
+    t += 10_000;
+    await poller.runOnce();
+  }
+  expect(poller.ready).toBe(true);
+  expect(count("warn", "poll failed")).toBe(2);
+  expect(count("error", "ingest not ready: every symbol's polls fail")).toBe(1);
+});
+
+test("readiness: a symbol that worked stays ready through a blip; failing after 3 failed polls in a row", async () => {
+  let t = Date.UTC(2024, 0, 1);
+  let fail = false;
+  const source: CandleSource = {
+    async fetchRange(): Promise<HistoryPage> {
+      if (fail)
+        throw new NobitexError("UPSTREAM_UNAVAILABLE", "upstream_5xx", "HTTP 502", { canRetry: true });
+      return {
+        status: "ok",
+        candles: [{ openTime: t - 60_000, open: 1, high: 1, low: 1, close: 1, volume: 1 }],
+        rejected: [],
+      };
+    },
+  };
+  const { logger, count } = capturingLogger();
+  const poller = new Poller({
+    config: config({ BACKFILL_CANDLES: "5", POLL_CRON: "0 0 1 1 *" }),
+    bus: new RecordingBus(),
+    source,
+    metrics: createIngestMetrics(),
+    logger,
+    now: () => t,
+    backoff: { baseMs: 1, maxMs: 1, maxServerBackOffMs: 1 },
+  });
+  await poller.start(); // the schedule (yearly) never fires during the test: runs are driven below
+  stopAfter.push(poller);
+  expect(poller.ready).toBe(true);
+  fail = true;
+  const readiness: boolean[] = [];
+  for (let i = 0; i < 3; i++) {
+    t += 10_000;
+    await poller.runOnce();
+    readiness.push(poller.ready);
+  }
+  expect(readiness).toEqual([true, true, false]);
+  expect(poller.symbolState("XRPETH")?.status).toBe("failing");
+  expect(count("warn", "poll failed")).toBe(1);
+  expect(count("error", "ingest not ready: every symbol's polls fail")).toBe(1);
+});
+
+test("readiness: failures lasting a minute count as failing even when fewer than 3 polls were tried", async () => {
+  let t = Date.UTC(2024, 0, 1);
+  let fail = false;
+  const source: CandleSource = {
+    async fetchRange(): Promise<HistoryPage> {
+      if (fail) throw new NobitexError("RATE_LIMITED", "rate_limited", "HTTP 429", { canRetry: true });
+      return { status: "no_data", candles: [], rejected: [] };
+    },
+  };
+  const poller = new Poller({
+    config: config({ POLL_CRON: "0 0 1 1 *" }),
+    bus: new RecordingBus(),
+    source,
+    metrics: createIngestMetrics(),
+    logger: silentLogger,
+    now: () => t,
+  });
+  await poller.start(); // the schedule (yearly) never fires during the test: runs are driven below
+  stopAfter.push(poller);
+  fail = true;
+  await poller.pollSymbol("XRPETH");
+  expect(poller.ready).toBe(true);
+  t += 61_000;
+  await poller.pollSymbol("XRPETH");
+  expect(poller.symbolState("XRPETH")?.failures).toBe(2);
+  expect(poller.ready).toBe(false);
 });

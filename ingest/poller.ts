@@ -9,19 +9,23 @@
  * - its own backoff: one symbol's trouble never stalls the others.
  * A symbol without state (start-up, or every poll failed so far) fetches the last BACKFILL_CANDLES
  * periods, paginated, so a restart re-reads an overlapping window and leaves no gap.
+ * Candles that are well-formed but implausible (shared/plausibility.ts: open time before 2010 or over a
+ * day ahead of the clock, a value above 1e18) are dropped and counted like invalid ones.
+ * Readiness and log lines follow the state of the polls, not each poll (poll-health.ts).
  */
 import type { Bus } from "@shamdan/shared/bus/bus";
 import { type Config, topicFor } from "@shamdan/shared/config";
 import { describeError } from "@shamdan/shared/errors";
 import type { Logger } from "@shamdan/shared/log";
 import type { CandleMessage } from "@shamdan/shared/messages";
-import type { Candle } from "@shamdan/shared/udf";
+import { type Candle, CandleProblem, implausibility, type RejectedCandle } from "@shamdan/shared/udf";
 import { Cron } from "croner";
 import { Backoff, type BackoffPolicy, defaultBackoffPolicy } from "./backoff.ts";
 import { CandleDedup } from "./candle-dedup.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import type { HistoryPage } from "./nobitex-client.ts";
 import { NobitexError } from "./nobitex-error.ts";
+import { PollHealth, type PollHealthOptions } from "./poll-health.ts";
 import { alignDown, resolutionSeconds } from "./resolution.ts";
 
 export type PollerConfig = Pick<
@@ -56,6 +60,10 @@ export interface PollerOptions {
   backoff?: BackoffPolicy;
   /** How many polls re-read a rejected candle before giving it up. */
   maxRereads?: number;
+  /** When a symbol counts as failing (poll-health.ts); ingest is not ready while all of them are. */
+  health?: PollHealthOptions;
+  /** Base URL polled, named in the not-ready log line. */
+  sourceName?: string;
 }
 
 interface SymbolState {
@@ -68,7 +76,9 @@ interface SymbolState {
 export type PollOutcome = "ok" | "no_data" | "error" | "publish_failed" | "backing_off";
 
 export class Poller {
-  readonly #o: Required<Omit<PollerOptions, "backoff">>;
+  readonly #o: Required<Omit<PollerOptions, "backoff" | "health" | "sourceName">>;
+  readonly #health: PollHealth;
+  readonly #sourceName: string;
   readonly #state = new Map<string, SymbolState>();
   readonly #periodS: number;
   readonly #abort = new AbortController();
@@ -84,6 +94,8 @@ export class Poller {
       maxRereads: options.maxRereads ?? 3,
     };
     this.#periodS = resolutionSeconds(options.config.RESOLUTION);
+    this.#health = new PollHealth(options.config.SYMBOLS, options.health);
+    this.#sourceName = options.sourceName ?? "Nobitex";
     for (const symbol of options.config.SYMBOLS) {
       this.#state.set(symbol, {
         dedup: new CandleDedup(Math.max(5000, options.config.BACKFILL_CANDLES * 2)),
@@ -93,9 +105,12 @@ export class Poller {
     }
   }
 
-  /** Ready once the topics exist and the first run (the backfill) finished. */
+  /**
+   * Ready once the topics exist and the first run (the backfill) finished, and as long as at least
+   * one symbol is not failing (poll-health.ts).
+   */
   get ready(): boolean {
-    return this.#firstRunDone;
+    return this.#firstRunDone && !this.#health.allFailing;
   }
 
   /** Creates the topics, runs the first poll (backfill) at once, then follows the cron schedule. */
@@ -167,6 +182,7 @@ export class Poller {
       const kind = error instanceof NobitexError ? error.fault : "unknown";
       return this.#failed(symbol, state, "error", kind, error);
     }
+    page = plausiblePage(page, now);
     this.#trackRejected(symbol, state, page);
     const fresh = state.dedup.changed(page.candles);
     metrics.unchanged.inc({ symbol }, page.candles.length - fresh.length);
@@ -189,6 +205,9 @@ export class Poller {
     const last = page.candles.at(-1);
     if (last) state.dedup.advanceTo(last.openTime);
     state.backoff.onSuccess();
+    const change = this.#health.onSuccess(symbol, this.#o.now());
+    if (change.recovered) logger.info("polls work again", { symbol, failedPolls: change.endedFailures });
+    this.#logChange(symbol, change);
     metrics.backoffSeconds.set({ symbol }, 0);
     metrics.consecutiveFailures.set({ symbol }, 0);
     metrics.lastSuccess.set({ symbol }, this.#o.now() / 1000);
@@ -198,14 +217,16 @@ export class Poller {
     return outcome;
   }
 
-  /** Per-symbol view for tests and health. */
+  /** Per-symbol view for tests and `/readyz`: poll state, and whether its polls work (poll-health.ts). */
   symbolState(symbol: string) {
     const state = this.#state.get(symbol);
+    const now = this.#o.now();
     return (
       state && {
+        ...this.#health.symbol(symbol, now),
         lastSeenOpenTime: state.dedup.lastSeenOpenTime,
         failures: state.backoff.failures,
-        backoffRemainingMs: state.backoff.remainingMs(this.#o.now()),
+        backoffRemainingMs: state.backoff.remainingMs(now),
         pendingRejected: [...state.rejected.keys()],
       }
     );
@@ -226,7 +247,9 @@ export class Poller {
     for (const r of page.rejected) {
       this.#o.metrics.rejected.inc({ symbol, reason: r.reason });
       const rereads = (state.rejected.get(r.openTime) ?? 0) + 1;
-      const giveUp = rereads > this.#o.maxRereads;
+      // An implausible time is not re-read: it can only get worse, and an ancient one would stretch
+      // the next poll's window back to it.
+      const giveUp = rereads > this.#o.maxRereads || r.reason === CandleProblem.implausibleTime;
       this.#o.logger.warn("candle rejected", {
         symbol,
         openTime: new Date(r.openTime).toISOString(),
@@ -252,15 +275,54 @@ export class Poller {
     metrics.faults.inc({ symbol, kind });
     metrics.backoffSeconds.set({ symbol }, delay / 1000);
     metrics.consecutiveFailures.set({ symbol }, state.backoff.failures);
-    logger.warn("poll failed", {
-      symbol,
-      kind,
-      error: describeError(error),
-      backoffMs: Math.round(delay),
-      failures: state.backoff.failures,
-    });
+    const message = describeError(error);
+    const change = this.#health.onFailure(symbol, kind, message, this.#o.now());
+    // Logged when it is news (first failure, or a different one); repeats are counted, not logged.
+    if (change.newFailure)
+      logger.warn("poll failed", {
+        symbol,
+        kind,
+        error: message,
+        backoffMs: Math.round(delay),
+        failures: state.backoff.failures,
+        repeats: "not logged again until the error changes or a poll succeeds; counted in /metrics",
+      });
+    else
+      logger.debug("poll failed again", { symbol, kind, error: message, failures: state.backoff.failures });
+    this.#logChange(symbol, change);
     return outcome;
   }
+
+  /** One line when ingest stops being ready (every symbol failing) and one when it is ready again. */
+  #logChange(symbol: string, change: { becameNotReady: boolean; becameReady: boolean }): void {
+    const { logger } = this.#o;
+    if (change.becameReady) logger.info("ingest ready again: polls succeed", { symbol });
+    if (!change.becameNotReady) return;
+    const errors = this.#health.errors(this.#o.now());
+    const all = Object.values(errors);
+    const publishing = all.length > 0 && all.every((e) => e.kind === "publish");
+    const check = publishing
+      ? "every poll's publish to the bus fails: check that Kafka (KAFKA_BROKERS) is up and reachable"
+      : `${this.#sourceName} is unreachable or failing from this machine (Nobitex expects Iranian IP addresses): set NOBITEX_BASE_URL to a reachable server, or run "bun start --demo" (recorded candles from a local fake Nobitex)`;
+    logger.error("ingest not ready: every symbol's polls fail", {
+      check,
+      error: all[0]?.error,
+      errors,
+    });
+  }
+}
+
+/** The page without its implausible candles, which join the rejected ones with their reason. */
+function plausiblePage(page: HistoryPage, now: number): HistoryPage {
+  let rejected: RejectedCandle[] | undefined;
+  const candles = page.candles.filter((candle, index) => {
+    const reason = implausibility(candle, now);
+    if (reason === null) return true;
+    rejected ??= [...page.rejected];
+    rejected.push({ index, openTime: candle.openTime, reason });
+    return false;
+  });
+  return rejected ? { ...page, candles, rejected } : page;
 }
 
 export function toMessage(symbol: string, resolution: string, c: Candle, fetchedAt: number): CandleMessage {

@@ -20,7 +20,7 @@ export function processorMetrics(registry: Registry) {
     }),
     rejected: new Counter({
       name: "shamdan_processor_rejected_total",
-      help: "Candles the engine refused, by reason (out_of_order, invalid_candle)",
+      help: "Candles refused, by reason: implausible (open time or values no real candle has; dead-lettered), and the engine's out_of_order, invalid_candle",
       labelNames: ["reason"] as const,
       registers,
     }),

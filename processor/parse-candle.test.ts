@@ -3,8 +3,11 @@ import { textEncoder } from "@shamdan/shared/bus/bus";
 import { parseMessage } from "@shamdan/shared/bus/parse-message";
 import { prng } from "@shamdan/shared/indicators/testing";
 import { CandleMessageSchema } from "@shamdan/shared/messages";
+import { EARLIEST_CANDLE_MS, MAX_CANDLE_LEAD_MS, MAX_CANDLE_VALUE } from "@shamdan/shared/plausibility";
 import { expectSameAsValibot, mutatedJson } from "@shamdan/shared/testing/fast-parser-property";
 import { parseCandle } from "./parse-candle.ts";
+
+const DAY = 24 * 60 * 60 * 1000;
 
 const valid = {
   v: 1,
@@ -47,6 +50,16 @@ const ODD: unknown[] = [
   2 ** 53 - 1,
   2 ** 53,
   1.5e12,
+  // Plausibility edges (shared/plausibility.ts): open times around 2010 and around now + 1 day, values
+  // around the absurd bound. None is within a second of a bound that moves with the clock.
+  EARLIEST_CANDLE_MS - 1,
+  EARLIEST_CANDLE_MS,
+  Date.now() + MAX_CANDLE_LEAD_MS - 60_000,
+  Date.now() + MAX_CANDLE_LEAD_MS + 60_000,
+  Date.now() + 2 * DAY,
+  MAX_CANDLE_VALUE,
+  MAX_CANDLE_VALUE * 1.01,
+  1e308,
   [],
   {},
   [1],
@@ -76,6 +89,28 @@ describe("parseCandle", () => {
       rnd: prng(20_251_126),
       fields: FIELDS,
     });
+  });
+
+  test("implausible open times and absurd values are refused with a reason naming them", () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ openTime: 0 }, "before 2010-01-01"],
+      [{ openTime: 60_000 }, "before 2010-01-01"],
+      [{ openTime: EARLIEST_CANDLE_MS - 60_000 }, "before 2010-01-01"],
+      [{ openTime: Date.now() + 2 * DAY }, "more than a day ahead"],
+      [{ openTime: 2 ** 53 - 1 }, "more than a day ahead"],
+      [{ high: 1e19 }, "absurd value"],
+      [{ volume: 1e300 }, "absurd value"],
+    ];
+    for (const [change, words] of cases) {
+      const bytes = textEncoder.encode(JSON.stringify({ ...valid, ...change }));
+      const fast = parseCandle(bytes);
+      expect(fast).toEqual({ ok: false, reason: expect.stringContaining(words) });
+      expect(fast).toEqual({ ok: false, reason: expect.stringContaining("implausible: ") });
+      expect(fast).toEqual(parseMessage(CandleMessageSchema, bytes));
+    }
+    // The bounds themselves are plausible: 2010-01-01 and a candle opening a little under a day ahead.
+    for (const openTime of [EARLIEST_CANDLE_MS, Date.now() + MAX_CANDLE_LEAD_MS - 60_000])
+      expect(parseCandle(textEncoder.encode(JSON.stringify({ ...valid, openTime }))).ok).toBe(true);
   });
 
   test("non-JSON, arrays and primitives get valibot's reasons", () => {

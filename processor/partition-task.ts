@@ -6,7 +6,7 @@
 import type { ConsumedMessage, OutgoingMessage } from "@shamdan/shared/bus/bus";
 import { deadLetterFor } from "@shamdan/shared/bus/dead-letter";
 import { type EngineSettings, EngineSnapshotSchema, SymbolEngine } from "@shamdan/shared/indicators/engine";
-import type { IndicatorRow } from "@shamdan/shared/messages";
+import { IMPLAUSIBLE, type IndicatorRow } from "@shamdan/shared/messages";
 import * as v from "valibot";
 import { parseCandle } from "./parse-candle.ts";
 
@@ -78,6 +78,9 @@ export class PartitionTask {
       const parsed = parseCandle(message.value);
       if (!parsed.ok) {
         result.deadLetters.push(deadLetterFor(service, message, parsed.reason));
+        // Well-formed but no real candle (shared/plausibility.ts): counted apart from malformed input.
+        if (parsed.reason.includes(`${IMPLAUSIBLE}: `))
+          rejected.set(IMPLAUSIBLE, (rejected.get(IMPLAUSIBLE) ?? 0) + 1);
         continue;
       }
       const candle = parsed.value;

@@ -5,10 +5,20 @@
  * Times are epoch milliseconds UTC (the candle's open time), never local time.
  */
 import * as v from "valibot";
+import { EARLIEST_CANDLE_MS, MAX_CANDLE_LEAD_MS, MAX_CANDLE_VALUE } from "./plausibility.ts";
 
 const finite = v.pipe(v.number(), v.finite());
 const price = v.pipe(finite, v.minValue(0, "prices are never negative"));
 const nullableFinite = v.nullable(finite);
+
+/**
+ * Starts the message of every plausibility issue (shared/plausibility.ts), so a consumer can count
+ * implausible candles apart from malformed ones.
+ */
+export const IMPLAUSIBLE = "implausible";
+const absurd = (issue: { received: string }) =>
+  `${IMPLAUSIBLE}: ${issue.received} exceeds ${MAX_CANDLE_VALUE} (absurd value)`;
+const candlePrice = v.pipe(price, v.maxValue(MAX_CANDLE_VALUE, absurd));
 
 export const SignalKind = { BUY: "BUY", SELL: "SELL", HOLD: "HOLD" } as const;
 export type SignalKind = (typeof SignalKind)[keyof typeof SignalKind];
@@ -23,12 +33,25 @@ export const CandleMessageSchema = v.pipe(
       v.regex(/^[A-Z0-9]{2,20}$/, "symbol must be 2-20 upper-case letters or digits"),
     ),
     resolution: v.string(),
-    openTime: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
-    open: price,
-    high: price,
-    low: price,
-    close: price,
-    volume: v.pipe(finite, v.minValue(0, "volume is never negative")),
+    // A plausible candle time (shared/plausibility.ts): a schema-valid 0 or 2^53 - 1 would reach
+    // indicator state and storage (QuestDB refuses timestamps far outside its range).
+    openTime: v.pipe(
+      v.number(),
+      v.safeInteger(),
+      v.minValue(
+        EARLIEST_CANDLE_MS,
+        (issue) => `${IMPLAUSIBLE}: ${issue.received} is before 2010-01-01 (not a plausible candle time)`,
+      ),
+      v.check(
+        (t) => t <= Date.now() + MAX_CANDLE_LEAD_MS,
+        (issue) => `${IMPLAUSIBLE}: ${issue.received} is more than a day ahead of the clock`,
+      ),
+    ),
+    open: candlePrice,
+    high: candlePrice,
+    low: candlePrice,
+    close: candlePrice,
+    volume: v.pipe(finite, v.minValue(0, "volume is never negative"), v.maxValue(MAX_CANDLE_VALUE, absurd)),
     fetchedAt: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
   }),
   v.check(

@@ -8,8 +8,12 @@
  * - per candle (`candleProblem`): finite values, `low <= min(open, close) <= max(open, close) <= high`,
  *   `volume >= 0`. A bad candle is dropped and reported; the rest of the page is kept. Finiteness is a
  *   per-candle check because `JSON.parse("1e999")` yields Infinity for one value, not a broken page.
+ * - plausibility (`implausibility`, shared/plausibility.ts): an open time before 2010 or more than a day
+ *   ahead of the clock, a value above 1e18. Kept out of `candleProblem` because the indicator engine
+ *   shares that and is exercised with small synthetic times; ingest applies it to each polled page.
  */
 import * as v from "valibot";
+import { implausibleOpenTime, implausibleValues } from "./plausibility.ts";
 
 const column = v.array(v.number("candle values must be numbers"));
 
@@ -53,6 +57,8 @@ export const CandleProblem = {
   negativePrice: "negative_price",
   ohlcInconsistent: "ohlc_inconsistent",
   negativeVolume: "negative_volume",
+  implausibleTime: "implausible_time",
+  implausibleValue: "implausible_value",
 } as const;
 export type CandleProblem = (typeof CandleProblem)[keyof typeof CandleProblem];
 
@@ -64,6 +70,14 @@ export function candleProblem(c: Candle): CandleProblem | null {
   if (!(c.low <= Math.min(c.open, c.close) && Math.max(c.open, c.close) <= c.high))
     return CandleProblem.ohlcInconsistent;
   if (c.volume < 0) return CandleProblem.negativeVolume;
+  return null;
+}
+
+/** Why a candle that passed `candleProblem` still cannot be a real one at clock time `now`, or null. */
+export function implausibility(c: Candle, now: number): CandleProblem | null {
+  if (implausibleOpenTime(c.openTime, now) !== null) return CandleProblem.implausibleTime;
+  const { open, high, low, close, volume } = c;
+  if (implausibleValues({ open, high, low, close, volume }) !== null) return CandleProblem.implausibleValue;
   return null;
 }
 
