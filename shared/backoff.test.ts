@@ -48,4 +48,18 @@ describe("retryWithBackoff", () => {
     await expect(promise).rejects.toThrow("still down");
     expect(ticks).toBe(1);
   });
+
+  test("retryIf false rethrows at once: an error waiting cannot fix is not retried", async () => {
+    let calls = 0;
+    const fatal = new Error("rejected");
+    const promise = retryWithBackoff(
+      async () => {
+        calls++;
+        throw calls < 3 ? new Error("transient") : fatal;
+      },
+      { baseMs: 1, maxMs: 2, shouldContinue: () => true, retryIf: (e) => e !== fatal },
+    );
+    await expect(promise).rejects.toBe(fatal);
+    expect(calls).toBe(3);
+  });
 });
