@@ -2,6 +2,7 @@
 import type { Command } from "../command.ts";
 import { apiCommand } from "./api.ts";
 import { benchCommand } from "./bench.ts";
+import { chaosCommand } from "./chaos.ts";
 import { computeCommand } from "./compute.ts";
 import { grafanaCommand } from "./grafana.ts";
 import { infra } from "./infra.ts";
@@ -26,4 +27,5 @@ export const commands: Command[] = [
   grafanaCommand,
   infra,
   testCiCommand,
+  chaosCommand,
 ];
