@@ -91,6 +91,8 @@ export const ConfigSchema = v.object({
   API_MAX_PERIOD_MINUTES: int(525_600, 1),
   API_MAX_SYMBOLS: int(50, 1, 1000),
   API_QUERY_TIMEOUT_MS: int(5000, 10, 600_000),
+  API_CACHE_MAX_BYTES: int(32 * 1024 * 1024, 0, 4 * 1024 * 1024 * 1024),
+  API_MAX_STREAMS: int(100, 1, 100_000),
   HEALTH_PORT: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a port number"), v.transform(Number))),
   SLACK_WEBHOOK_URL: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const, "info"),
