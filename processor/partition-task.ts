@@ -28,6 +28,8 @@ export const stateKey = (topic: string, partition: number) => `${topic}:${partit
 
 export interface BatchResult {
   rows: IndicatorRow[];
+  /** The input message of each row (same index): a row the broker refuses is dead-lettered with it. */
+  sources: ConsumedMessage[];
   deadLetters: OutgoingMessage[];
   rejected: { reason: string; count: number }[];
   /** Messages already reflected in the restored state (offset < nextOffset). */
@@ -60,7 +62,14 @@ export class PartitionTask {
   }
 
   process(messages: readonly ConsumedMessage[], service = "processor"): BatchResult {
-    const result: BatchResult = { rows: [], deadLetters: [], rejected: [], skipped: 0, changed: false };
+    const result: BatchResult = {
+      rows: [],
+      sources: [],
+      deadLetters: [],
+      rejected: [],
+      skipped: 0,
+      changed: false,
+    };
     const last = messages.at(-1);
     if (last === undefined) return result;
     // Offsets rise within a batch, so what the state already reflects is a prefix; converting every
@@ -104,6 +113,7 @@ export class PartitionTask {
         continue;
       }
       const { values } = step;
+      result.sources.push(message);
       // Fields written out, not spread (the engine reuses `values`); the order is the JSON order of the
       // IndicatorRow schema, which the output bytes keep.
       result.rows.push({

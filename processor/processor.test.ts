@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { type Bus, type OutgoingMessage, textDecoder } from "@shamdan/shared/bus/bus";
 import { MemoryBus } from "@shamdan/shared/bus/memory-bus";
 import { loadConfig, topicFor } from "@shamdan/shared/config";
+import { ShamdanError } from "@shamdan/shared/errors";
 import { type CandleInput, computeSeries, engineSettings } from "@shamdan/shared/indicators/engine";
 import { silentLogger } from "@shamdan/shared/log";
 import type { CandleMessage, DeadLetter, IndicatorRow } from "@shamdan/shared/messages";
@@ -95,6 +96,56 @@ function failingPublishes(inner: Bus, fails: (topic: string, messages: OutgoingM
     },
   };
 }
+
+/**
+ * `inner`, except that a row publish containing a row `refuses` picks fails for good, as Kafka refuses a
+ * record batch with a record above the topic's `max.message.bytes` (KafkaBus wraps kafkajs's error).
+ */
+function refusingRows(inner: Bus, refuses: (row: IndicatorRow) => boolean): Bus & { refusals: number } {
+  const bus = {
+    refusals: 0,
+    ensureTopics: (t: Parameters<Bus["ensureTopics"]>[0]) => inner.ensureTopics(t),
+    subscribe: (o: Parameters<Bus["subscribe"]>[0]) => inner.subscribe(o),
+    readLatestByKey: (t: string, o?: Parameters<Bus["readLatestByKey"]>[1]) => inner.readLatestByKey(t, o),
+    close: () => inner.close(),
+    async publish(topic: string, messages: OutgoingMessage[]) {
+      if (topic === config.OUTPUT_TOPIC && messages.some((m) => refuses(JSON.parse(String(m.value))))) {
+        bus.refusals++;
+        const kafkaError = Object.assign(
+          new Error("The request included a message larger than the max message size the server will accept"),
+          { name: "KafkaJSProtocolError", type: "MESSAGE_TOO_LARGE", retriable: false },
+        );
+        throw new ShamdanError("BUS_PUBLISH_FAILED", `publishing to ${topic}: ${kafkaError.message}`, false, {
+          cause: kafkaError,
+        });
+      }
+      await inner.publish(topic, messages);
+    },
+  };
+  return bus;
+}
+
+async function readDeadLetters(bus: Bus, count: number): Promise<DeadLetter[]> {
+  const letters: DeadLetter[] = [];
+  const sub = await bus.subscribe({
+    groupId: `dlq-reader-${count}`,
+    topics: [config.DEAD_LETTER_TOPIC],
+    onBatch: async (batch) => {
+      for (const m of batch.messages) letters.push(JSON.parse(textDecoder.decode(m.value)));
+    },
+  });
+  try {
+    await waitFor(`${count} dead letters`, () => (letters.length >= count ? true : undefined));
+  } finally {
+    await sub.stop();
+  }
+  return letters;
+}
+
+const metricValue = async (registry: Registry, name: string, labels: Record<string, string> = {}) =>
+  ((await registry.getSingleMetric(name)?.get())?.values ?? [])
+    .filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))
+    .reduce((sum, v) => sum + v.value, 0);
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -287,6 +338,119 @@ describe("processor on the memory bus", () => {
     const sixth = rows.filter((r) => r.openTime === updated.openTime);
     expect(sixth.at(-1)).toMatchObject({ close: updated.close, replaced: true });
     expect(publishes).toBeGreaterThan(3);
+  });
+});
+
+describe("output the broker can never accept", () => {
+  test("refused rows are dead-lettered with their input candles; the rest are published in order, state and offsets move on", async () => {
+    const inner = new MemoryBus({ maxBatchSize: 40 });
+    cleanup.push(() => inner.close());
+    const series = candles(100, 11);
+    const poisoned = new Set([10, 11, 57, 99].map((i) => (series[i] as CandleInput).openTime));
+    const bus = refusingRows(inner, (row) => poisoned.has(row.openTime));
+    const registry = new Registry();
+    const processor = await startProcessor({ config, bus, logger: silentLogger, registry, sliceSize: 16 });
+    cleanup.push(() => processor.stop());
+    await publishCandles(inner, "AAA", series);
+
+    const letters = await readDeadLetters(inner, 4);
+    expect(letters.map((l) => l.source.offset)).toEqual(["10", "11", "57", "99"]);
+    for (const letter of letters) {
+      expect(letter.reason).toContain("unpublishable: MESSAGE_TOO_LARGE");
+      const candle = JSON.parse(Buffer.from(letter.originalBase64, "base64").toString()) as CandleMessage;
+      expect(poisoned.has(candle.openTime)).toBe(true);
+      expect(candle).toEqual(message("AAA", series[Number(letter.source.offset)] as CandleInput));
+    }
+    // Every other row, in order; the refused candles still count in later indicators (they were valid).
+    const expected = expectedRows("AAA", series).filter((r) => !poisoned.has(r.openTime));
+    expect(await outputRows(inner, "reader", 96)).toEqual(expected);
+    await waitFor("state at offset 100", async () => {
+      const state = (await inner.readLatestByKey(changelogTopic(config))).get(`${topicFor(config, "AAA")}:0`);
+      return state && JSON.parse(textDecoder.decode(state)).nextOffset === "100" ? true : undefined;
+    });
+    expect(processor.ready()).toBe(true);
+    expect(processor.failing()).toEqual([]);
+    expect(await metricValue(registry, "shamdan_processor_rejected_total", { reason: "unpublishable" })).toBe(
+      4,
+    );
+    expect(await metricValue(registry, "shamdan_processor_dead_letters_total")).toBe(4);
+    expect(await metricValue(registry, "shamdan_processor_rows_out_total")).toBe(96);
+    // Offsets were committed: a new replica of the group re-publishes nothing.
+    await processor.stop();
+    const refusalsBefore = bus.refusals;
+    const again = new Registry();
+    await start(bus, again);
+    await publishCandles(inner, "AAA", candles(1, 12, (series.at(-1) as CandleInput).openTime + 60_000));
+    await waitFor("the next candle's row", async () =>
+      (await metricValue(again, "shamdan_processor_rows_out_total")) === 1 ? true : undefined,
+    );
+    expect(await metricValue(again, "shamdan_processor_skipped_replayed_total")).toBe(0);
+    expect(bus.refusals).toBe(refusalsBefore);
+  });
+
+  test("a retriable failure (broker down) is not dead-lettered: the batch is re-delivered until it passes", async () => {
+    const inner = new MemoryBus({ maxBatchSize: 30, retryBackoffMs: { initial: 5, max: 20 } });
+    cleanup.push(() => inner.close());
+    let failures = 3;
+    const bus = failingPublishes(inner, (topic) => topic === config.OUTPUT_TOPIC && failures-- > 0);
+    const registry = new Registry();
+    await start(bus, registry);
+    const series = candles(50, 13);
+    await publishCandles(inner, "AAA", series);
+    const rows = await outputRows(inner, "reader", 50);
+    expect([...new Map(rows.map((r) => [r.openTime, r])).values()]).toEqual(expectedRows("AAA", series));
+    expect(await metricValue(registry, "shamdan_processor_dead_letters_total")).toBe(0);
+  });
+});
+
+describe("readiness", () => {
+  test("a partition whose batch failed 3 times in a row makes the processor not ready, until its batch succeeds", async () => {
+    const inner = new MemoryBus({ retryBackoffMs: { initial: 5, max: 20 } });
+    cleanup.push(() => inner.close());
+    let processor: RunningProcessor | undefined;
+    let failuresLeft = 4;
+    /** processor.ready() as seen by each attempt's row publish (i.e. after the previous attempts). */
+    const seen: boolean[] = [];
+    const bus = failingPublishes(inner, (topic, messages) => {
+      if (topic !== config.OUTPUT_TOPIC || messages.length === 0) return false;
+      seen.push(processor?.ready() ?? false);
+      return failuresLeft-- > 0;
+    });
+    processor = await start(bus);
+    await publishCandles(inner, "AAA", candles(5, 14));
+    await outputRows(inner, "reader", 5);
+    // Attempts 1-3 ran after 0, 1, 2 failures (ready); attempts 4-5 after 3 and 4 (stuck).
+    expect(seen).toEqual([true, true, true, false, false]);
+    expect(processor.ready()).toBe(true);
+    expect(processor.failing()).toEqual([]);
+  });
+
+  test("failures lasting longer than the bound make it not ready even before 3 attempts", async () => {
+    const inner = new MemoryBus({ retryBackoffMs: { initial: 5, max: 20 } });
+    cleanup.push(() => inner.close());
+    let broken = true;
+    const bus = failingPublishes(inner, (topic) => topic === config.OUTPUT_TOPIC && broken);
+    const processor = await startProcessor({
+      config,
+      bus,
+      logger: silentLogger,
+      registry: new Registry(),
+      stuckAfter: { attempts: 1_000_000, ms: 200 },
+    });
+    cleanup.push(() => processor.stop());
+    await publishCandles(inner, "AAA", candles(5, 15));
+    const stuck = await waitFor("a stuck partition", () =>
+      processor.ready() ? undefined : processor.failing()[0],
+    );
+    expect(stuck).toMatchObject({
+      topic: topicFor(config, "AAA"),
+      stuck: true,
+      lastError: expect.stringContaining("broker unavailable"),
+    });
+    expect(stuck.failingForMs).toBeGreaterThanOrEqual(200);
+    broken = false;
+    await outputRows(inner, "reader", 5);
+    await waitFor("ready again", () => (processor.ready() ? true : undefined));
   });
 });
 

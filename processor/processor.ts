@@ -5,21 +5,29 @@
  * group commits the input offsets. On (re)assignment the state is restored from the changelog and
  * input already reflected in it is skipped, so a crash or rebalance at any point neither loses nor
  * duplicates rows (processor/README.md has the argument and the limits).
+ *
+ * A row the broker can never accept (e.g. above the output topic's `max.message.bytes`) would fail its
+ * batch forever: such rows are found (publishUnpublishable), dead-lettered with their input candle,
+ * and the batch goes on. A partition whose batch keeps failing for other reasons makes the processor
+ * not ready until it succeeds.
  */
 import {
   type Batch,
   type BatchContext,
   type Bus,
   type ConsumedMessage,
+  type OutgoingMessage,
   type Subscription,
   type TopicPartition,
   textDecoder,
 } from "@shamdan/shared/bus/bus";
+import { deadLetterFor } from "@shamdan/shared/bus/dead-letter";
 import { parseMessage } from "@shamdan/shared/bus/parse-message";
 import { type Config, topicFor } from "@shamdan/shared/config";
 import { describeError, ShamdanError } from "@shamdan/shared/errors";
 import { engineSettings } from "@shamdan/shared/indicators/engine";
 import type { Logger } from "@shamdan/shared/log";
+import type { IndicatorRow } from "@shamdan/shared/messages";
 import type { Registry } from "prom-client";
 import { processorMetrics } from "./metrics.ts";
 import {
@@ -30,6 +38,7 @@ import {
   PartitionTask,
   stateKey,
 } from "./partition-task.ts";
+import { unpublishableBecause } from "./unpublishable.ts";
 
 export interface ProcessorOptions {
   config: Config;
@@ -40,10 +49,29 @@ export interface ProcessorOptions {
   lagIntervalMs?: number;
   /** Candles computed per step of a batch (default SLICE). */
   sliceSize?: number;
+  /**
+   * When a partition whose batch keeps failing makes the processor not ready: after this many failed
+   * attempts in a row, or once the failures have lasted this long. Default 3 attempts, 30 s.
+   */
+  stuckAfter?: { attempts: number; ms: number };
+}
+
+/** A partition whose batch failed and is being re-delivered. */
+export interface FailingPartition {
+  topic: string;
+  partition: number;
+  attempts: number;
+  /** Since the first failed attempt started. */
+  failingForMs: number;
+  lastError: string;
+  stuck: boolean;
 }
 
 export interface RunningProcessor {
+  /** False while stopping, or while some partition is stuck re-delivering a failing batch. */
   ready(): boolean;
+  /** Partitions whose last batch failed (for `/readyz` detail and logs). */
+  failing(): FailingPartition[];
   /** Stops consuming after the in-flight batch (its rows and state are published, offsets committed). */
   stop(): Promise<void>;
 }
@@ -119,6 +147,14 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   /** Partitions whose first batch after a restore must be checked for a gap (see README, limits). */
   const unchecked = new Set<string>();
   let stopping = false;
+  const stuckAfter = options.stuckAfter ?? { attempts: 3, ms: 30_000 };
+  /** Per partition key: consecutive failed attempts of its batch (cleared on success or reassignment). */
+  const failures = new Map<
+    string,
+    { topic: string; partition: number; attempts: number; since: number; lastError: string; logged: boolean }
+  >();
+  const isStuck = (f: { attempts: number; since: number }, now: number) =>
+    f.attempts >= stuckAfter.attempts || now - f.since >= stuckAfter.ms;
 
   await bus.ensureTopics([
     ...inputTopics.map((name) => ({
@@ -173,18 +209,32 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     // Everything cached may be stale: another replica may have owned these partitions meanwhile.
     tasks.clear();
     unchecked.clear();
+    failures.clear();
     if (partitions.length === 0) return;
     const latest = await readStates();
     for (const partition of partitions) restore(latest, partition);
   };
 
-  /** Metrics of a slice whose rows and dead letters Kafka acknowledged. */
-  const recordPublished = (batch: Batch, slice: readonly ConsumedMessage[], result: BatchResult) => {
+  /** Metrics of a slice whose rows and dead letters Kafka acknowledged (`refused`: rows dead-lettered). */
+  const recordPublished = (
+    batch: Batch,
+    slice: readonly ConsumedMessage[],
+    result: BatchResult,
+    refused: ReadonlySet<number>,
+  ) => {
     const now = Date.now();
     // One labelled inc per symbol, not per row: prom-client hashes the labels on every call.
     const perSymbol = new Map<string, number>();
-    for (const row of result.rows) perSymbol.set(row.symbol, (perSymbol.get(row.symbol) ?? 0) + 1);
+    for (let i = 0; i < result.rows.length; i++) {
+      if (refused.size > 0 && refused.has(i)) continue;
+      const symbol = (result.rows[i] as IndicatorRow).symbol;
+      perSymbol.set(symbol, (perSymbol.get(symbol) ?? 0) + 1);
+    }
     for (const [symbol, count] of perSymbol) metrics.rowsOut.inc({ symbol }, count);
+    if (refused.size > 0) {
+      metrics.rejected.inc({ reason: "unpublishable" }, refused.size);
+      metrics.deadLetters.inc(refused.size);
+    }
     for (const message of slice) metrics.latencySeconds.observe(Math.max(0, now - message.timestamp) / 1000);
     for (const { reason, count } of result.rejected) metrics.rejected.inc({ reason }, count);
     metrics.deadLetters.inc(result.deadLetters.length);
@@ -197,9 +247,77 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
       });
   };
 
+  /**
+   * Rows `[from, to)`, which the broker refused together for a reason about the messages (`error`):
+   * published in halves, in order, down to the single rows it refuses; their indexes go to `refused`
+   * with the reason. O(k log n) publishes for k bad rows among n; a retriable failure ends the search
+   * and fails the batch like any other (it is re-delivered).
+   */
+  const isolateRefused = async (
+    rows: OutgoingMessage[],
+    from: number,
+    to: number,
+    error: unknown,
+    refused: Map<number, string>,
+    context: BatchContext,
+  ): Promise<void> => {
+    if (to - from === 1) {
+      refused.set(from, `unpublishable: ${unpublishableBecause(error)}: ${describeError(error)}`);
+      return;
+    }
+    const mid = from + Math.ceil((to - from) / 2);
+    for (const [a, b] of [
+      [from, mid],
+      [mid, to],
+    ] as const) {
+      try {
+        await bus.publish(config.OUTPUT_TOPIC, rows.slice(a, b));
+      } catch (failure) {
+        if (unpublishableBecause(failure) === undefined) throw failure;
+        await isolateRefused(rows, a, b, failure, refused, context);
+      }
+      await context.heartbeat();
+    }
+  };
+
+  /**
+   * A slice's rows and dead letters, acknowledged. Rows the broker refuses for good are dead-lettered
+   * with their input candle's bytes instead of failing the batch forever; returns their indexes.
+   */
+  const publishSlice = async (
+    batch: Batch,
+    rows: OutgoingMessage[],
+    result: BatchResult,
+    context: BatchContext,
+  ): Promise<Set<number>> => {
+    const [rowsSent, lettersSent] = await Promise.allSettled([
+      bus.publish(config.OUTPUT_TOPIC, rows),
+      bus.publish(config.DEAD_LETTER_TOPIC, result.deadLetters),
+    ]);
+    if (lettersSent.status === "rejected") throw lettersSent.reason;
+    if (rowsSent.status === "fulfilled") return new Set();
+    if (unpublishableBecause(rowsSent.reason) === undefined) throw rowsSent.reason;
+    const refused = new Map<number, string>();
+    await isolateRefused(rows, 0, rows.length, rowsSent.reason, refused, context);
+    const letters = [...refused].map(([i, reason]) =>
+      deadLetterFor(SERVICE, result.sources[i] as ConsumedMessage, reason),
+    );
+    await bus.publish(config.DEAD_LETTER_TOPIC, letters);
+    if (refused.size > 0)
+      logger.warn("rows refused by the broker for good: dead-lettered with their input candles", {
+        topic: batch.topic,
+        partition: batch.partition,
+        count: refused.size,
+        outputTopic: config.OUTPUT_TOPIC,
+        error: describeError(rowsSent.reason),
+      });
+    return new Set(refused.keys());
+  };
+
   const onBatch = async (batch: Batch, context: BatchContext) => {
     const key = stateKey(batch.topic, batch.partition);
     const started = performance.now();
+    const startedAt = Date.now();
     const task = tasks.get(key) ?? restore(await readStates(), batch);
     const first = batch.messages[0];
     if (first && unchecked.delete(key) && BigInt(first.offset) > task.expectedOffset) {
@@ -231,23 +349,56 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
         // Rows and dead letters both before the state (README, recovery); KafkaBus.publish splits
         // large slices into requests the broker accepts.
         inFlight = handled(
-          Promise.all([
-            bus.publish(config.OUTPUT_TOPIC, rows),
-            bus.publish(config.DEAD_LETTER_TOPIC, result.deadLetters),
-          ]).then(() => recordPublished(batch, slice, result)),
+          publishSlice(batch, rows, result, context).then((refused) =>
+            recordPublished(batch, slice, result, refused),
+          ),
         );
       }
       await inFlight;
       if (changed) await bus.publish(changelog, [{ key, value: JSON.stringify(task.snapshot()) }]);
+      const failed = failures.get(key);
+      if (failed) {
+        failures.delete(key);
+        if (failed.logged)
+          logger.info("partition recovered: its batch succeeded", {
+            topic: batch.topic,
+            partition: batch.partition,
+            failedAttempts: failed.attempts,
+          });
+      }
     } catch (error) {
       // The task advanced in memory but its state may not be on the changelog: forget it, so the
       // re-delivered batch starts from the last published state instead of skipping.
       tasks.delete(key);
+      const failed = failures.get(key) ?? {
+        topic: batch.topic,
+        partition: batch.partition,
+        attempts: 0,
+        since: startedAt,
+        lastError: "",
+        logged: false,
+      };
+      failed.attempts++;
+      failed.lastError = describeError(error);
+      failures.set(key, failed);
       logger.warn("batch failed, will be re-delivered", {
         topic: batch.topic,
         partition: batch.partition,
-        error: describeError(error),
+        attempts: failed.attempts,
+        error: failed.lastError,
       });
+      if (!failed.logged && isStuck(failed, Date.now())) {
+        failed.logged = true;
+        logger.error(
+          "partition stuck: its batch keeps failing; the processor is not ready until it succeeds",
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            attempts: failed.attempts,
+            error: failed.lastError,
+          },
+        );
+      }
       throw error;
     } finally {
       metrics.batchSeconds.observe((performance.now() - started) / 1000);
@@ -271,8 +422,21 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   }, options.lagIntervalMs ?? 5000);
   lagTimer.unref?.();
 
+  const failing = (): FailingPartition[] => {
+    const now = Date.now();
+    return [...failures.values()].map((f) => ({
+      topic: f.topic,
+      partition: f.partition,
+      attempts: f.attempts,
+      failingForMs: now - f.since,
+      lastError: f.lastError,
+      stuck: isStuck(f, now),
+    }));
+  };
+
   return {
-    ready: () => !stopping,
+    ready: () => !stopping && !failing().some((f) => f.stuck),
+    failing,
     async stop() {
       if (stopping) return;
       stopping = true;
