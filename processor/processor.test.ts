@@ -4,7 +4,7 @@ import { MemoryBus } from "@shamdan/shared/bus/memory-bus";
 import { loadConfig, topicFor } from "@shamdan/shared/config";
 import { ShamdanError } from "@shamdan/shared/errors";
 import { type CandleInput, computeSeries, engineSettings } from "@shamdan/shared/indicators/engine";
-import { silentLogger } from "@shamdan/shared/log";
+import { createLogger, silentLogger } from "@shamdan/shared/log";
 import type { CandleMessage, DeadLetter, IndicatorRow } from "@shamdan/shared/messages";
 import { waitFor } from "@shamdan/shared/testing/integration";
 import { Registry } from "prom-client";
@@ -416,13 +416,23 @@ describe("readiness", () => {
       seen.push(processor?.ready() ?? false);
       return failuresLeft-- > 0;
     });
-    processor = await start(bus);
+    const lines: { level: string; msg: string }[] = [];
+    const logger = createLogger("debug", {}, (line) => lines.push(JSON.parse(line)));
+    processor = await startProcessor({ config, bus, logger, registry: new Registry() });
+    cleanup.push(() => processor?.stop() ?? Promise.resolve());
     await publishCandles(inner, "AAA", candles(5, 14));
     await outputRows(inner, "reader", 5);
     // Attempts 1-3 ran after 0, 1, 2 failures (ready); attempts 4-5 after 3 and 4 (stuck).
     expect(seen).toEqual([true, true, true, false, false]);
     expect(processor.ready()).toBe(true);
     expect(processor.failing()).toEqual([]);
+    // Four identical failures: one warning, one "stuck" error, one "recovered" line.
+    const count = (level: string, start: string) =>
+      lines.filter((l) => l.level === level && l.msg.startsWith(start)).length;
+    expect(count("warn", "batch failed")).toBe(1);
+    expect(count("debug", "batch failed again")).toBe(3);
+    expect(count("error", "partition stuck")).toBe(1);
+    expect(count("info", "partition recovered")).toBe(1);
   });
 
   test("failures lasting longer than the bound make it not ready even before 3 attempts", async () => {

@@ -378,15 +378,20 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
         lastError: "",
         logged: false,
       };
+      const message = describeError(error);
+      const news = failed.attempts === 0 || message !== failed.lastError;
       failed.attempts++;
-      failed.lastError = describeError(error);
+      failed.lastError = message;
       failures.set(key, failed);
-      logger.warn("batch failed, will be re-delivered", {
+      // A batch re-delivered every few seconds with the same error would repeat the same warning.
+      const fields = {
         topic: batch.topic,
         partition: batch.partition,
         attempts: failed.attempts,
-        error: failed.lastError,
-      });
+        error: message,
+      };
+      if (news) logger.warn("batch failed, will be re-delivered", fields);
+      else logger.debug("batch failed again, will be re-delivered", fields);
       if (!failed.logged && isStuck(failed, Date.now())) {
         failed.logged = true;
         logger.error(
