@@ -33,7 +33,8 @@ export function implausibleOpenTime(openTime: number, now: number = Date.now()):
 export function implausibleValues(values: Record<string, number>): string | null {
   for (const [name, value] of Object.entries(values)) {
     if (!Number.isFinite(value)) return `${name} must be finite, got ${value}`;
-    if (Math.abs(value) > MAX_CANDLE_VALUE) return `${name} ${value} exceeds ${MAX_CANDLE_VALUE} (absurd value)`;
+    if (Math.abs(value) > MAX_CANDLE_VALUE)
+      return `${name} ${value} exceeds ${MAX_CANDLE_VALUE} (absurd value)`;
   }
   return null;
 }
