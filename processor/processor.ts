@@ -7,7 +7,7 @@
  * duplicates rows (processor/README.md has the argument and the limits).
  *
  * A row the broker can never accept (e.g. above the output topic's `max.message.bytes`) would fail its
- * batch forever: such rows are found (publishUnpublishable), dead-lettered with their input candle,
+ * batch forever: such rows are found (publishSlice, isolateRefused), dead-lettered with their input candle,
  * and the batch goes on. A partition whose batch keeps failing for other reasons makes the processor
  * not ready until it succeeds.
  */
