@@ -55,3 +55,8 @@ test("equals the keep-the-last reference for random batches with and without dup
     expect(latestPerKey(rows)).toEqual([...reference.values()]);
   }
 });
+
+test("items carrying a row are reduced by their row's key, the items themselves kept", () => {
+  const items = [row("A", 1, 10), row("A", 1, 11), row("B", 1, 12)].map((r, i) => ({ r, offset: i }));
+  expect(latestPerKey(items, (item) => item.r).map((item) => item.offset)).toEqual([1, 2]);
+});

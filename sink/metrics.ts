@@ -21,15 +21,25 @@ export function sinkMetrics(registry: Registry) {
       help: "Messages sent to the dead-letter topic",
       registers,
     }),
+    rowsRefused: new Counter({
+      name: "shamdan_sink_rows_refused_total",
+      help: "Rows the store refused (isolated by bisection, then dead-lettered)",
+      registers,
+    }),
+    isolationWrites: new Counter({
+      name: "shamdan_sink_isolation_writes_total",
+      help: "Store writes made to isolate refused rows (beyond one per batch)",
+      registers,
+    }),
     writeErrors: new Counter({
       name: "shamdan_sink_write_errors_total",
-      help: "Failed store writes, by error code",
+      help: "Failed store writes, by error code (outages and refusals)",
       labelNames: ["code"] as const,
       registers,
     }),
     writeRetries: new Counter({
       name: "shamdan_sink_write_retries_total",
-      help: "Store write retries after a failure",
+      help: "Store write retries while the store was down",
       registers,
     }),
     paused: new Gauge({

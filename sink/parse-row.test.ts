@@ -1,10 +1,20 @@
 import { describe, expect, test } from "bun:test";
 import { textEncoder } from "@shamdan/shared/bus/bus";
-import { parseMessage } from "@shamdan/shared/bus/parse-message";
+import { type Parsed, parseMessage } from "@shamdan/shared/bus/parse-message";
 import { prng } from "@shamdan/shared/indicators/testing";
-import { IndicatorRowSchema } from "@shamdan/shared/messages";
-import { expectSameAsValibot, mutatedJson } from "@shamdan/shared/testing/fast-parser-property";
+import { type IndicatorRow, IndicatorRowSchema } from "@shamdan/shared/messages";
+import {
+  EARLIEST_CANDLE_MS,
+  implausibleOpenTime,
+  implausibleValues,
+  MAX_CANDLE_LEAD_MS,
+  MAX_CANDLE_VALUE,
+} from "@shamdan/shared/plausibility";
+import { mutatedJson } from "@shamdan/shared/testing/fast-parser-property";
 import { parseRow } from "./parse-row.ts";
+
+const NOW = Date.now();
+const DAY = 24 * 60 * 60 * 1000;
 
 const valid = {
   v: 1,
@@ -59,6 +69,18 @@ const ODD: unknown[] = [
   2 ** 53 - 1,
   2 ** 53,
   1.5e12,
+  // Plausibility edges (shared/plausibility.ts): open times around 2010 and around now + 1 day, values
+  // around the absurd bound, either sign. None is within a minute of a bound that moves with the clock.
+  EARLIEST_CANDLE_MS - 1,
+  EARLIEST_CANDLE_MS,
+  NOW + MAX_CANDLE_LEAD_MS - 60_000,
+  NOW + MAX_CANDLE_LEAD_MS + 60_000,
+  MAX_CANDLE_VALUE,
+  MAX_CANDLE_VALUE * 1.01,
+  -MAX_CANDLE_VALUE,
+  -MAX_CANDLE_VALUE * 1.01,
+  1e308,
+  -1e308,
   [],
   {},
   [1],
@@ -76,15 +98,72 @@ function randomMessage(rnd: () => number): string {
   return mutatedJson(m, ODD, rnd);
 }
 
+/**
+ * What parseRow must answer, spelled out with the slow parts: valibot decides the shape (and the
+ * reason of a malformed message), then shared/plausibility.ts decides whether a well-formed row can be
+ * a real candle's: open time, OHLCV, then each non-null indicator in field order.
+ */
+function reference(bytes: Uint8Array): Parsed<IndicatorRow> {
+  const parsed = parseMessage(IndicatorRowSchema, bytes);
+  if (!parsed.ok) return parsed;
+  const r = parsed.value;
+  const indicators = NULLABLE.map((f) => [f, r[f as keyof IndicatorRow]] as const).filter(
+    ([, x]) => x !== null,
+  );
+  const why =
+    implausibleOpenTime(r.openTime, NOW) ??
+    implausibleValues({ open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume }) ??
+    implausibleValues(Object.fromEntries(indicators) as Record<string, number>);
+  return why === null ? parsed : { ok: false, reason: `implausible: ${why}` };
+}
+
 describe("parseRow", () => {
-  test("is parseMessage(IndicatorRowSchema) for 20,000 random valid and invalid messages", () => {
-    expectSameAsValibot({
-      fast: parseRow,
-      schema: IndicatorRowSchema,
-      randomMessage,
-      rnd: prng(20_261_126),
-      fields: FIELDS,
-    });
+  test("is valibot then the plausibility checks, for 20,000 random valid, invalid and implausible messages", () => {
+    const rnd = prng(20_261_126);
+    const count = 20_000;
+    const seen = { accepted: 0, malformed: 0, implausible: 0 };
+    for (let i = 0; i < count; i++) {
+      const bytes = textEncoder.encode(randomMessage(rnd));
+      const fast = parseRow(bytes, NOW);
+      expect(fast).toEqual(reference(bytes));
+      if (fast.ok) {
+        seen.accepted++;
+        expect(Object.keys(fast.value)).toEqual(FIELDS);
+      } else if (fast.reason.startsWith("implausible: ")) seen.implausible++;
+      else seen.malformed++;
+    }
+    // Every branch is exercised in earnest.
+    expect(seen.accepted).toBeGreaterThan(count / 4);
+    expect(seen.malformed).toBeGreaterThan(count / 20);
+    expect(seen.implausible).toBeGreaterThan(count / 100);
+  });
+
+  test("implausible open times and absurd values are refused with a reason naming the field", () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ openTime: 2 ** 53 - 1 }, "openTime 9007199254740991 is more than a day ahead"],
+      [{ openTime: NOW + 2 * DAY }, "more than a day ahead"],
+      [{ openTime: 0 }, "openTime 0 is before 2010-01-01"],
+      [{ openTime: EARLIEST_CANDLE_MS - 60_000 }, "before 2010-01-01"],
+      [{ close: 1e308 }, "close 1e+308 exceeds"],
+      [{ volume: 1e19 }, "volume 10000000000000000000 exceeds"],
+      [{ sma: 1e300 }, "sma 1e+300 exceeds"],
+      [{ delta: -1e19 }, "delta -10000000000000000000 exceeds"],
+      [{ rs: 2e18 }, "rs 2000000000000000000 exceeds"],
+    ];
+    for (const [change, words] of cases) {
+      const bytes = textEncoder.encode(JSON.stringify({ ...valid, ...change }));
+      const parsed = parseRow(bytes, NOW);
+      expect(parsed).toEqual({ ok: false, reason: expect.stringContaining(words) });
+      expect(!parsed.ok && parsed.reason.startsWith("implausible: ")).toBe(true);
+    }
+    // The bounds themselves are plausible.
+    for (const change of [
+      { openTime: EARLIEST_CANDLE_MS },
+      { openTime: NOW + MAX_CANDLE_LEAD_MS },
+      { high: MAX_CANDLE_VALUE, volume: MAX_CANDLE_VALUE },
+      { delta: -MAX_CANDLE_VALUE, rs: MAX_CANDLE_VALUE, sma: null },
+    ])
+      expect(parseRow(textEncoder.encode(JSON.stringify({ ...valid, ...change })), NOW).ok).toBe(true);
   });
 
   test("non-JSON, arrays, primitives and an empty tombstone get valibot's reasons", () => {

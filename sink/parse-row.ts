@@ -1,42 +1,77 @@
 /**
  * The sink's hot path: bytes → `IndicatorRow`, with exactly the acceptance rules and output of
- * `parseMessage(IndicatorRowSchema, bytes)` but without valibot's per-field pipelines for the common,
+ * `parseMessage(IndicatorRowSchema, bytes)` followed by the plausibility checks of
+ * shared/plausibility.ts (`implausibleRow`), but without valibot's per-field pipelines for the common,
  * valid row (20 fields, 9 of them nullable numbers). Anything the hand check does not accept goes to
- * valibot, which then decides and writes the dead-letter reason, so a fast-path bug can only cost
- * speed, never let a bad row into the store: `parse-row.test.ts` checks over random valid and invalid
- * messages that both give identical results. Same pattern as processor/parse-candle.ts.
+ * valibot and then to `implausibleRow`, which decide and write the dead-letter reason, so a fast-path
+ * bug can only cost speed, never let a bad row into the store: `parse-row.test.ts` checks over random
+ * valid, invalid and implausible messages that both give identical results. Same pattern as
+ * processor/parse-candle.ts.
  */
 import { textDecoder } from "@shamdan/shared/bus/bus";
 import { type Parsed, parseMessage } from "@shamdan/shared/bus/parse-message";
 import { type IndicatorRow, IndicatorRowSchema, SignalKind } from "@shamdan/shared/messages";
+import {
+  EARLIEST_CANDLE_MS,
+  implausibleCandle,
+  implausibleValues,
+  MAX_CANDLE_LEAD_MS,
+  MAX_CANDLE_VALUE,
+} from "@shamdan/shared/plausibility";
 
 /** Same pattern as IndicatorRowSchema's symbol regex. */
 const SYMBOL = /^[A-Z0-9]{2,20}$/;
 
-const isFiniteNumber = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
-const isPrice = (x: unknown): x is number => isFiniteNumber(x) && x >= 0;
-const isNullable = (x: unknown): x is number | null => x === null || isFiniteNumber(x);
-const isTime = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
+/** The indicator columns: nullable, any sign, but never absurd. */
+const INDICATORS = ["sma", "ema", "delta", "gain", "loss", "avgGain", "avgLoss", "rs", "rsi"] as const;
+
+/** Finite, not negative, not absurd (NaN fails every comparison). */
+const isPrice = (x: unknown): x is number => typeof x === "number" && x >= 0 && x <= MAX_CANDLE_VALUE;
+const isNullable = (x: unknown): x is number | null =>
+  x === null || (typeof x === "number" && x >= -MAX_CANDLE_VALUE && x <= MAX_CANDLE_VALUE);
 const isSignal = (x: unknown): x is IndicatorRow["signal"] =>
   x === SignalKind.BUY || x === SignalKind.SELL || x === SignalKind.HOLD;
 
-export function parseRow(bytes: Uint8Array): Parsed<IndicatorRow> {
+/**
+ * Why `row` cannot be a real candle's row (reason prefixed "implausible: "), or null: the open time
+ * and OHLCV values by `implausibleCandle`, and every non-null indicator by `implausibleValues`.
+ */
+export function implausibleRow(row: IndicatorRow, now: number): string | null {
+  const why = implausibleCandle(row, now);
+  if (why !== null) return `implausible: ${why}`;
+  for (const field of INDICATORS) {
+    const value = row[field];
+    if (value === null) continue;
+    const bad = implausibleValues({ [field]: value });
+    if (bad !== null) return `implausible: ${bad}`;
+  }
+  return null;
+}
+
+/** `now` (epoch ms) bounds the open time; the sink passes one per batch. */
+export function parseRow(bytes: Uint8Array, now: number = Date.now()): Parsed<IndicatorRow> {
   let json: unknown;
   try {
     json = JSON.parse(textDecoder.decode(bytes));
   } catch {
     return parseMessage(IndicatorRowSchema, bytes);
   }
-  const row = checked(json);
-  return row ? { ok: true, value: row } : parseMessage(IndicatorRowSchema, bytes);
+  const row = checked(json, now);
+  if (row) return { ok: true, value: row };
+  const parsed = parseMessage(IndicatorRowSchema, bytes);
+  if (!parsed.ok) return parsed;
+  const reason = implausibleRow(parsed.value, now);
+  return reason === null ? parsed : { ok: false, reason };
 }
 
 /** The row in schema key order (valibot's object output drops unknown keys), or undefined. */
-function checked(json: unknown): IndicatorRow | undefined {
+function checked(json: unknown, now: number): IndicatorRow | undefined {
   if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
   const m = json as Record<string, unknown>;
   const { v, symbol, openTime, open, high, low, close, volume } = m;
-  if (v !== 1 || typeof symbol !== "string" || !SYMBOL.test(symbol) || !isTime(openTime)) return undefined;
+  if (v !== 1 || typeof symbol !== "string" || !SYMBOL.test(symbol)) return undefined;
+  if (typeof openTime !== "number" || !Number.isSafeInteger(openTime)) return undefined;
+  if (openTime < EARLIEST_CANDLE_MS || openTime > now + MAX_CANDLE_LEAD_MS) return undefined;
   if (!isPrice(open) || !isPrice(high) || !isPrice(low) || !isPrice(close) || !isPrice(volume))
     return undefined;
   const { sma, ema, delta, gain, loss, avgGain, avgLoss, rs, rsi, signal, signalChanged, replaced } = m;

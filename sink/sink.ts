@@ -2,11 +2,20 @@
  * The sink: consumer group `SINK_GROUP` on `OUTPUT_TOPIC`, writing indicator rows to the store in
  * batches. Offsets advance only when `onBatch` resolves, i.e. after the store acknowledged the rows
  * (at-least-once); the table's (local_time, stock_symbol) dedup keys turn re-deliveries into upserts,
- * so the stored result is exactly-once. See sink/README.md.
+ * so the stored result is exactly-once. A message that is not a plausible row, or a row the store
+ * refuses, is dead-lettered once and the group goes on; while the store is down nothing is committed.
+ * See sink/README.md.
  */
 
 import { retryWithBackoff } from "@shamdan/shared/backoff";
-import type { Batch, BatchContext, Bus, OutgoingMessage, Subscription } from "@shamdan/shared/bus/bus";
+import type {
+  Batch,
+  BatchContext,
+  Bus,
+  ConsumedMessage,
+  OutgoingMessage,
+  Subscription,
+} from "@shamdan/shared/bus/bus";
 import { deadLetterFor } from "@shamdan/shared/bus/dead-letter";
 import type { Config } from "@shamdan/shared/config";
 import { describeError, ShamdanError } from "@shamdan/shared/errors";
@@ -17,6 +26,7 @@ import type { Registry } from "prom-client";
 import { latestPerKey } from "./latest-per-key.ts";
 import { sinkMetrics } from "./metrics.ts";
 import { parseRow } from "./parse-row.ts";
+import { writeIsolating } from "./write-isolating.ts";
 
 export interface SinkOptions {
   config: Config;
@@ -33,13 +43,20 @@ export interface SinkOptions {
 }
 
 export interface RunningSink {
-  /** True once subscribed and not waiting for the store (readiness). */
+  /** True once subscribed and not waiting for the store to come back (readiness). */
   ready(): boolean;
   /** Stops consuming; an in-flight batch that waits for the store is abandoned (not committed). */
   stop(): Promise<void>;
 }
 
 const SERVICE = "sink";
+
+/** A parsed row and the message it came from (a refused row is dead-lettered with its original bytes). */
+interface Pending {
+  row: IndicatorRow;
+  message: ConsumedMessage;
+}
+const rowOf = (p: Pending) => p.row;
 
 export async function startSink(options: SinkOptions): Promise<RunningSink> {
   const { config, bus, store, registry } = options;
@@ -57,14 +74,22 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
     if (value) logger.warn("store unavailable: pausing and retrying", { error: describeError(error) });
     else logger.info("store reachable again: resuming");
   };
-  const onRetry = (error: unknown, attempt: number, delayMs: number) => {
-    metrics.writeErrors.inc({ code: error instanceof ShamdanError ? error.code : "UNKNOWN" });
+  const codeOf = (error: unknown) => (error instanceof ShamdanError ? error.code : "UNKNOWN");
+  const onOutage = (error: unknown, attempt: number, delayMs: number) => {
     metrics.writeRetries.inc();
     setPaused(true, error);
     logger.debug("store retry scheduled", { attempt, delayMs, error: describeError(error) });
   };
+  const onWriteError = (error: unknown) => metrics.writeErrors.inc({ code: codeOf(error) });
 
-  await retryWithBackoff(() => store.init(), { ...retry, shouldContinue: running, onRetry });
+  await retryWithBackoff(() => store.init(), {
+    ...retry,
+    shouldContinue: running,
+    onRetry: (error, attempt, delayMs) => {
+      onWriteError(error);
+      onOutage(error, attempt, delayMs);
+    },
+  });
   setPaused(false);
 
   await bus.ensureTopics([
@@ -72,37 +97,66 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
     { name: config.DEAD_LETTER_TOPIC, partitions: 1, replication: config.TOPIC_REPLICATION },
   ]);
 
+  /**
+   * Parse, write the good rows (waiting while the store is down, isolating rows it refuses), then
+   * dead-letter the bad messages, then resolve so the group commits. Letters go out only once the
+   * batch's rows are stored, so an outage that ends in re-delivery has published none yet; the one
+   * way to publish a letter twice is a crash (or lost partition) between the letters and the commit.
+   */
   const onBatch = async (batch: Batch, context: BatchContext) => {
     metrics.rowsIn.inc(batch.messages.length);
-    const rows: IndicatorRow[] = [];
-    const letters: OutgoingMessage[] = [];
+    const now = Date.now();
+    const pending: Pending[] = [];
+    const reasons = new Map<ConsumedMessage, string>();
     for (const message of batch.messages) {
-      const parsed = parseRow(message.value);
-      if (parsed.ok) rows.push(parsed.value);
-      else letters.push(deadLetterFor(SERVICE, message, parsed.reason));
+      const parsed = parseRow(message.value, now);
+      if (parsed.ok) pending.push({ row: parsed.value, message });
+      else reasons.set(message, parsed.reason);
     }
-    if (letters.length > 0) {
+    const unique = latestPerKey(pending, rowOf);
+    if (unique.length > 0) {
+      const started = performance.now();
+      const { refused, writes } = await writeIsolating(unique, {
+        store,
+        rowOf,
+        retry,
+        shouldContinue: () => running() && context.isRunning(),
+        heartbeat: () => context.heartbeat(),
+        onOutage,
+        onAnswer: () => setPaused(false),
+        onWriteError,
+      });
+      metrics.writeSeconds.observe((performance.now() - started) / 1000);
+      metrics.batchSize.observe(unique.length);
+      metrics.rowsWritten.inc(unique.length - refused.length);
+      if (writes > 1) metrics.isolationWrites.inc(writes - 1);
+      if (refused.length > 0) {
+        metrics.rowsRefused.inc(refused.length);
+        for (const { item, reason } of refused) reasons.set(item.message, `store refused the row: ${reason}`);
+        logger.error("the store refused rows: dead-lettering them", {
+          topic: batch.topic,
+          partition: batch.partition,
+          count: refused.length,
+          writes,
+          reason: refused[0]?.reason,
+        });
+      }
+    }
+    if (reasons.size > 0) {
+      // In offset order, whichever step found them.
+      const letters: OutgoingMessage[] = [];
+      for (const message of batch.messages) {
+        const reason = reasons.get(message);
+        if (reason !== undefined) letters.push(deadLetterFor(SERVICE, message, reason));
+      }
       await bus.publish(config.DEAD_LETTER_TOPIC, letters);
       metrics.deadLetters.inc(letters.length);
-      logger.warn("dead-lettered invalid rows", {
+      logger.warn("dead-lettered bad rows", {
         topic: batch.topic,
         partition: batch.partition,
         count: letters.length,
       });
     }
-    const unique = latestPerKey(rows);
-    if (unique.length === 0) return;
-    const started = performance.now();
-    await retryWithBackoff(() => store.write(unique), {
-      ...retry,
-      shouldContinue: () => running() && context.isRunning(),
-      tick: () => context.heartbeat(),
-      onRetry,
-    });
-    setPaused(false);
-    metrics.writeSeconds.observe((performance.now() - started) / 1000);
-    metrics.batchSize.observe(unique.length);
-    metrics.rowsWritten.inc(unique.length);
   };
 
   const subscription: Subscription = await bus.subscribe({

@@ -93,6 +93,11 @@ export class QuestDbStore implements Store {
     return this.writer.write(rows);
   }
 
+  /** HTTP /ping through the ILP address the writes use (a proxy in front of QuestDB included). */
+  pingWrites(): Promise<void> {
+    return this.writer.ping();
+  }
+
   private async createTable(): Promise<void> {
     const numeric = NUMERIC_FIELDS.map((f) => `"${this.cols[f]}" DOUBLE`).join(", ");
     await this.query(

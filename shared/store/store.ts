@@ -8,7 +8,10 @@
  * Time windows are half-open: from <= openTime < to, epoch ms UTC.
  *
  * Errors are ShamdanErrors: STORE_UNAVAILABLE / STORE_TIMEOUT (canRetry: the API answers 503, the
- * sink backs off and retries the same batch), STORE_BAD_INPUT, STORE_QUERY_FAILED, STORE_REJECTED.
+ * sink backs off and retries the same batch), STORE_BAD_INPUT, STORE_QUERY_FAILED, and on writes
+ * STORE_REJECTED (the store refuses these rows, e.g. QuestDB's HTTP 4xx: not retryable) and
+ * STORE_SERVER_ERROR (QuestDB's HTTP 5xx, canRetry: the store is failing, or it failed on these rows;
+ * `pingWrites` tells the two apart). Messages carry the store's own reason.
  */
 import { type IndicatorRow, ROW_NUMBER_FIELDS, type SignalKind } from "../messages.ts";
 
@@ -78,8 +81,19 @@ export interface SymbolInfo {
 export interface StoreWriter {
   /** Creates the table if missing (idempotent). */
   init(): Promise<void>;
-  /** Resolves only once the store acknowledged the rows; throws a ShamdanError (canRetry) otherwise. */
+  /**
+   * Resolves only once the store acknowledged the rows, all or none; throws a ShamdanError otherwise
+   * (STORE_UNAVAILABLE / STORE_TIMEOUT: not reached; STORE_REJECTED / STORE_SERVER_ERROR: answered
+   * with a refusal or a failure, see above).
+   */
   write(rows: readonly IndicatorRow[]): Promise<void>;
+  /**
+   * Throws unless the write path answers a trivial health check now (QuestDB: HTTP /ping on the ILP
+   * address). The sink calls it after a STORE_SERVER_ERROR: a failing check means the store is down
+   * (wait and retry), a passing one that it failed on the rows (isolate them). Optional: a writer
+   * without it counts as healthy.
+   */
+  pingWrites?(): Promise<void>;
   close(): Promise<void>;
 }
 
