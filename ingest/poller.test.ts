@@ -192,10 +192,53 @@ test("a rejected candle is re-read on the next polls until it arrives valid", as
   await poller.pollSymbol("XRPETH");
   expect(poller.symbolState("XRPETH")?.pendingRejected).toEqual([candle(1).openTime]);
   await poller.pollSymbol("XRPETH");
-  expect(froms[1]).toBe(candle(1).openTime / 1000);
+  // The re-read starts at the last candle published (inclusive), before the rejected one.
+  expect(froms[1]).toBe(candle(0).openTime / 1000);
   expect(final(bus.topics.get("xrpeth_topic") ?? [])).toEqual([candle(0), candle(1), candle(2)]);
+  // Published in time order: candle 2 was held back until candle 1 arrived valid.
+  expect((bus.topics.get("xrpeth_topic") ?? []).map((m) => m.openTime)).toEqual(
+    [candle(0), candle(1), candle(2)].map((c) => c.openTime),
+  );
   expect(poller.symbolState("XRPETH")?.pendingRejected).toEqual([]);
   expect(await counterValue(metrics.rejected, { reason: "negative_volume" })).toBe(1);
+});
+
+test("a candle rejected on every re-read is given up, and the candles held behind it go out in order", async () => {
+  const base = 27_000_000 * 60_000;
+  const candle = (m: number) => ({
+    openTime: base + m * 60_000,
+    open: 1,
+    high: 2,
+    low: 1,
+    close: 2,
+    volume: 1,
+  });
+  const source: CandleSource = {
+    async fetchRange({ from }): Promise<HistoryPage> {
+      return {
+        status: "ok",
+        candles: [candle(0), candle(2), candle(3)].filter((c) => c.openTime >= from * 1000),
+        rejected: [{ index: 1, openTime: candle(1).openTime, reason: "negative_volume" }],
+      };
+    },
+  };
+  const bus = new RecordingBus();
+  const poller = new Poller({
+    config: config(),
+    bus,
+    source,
+    metrics: createIngestMetrics(),
+    logger: silentLogger,
+    now: () => base + 4 * 60_000,
+    maxRereads: 2,
+  });
+  const published = () => (bus.topics.get("xrpeth_topic") ?? []).map((m) => m.openTime);
+  await poller.pollSymbol("XRPETH");
+  await poller.pollSymbol("XRPETH");
+  expect(published()).toEqual([candle(0).openTime]);
+  await poller.pollSymbol("XRPETH"); // third rejection: given up
+  expect(published()).toEqual([candle(0), candle(2), candle(3)].map((c) => c.openTime));
+  expect(poller.symbolState("XRPETH")?.pendingRejected).toEqual([]);
 });
 
 test("a restarted poller backfills an overlapping window: no gap", async () => {
@@ -293,14 +336,15 @@ test("implausible candles (before 2010, over a day ahead, absurd values) are dro
   const metrics = createIngestMetrics();
   const poller = new Poller({ config: config(), bus, source, metrics, logger: silentLogger, now: () => now });
   expect(await poller.pollSymbol("XRPETH")).toBe("ok");
-  expect(final(bus.topics.get("xrpeth_topic") ?? [])).toEqual([good(1), good(3)]);
+  // good(3) waits behind the absurd value at minute 2, which is re-read (time order is kept).
+  expect(final(bus.topics.get("xrpeth_topic") ?? [])).toEqual([good(1)]);
   expect(await counterValue(metrics.rejected, { reason: "implausible_time" })).toBe(2);
   expect(await counterValue(metrics.rejected, { reason: "implausible_value" })).toBe(1);
   // An absurd value may be a transient glitch: re-read. An implausible time is not: the next poll's
   // window must not stretch back to 2005.
   expect(poller.symbolState("XRPETH")?.pendingRejected).toEqual([good(2).openTime]);
   await poller.pollSymbol("XRPETH");
-  expect(froms[1]).toBe(good(2).openTime / 1000);
+  expect(froms[1]).toBe(good(1).openTime / 1000);
 });
 
 test("readiness: not ready while every symbol's polls fail, with one log line per change, ready again after a success", async () => {

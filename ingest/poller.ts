@@ -6,6 +6,8 @@
  *   re-read until it closes and its final value wins;
  * - the dedup memory of what was published (unchanged re-deliveries are not published);
  * - candles rejected by validation, re-read a few times (a transient bad value must not lose a minute);
+ *   the candles after a rejected one are held back until it arrives valid or is given up, so each
+ *   symbol's candles are published in time order (the processor drops a candle older than its last);
  * - its own backoff: one symbol's trouble never stalls the others.
  * A symbol without state (start-up, or every poll failed so far) fetches the last BACKFILL_CANDLES
  * periods, paginated, so a restart re-reads an overlapping window and leaves no gap.
@@ -184,8 +186,12 @@ export class Poller {
     }
     page = plausiblePage(page, now);
     this.#trackRejected(symbol, state, page);
-    const fresh = state.dedup.changed(page.candles);
-    metrics.unchanged.inc({ symbol }, page.candles.length - fresh.length);
+    // Candles after a rejected one wait until it was re-read (or given up): the processor takes each
+    // symbol's candles in time order only, so a minute published after its successors would be lost.
+    const holdFrom = Math.min(...state.rejected.keys());
+    const candles = page.candles.filter((c) => c.openTime < holdFrom);
+    const fresh = state.dedup.changed(candles);
+    metrics.unchanged.inc({ symbol }, candles.length - fresh.length);
     if (fresh.length > 0) {
       const fetchedAt = this.#o.now();
       try {
@@ -202,7 +208,7 @@ export class Poller {
       state.dedup.remember(fresh);
       metrics.published.inc({ symbol }, fresh.length);
     }
-    const last = page.candles.at(-1);
+    const last = candles.at(-1);
     if (last) state.dedup.advanceTo(last.openTime);
     state.backoff.onSuccess();
     const change = this.#health.onSuccess(symbol, this.#o.now());
