@@ -10,7 +10,7 @@
  * - every hostile message was dead-lettered exactly once.
  * The report has one row per scenario and ends with `N passed, N failed`.
  */
-import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startFakeNobitex } from "@shamdan/ingest/fake-nobitex";
@@ -23,7 +23,7 @@ import { QuestDbStore } from "@shamdan/shared/store/questdb-store";
 import postgres from "postgres";
 import { compareRows, expectedRows, recordedCandles } from "../../processor/testing/pipeline-harness.ts";
 import { infraServices } from "../infra/infra.ts";
-import { startService, stopService } from "../infra/java-service.ts";
+import { pidFile, startService, stopService } from "../infra/java-service.ts";
 import { Fleet } from "./fleet.ts";
 import { hostileCandles, hostileRequest, hostileRows, hostileStates } from "./hostile.ts";
 
@@ -345,6 +345,21 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
     },
   ];
 
+  // Interrupted (Ctrl-C, a CI time-out): take the children and the JVMs down with us.
+  const interrupted = (signal: NodeJS.Signals) => {
+    fleet.killAllNow();
+    for (const service of [infra.kafka, infra.questdb]) {
+      try {
+        process.kill(Number(readFileSync(pidFile(service), "utf8").trim()), "SIGKILL");
+      } catch {
+        // Not started, or already gone.
+      }
+    }
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
+
   const results: ScenarioResult[] = [];
   const record = (
     scenario: Pick<Scenario, "name" | "action">,
@@ -434,6 +449,8 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
     await pg.end({ timeout: 1 }).catch(() => {});
     await stopService(infra.kafka).catch(() => {});
     await stopService(infra.questdb).catch(() => {});
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
     options.report(`chaos: ${injected} hostile messages injected; logs in ${logDir}`);
   }
   return results;
