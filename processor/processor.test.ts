@@ -273,6 +273,39 @@ describe("processor on the memory bus", () => {
     expect(gaps?.values[0]?.value ?? 0).toBe(0);
   });
 
+  test("junk on the changelog under a partition's key is skipped (counted) and the valid state published again", async () => {
+    const bus = new MemoryBus({ maxBatchSize: 50 });
+    cleanup.push(() => bus.close());
+    const series = candles(300, 12);
+    const changelog = changelogTopic(config);
+    const first = await startProcessor({ config, bus, logger: silentLogger, registry: new Registry() });
+    await publishCandles(bus, "AAA", series.slice(0, 150));
+    await outputRows(bus, "progress", 150);
+    await first.stop();
+    const key = [...(await bus.readLatestByKey(changelog)).keys()].find((k) =>
+      k.startsWith(`${topicFor(config, "AAA")}:`),
+    );
+    expect(key).toBeDefined();
+    const hostile = ["{not json", '{"v":1,"nextOffset":"99999999999","engines":"nope"}', "null"];
+    for (const value of hostile) await bus.publish(changelog, [{ key: key ?? "", value }]);
+    const registry = new Registry();
+    await start(bus, registry);
+    // Before any new input: the restore already wrote the valid state back as the key's last value
+    // (what compaction keeps in the end), so no later restore depends on the 24 h compaction lag.
+    const lastWrite = async () => {
+      const last = (await bus.readLatestByKey(changelog)).get(key ?? "");
+      return last && textDecoder.decode(last).startsWith('{"v":1,"topic"')
+        ? JSON.parse(textDecoder.decode(last))
+        : undefined;
+    };
+    expect((await waitFor("the valid state written back", lastWrite)).nextOffset).toBe("150");
+    await publishCandles(bus, "AAA", series.slice(150));
+    expect(await outputRows(bus, "reader", 300)).toEqual(expectedRows("AAA", series));
+    const rejected = await registry.getSingleMetric("shamdan_processor_rejected_total")?.get();
+    const skipped = rejected?.values.find((v) => v.labels.reason === "invalid_state")?.value ?? 0;
+    expect(skipped).toBeGreaterThanOrEqual(hostile.length);
+  });
+
   test("two replicas in one group (rebalancing mid-stream) give the same rows as one", async () => {
     const bus = new MemoryBus({ maxBatchSize: 20 });
     cleanup.push(() => bus.close());
@@ -465,15 +498,27 @@ describe("readiness", () => {
 });
 
 describe("laterStateReplaces", () => {
-  const state = (nextOffset: unknown) => new TextEncoder().encode(JSON.stringify({ v: 1, nextOffset }));
-  test("a later state replaces unless it is behind; unreadable values replace (restore reports them)", () => {
+  const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+  const state = (nextOffset: unknown) =>
+    encode({ v: 1, topic: "aaa_topic", partition: 0, nextOffset, engines: {} });
+  test("a later valid state replaces unless it is behind", () => {
     expect(laterStateReplaces(state("300"), state("200"))).toBe(true);
     expect(laterStateReplaces(state("200"), state("200"))).toBe(true);
     expect(laterStateReplaces(state("200"), state("300"))).toBe(false);
     // 64-bit offsets compare as integers, not as text or doubles.
     expect(laterStateReplaces(state("9007199254740993"), state("9007199254740992"))).toBe(true);
     expect(laterStateReplaces(state("10"), state("9"))).toBe(true);
-    expect(laterStateReplaces(new TextEncoder().encode("not json"), state("5"))).toBe(true);
-    expect(laterStateReplaces(state(-1), state("5"))).toBe(true);
+  });
+  test("a value that is not a valid state never replaces a valid one, and a valid one always replaces it", () => {
+    const junk = [
+      new TextEncoder().encode("not json"),
+      state(-1),
+      encode({ v: 1, nextOffset: "99999999999", engines: "nope" }),
+      new Uint8Array([0xff, 0x00, 0x13]),
+    ];
+    for (const bad of junk) {
+      expect(laterStateReplaces(bad, state("5"))).toBe(false);
+      expect(laterStateReplaces(state("5"), bad)).toBe(true);
+    }
   });
 });

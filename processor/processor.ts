@@ -11,15 +11,14 @@
  * and the batch goes on. A partition whose batch keeps failing for other reasons makes the processor
  * not ready until it succeeds.
  */
-import {
-  type Batch,
-  type BatchContext,
-  type Bus,
-  type ConsumedMessage,
-  type OutgoingMessage,
-  type Subscription,
-  type TopicPartition,
-  textDecoder,
+import type {
+  Batch,
+  BatchContext,
+  Bus,
+  ConsumedMessage,
+  OutgoingMessage,
+  Subscription,
+  TopicPartition,
 } from "@shamdan/shared/bus/bus";
 import { deadLetterFor } from "@shamdan/shared/bus/dead-letter";
 import { parseMessage } from "@shamdan/shared/bus/parse-message";
@@ -32,7 +31,6 @@ import type { Registry } from "prom-client";
 import { processorMetrics } from "./metrics.ts";
 import {
   type BatchResult,
-  DECIMAL_OFFSET,
   type PartitionState,
   PartitionStateSchema,
   PartitionTask,
@@ -95,33 +93,31 @@ const SLICE = 2000;
 const STATE_MIN_COMPACTION_LAG_MS = 24 * 60 * 60 * 1000;
 
 /**
- * For readLatestByKey on the changelog: a later state replaces the kept one unless it is behind it.
- * States of one partition only move forward (each is published after its rows, and reflects exactly
- * the input before its `nextOffset`), so the one with the highest `nextOffset` is the most advanced
- * valid state; a lower one written later can only come from a replica that lost its partitions but
- * was still finishing a batch (a zombie). Unreadable values replace (restore then reports them).
+ * For readLatestByKey on the changelog: whether a later value of a partition's key replaces the one
+ * kept so far.
+ * - A value that is not a valid state (junk from a foreign producer, a hostile write) never replaces a
+ *   valid state, and a valid state always replaces it: restores skip such values (counted, logged).
+ * - Between valid states the most advanced wins. States of one partition only move forward (each is
+ *   published after its rows, and reflects exactly the input before its `nextOffset`), so the one
+ *   with the highest `nextOffset` is the most advanced; a lower one written later can only come from a
+ *   replica that lost its partitions but was still finishing a batch (a zombie).
  */
 export function laterStateReplaces(later: Uint8Array, kept: Uint8Array): boolean {
-  const [l, k] = [nextOffsetOf(later), nextOffsetOf(kept)];
-  return l === undefined || k === undefined || l >= k;
+  const [l, k] = [validStateOffset(later), validStateOffset(kept)];
+  if (l === undefined) return k === undefined;
+  return k === undefined || l >= k;
 }
 
 /**
- * A state's `nextOffset`, or undefined if unreadable. Remembered per value: a restore compares the
- * value kept so far with every later one, and states are a few KB of JSON each.
+ * The `nextOffset` of a value that is a valid state, or undefined for anything else. Remembered per
+ * value: a restore compares the value kept so far with every later one.
  */
-const nextOffsets = new WeakMap<Uint8Array, bigint | undefined>();
-function nextOffsetOf(bytes: Uint8Array): bigint | undefined {
-  if (nextOffsets.has(bytes)) return nextOffsets.get(bytes);
-  let offset: bigint | undefined;
-  try {
-    const value = JSON.parse(textDecoder.decode(bytes)) as { nextOffset?: unknown };
-    if (typeof value.nextOffset === "string" && DECIMAL_OFFSET.test(value.nextOffset))
-      offset = BigInt(value.nextOffset);
-  } catch {
-    offset = undefined;
-  }
-  nextOffsets.set(bytes, offset);
+const stateOffsets = new WeakMap<Uint8Array, bigint | undefined>();
+function validStateOffset(bytes: Uint8Array): bigint | undefined {
+  if (stateOffsets.has(bytes)) return stateOffsets.get(bytes);
+  const parsed = parseMessage(PartitionStateSchema, bytes);
+  const offset = parsed.ok ? BigInt(parsed.value.nextOffset) : undefined;
+  stateOffsets.set(bytes, offset);
   return offset;
 }
 
@@ -174,7 +170,32 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   ]);
 
   /** Every partition's most advanced state (see laterStateReplaces). */
-  const readStates = () => bus.readLatestByKey(changelog, { replaces: laterStateReplaces });
+  /**
+   * Every partition's most advanced valid state (see laterStateReplaces). When values that are not
+   * states were skipped, the states kept are published again: compaction keeps a key's last write once
+   * the minimum lag has passed, and the last write must be a valid state, not the junk.
+   */
+  const readStates = async (partitions: readonly TopicPartition[]) => {
+    let skipped = 0;
+    const latest = await bus.readLatestByKey(changelog, {
+      replaces: (later, kept) => {
+        if (validStateOffset(later) === undefined) skipped++;
+        return laterStateReplaces(later, kept);
+      },
+    });
+    if (skipped > 0) {
+      metrics.rejected.inc({ reason: "invalid_state" }, skipped);
+      logger.warn("changelog values that are not valid states were skipped", { changelog, skipped });
+      const again = partitions
+        .map(({ topic, partition }) => stateKey(topic, partition))
+        .flatMap((key) => {
+          const value = latest.get(key);
+          return value && validStateOffset(value) !== undefined ? [{ key, value }] : [];
+        });
+      await bus.publish(changelog, again);
+    }
+    return latest;
+  };
 
   const restore = (latest: Map<string, Uint8Array>, { topic, partition }: TopicPartition): PartitionTask => {
     const key = stateKey(topic, partition);
@@ -211,7 +232,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     unchecked.clear();
     failures.clear();
     if (partitions.length === 0) return;
-    const latest = await readStates();
+    const latest = await readStates(partitions);
     for (const partition of partitions) restore(latest, partition);
   };
 
@@ -318,7 +339,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     const key = stateKey(batch.topic, batch.partition);
     const started = performance.now();
     const startedAt = Date.now();
-    const task = tasks.get(key) ?? restore(await readStates(), batch);
+    const task = tasks.get(key) ?? restore(await readStates([batch]), batch);
     const first = batch.messages[0];
     if (first && unchecked.delete(key) && BigInt(first.offset) > task.expectedOffset) {
       metrics.stateGaps.inc();
