@@ -119,18 +119,18 @@ export async function writeIsolating<T>(
     );
   };
 
-  const single = async (item: T, error: unknown | undefined): Promise<Refused<T>[]> => {
-    let failure = error;
-    for (let tries = failure === undefined ? 0 : 1; ; tries++) {
-      if (failure !== undefined) {
-        // A server error may be passing trouble: it has to repeat for this row alone.
-        const confirmed = codeOf(failure) !== "STORE_SERVER_ERROR" || tries >= 2;
-        if (confirmed) return [{ item, reason: redact(messageOf(failure)) }];
-      }
-      const result = await attempt([item]);
-      if (result.ok) return [];
-      failure = result.error;
-    }
+  /** The error writing `group` whole ended with, or undefined when it was written. */
+  const failureOf = async (group: readonly T[]): Promise<unknown> => {
+    const result = await attempt(group);
+    return result.ok ? undefined : result.error;
+  };
+
+  /** One row; `failure`: what writing it alone already failed with. */
+  const single = async (item: T, failure?: unknown): Promise<Refused<T>[]> => {
+    let error = failure ?? (await failureOf([item]));
+    // A server error may be passing trouble: the row is refused only if it repeats for it alone.
+    if (error !== undefined && codeOf(error) === "STORE_SERVER_ERROR") error = await failureOf([item]);
+    return error === undefined ? [] : [{ item, reason: redact(messageOf(error)) }];
   };
 
   /** `failed`: the error `group` failed with as a whole, or "known" when only its failure is known. */
@@ -147,7 +147,7 @@ export async function writeIsolating<T>(
     if (group.length === 1) return single(group[0] as T, known === "known" ? undefined : known.error);
     const mid = Math.ceil(group.length / 2);
     const left = await isolate(group.slice(0, mid));
-    // The whole failed and its left half did not: the failure is in the right half.
+    // The whole failed and nothing in its left half was refused: the failure is in the right half.
     const right = await isolate(group.slice(mid), left.length === 0 ? "known" : undefined);
     return [...left, ...right];
   };
