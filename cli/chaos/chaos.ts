@@ -37,6 +37,8 @@ const BASELINE_CANDLES = 800;
 const BURST_CANDLES = 400;
 /** A live minute is compared once it closed this long ago (ingest polls every 2 s, faults delay some polls). */
 const LIVE_SETTLE_MS = 30_000;
+/** The API's memory bound under the hostile mix. */
+const API_RSS_LIMIT_MB = 300;
 
 export interface ScenarioResult {
   name: string;
@@ -51,6 +53,13 @@ export interface ScenarioResult {
   problems: string[];
 }
 
+interface Outcome {
+  expectedDeadLetters?: number;
+  /** Changelog values that are not states, which the processors must count as skipped. */
+  skippedStates?: number;
+  apiProblems?: string[];
+}
+
 export interface ChaosOptions {
   /** Ports used: base+92/93 Kafka, base+0 QuestDB HTTP, base+12 PG, base+9 ILP TCP, base+101.. services. */
   portBase: number;
@@ -62,7 +71,9 @@ export interface ChaosOptions {
 interface Scenario {
   name: string;
   action: string;
-  run(): Promise<{ expectedDeadLetters?: number; apiProblems?: string[] }>;
+  /** Peak resident memory a service may reach during the scenario. */
+  maxRssMb?: Record<string, number>;
+  run(): Promise<Outcome>;
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]> {
@@ -249,6 +260,20 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
     return { ...last, recoverMs: performance.now() - since };
   };
 
+  /** Changelog values the processors skipped in restores, from their /metrics. */
+  const invalidStatesCounted = async () => {
+    let total = 0;
+    for (const port of [base + 102, base + 104]) {
+      const text = await fetch(url(port, "/metrics")).then(
+        (r) => r.text(),
+        () => "",
+      );
+      const match = /shamdan_processor_rejected_total\{[^}]*reason="invalid_state"[^}]*\} (\d+)/.exec(text);
+      total += Number(match?.[1] ?? 0);
+    }
+    return total;
+  };
+
   const restartAfter = async (name: string, pauseMs: number) => {
     await fleet.kill9(name);
     await Bun.sleep(pauseMs);
@@ -332,16 +357,19 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
         for (const m of rows) await bus.publish(config.OUTPUT_TOPIC, [{ key: REPLAYED[0], value: m.value }]);
         count += rows.length;
         const changelog = `${config.PROCESSOR_GROUP}_state`;
-        for (const state of hostileStates(`${topicFor(config, REPLAYED[0])}:0`, seed++))
-          await bus.publish(changelog, [state]);
+        const states = hostileStates(`${topicFor(config, REPLAYED[0])}:0`, seed++);
+        for (const state of states) await bus.publish(changelog, [state]);
         await midBurst(1500, () => restartAfter("processor-b", 1000));
-        return { expectedDeadLetters: count };
+        // The junk under a real partition's key is compared with a valid state in every restore.
+        const underRealKey = states.filter((s) => s.key.startsWith(topicFor(config, REPLAYED[0]))).length;
+        return { expectedDeadLetters: count, skippedStates: underRealKey };
       },
     },
     {
       name: "hostile-api",
       action: "10,000 hostile requests (16 at a time), 400 distinct heavy reads, 40 replaying streams",
       run: async () => ({ apiProblems: await hostileApiLoad(`http://127.0.0.1:${apiPort}`, allSymbols) }),
+      maxRssMb: { api: API_RSS_LIMIT_MB },
     },
   ];
 
@@ -398,7 +426,7 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
     for (const scenario of scenarios) {
       if (options.only && !options.only.includes(scenario.name)) continue;
       const since = performance.now();
-      let outcome: { expectedDeadLetters?: number; apiProblems?: string[] } = {};
+      let outcome: Outcome = {};
       const problems: string[] = [];
       try {
         outcome = await scenario.run();
@@ -418,11 +446,24 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
       deadLettersBefore = letters;
       if (deadLetters !== expectedDeadLetters)
         problems.push(`dead letters: ${deadLetters}, expected ${expectedDeadLetters} (one per bad message)`);
+      if (outcome.skippedStates !== undefined) {
+        const counted = await invalidStatesCounted();
+        if (counted < outcome.skippedStates)
+          problems.push(
+            `processors counted ${counted} skipped changelog values, expected at least ${outcome.skippedStates}`,
+          );
+      }
+      const peaks = fleet.takePeaks();
+      for (const [name, limit] of Object.entries(scenario.maxRssMb ?? {}))
+        if ((peaks.get(name) ?? 0) > limit)
+          problems.push(
+            `${name} peaked at ${(peaks.get(name) ?? 0).toFixed(0)} MB, over its ${limit} MB bound`,
+          );
       record(scenario, {
         ...state,
         deadLetters,
         expectedDeadLetters,
-        peaks: fleet.takePeaks(),
+        peaks,
         problems: [...problems, ...state.problems, ...(outcome.apiProblems ?? []), ...exits(fleet)],
       });
     }
