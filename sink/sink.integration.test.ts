@@ -6,9 +6,10 @@
  * - QuestDB unreachable (connections refused, then a server that accepts and never answers, for longer
  *   than the consumer session timeout): the sink pauses without dead-lettering or committing, keeps its
  *   group membership, and resumes by itself.
- * - QuestDB's own refusals (what the sink's plausibility checks keep from reaching it): an open time
- *   past 9999-12-31 (HTTP 500) and a column type mismatch (HTTP 400) are told from an outage and
- *   isolated by bisection, with QuestDB's reason.
+ * - QuestDB's own refusals: rows of a batch that a hand-made table cannot take (HTTP 400) are
+ *   dead-lettered once with QuestDB's reason through the whole sink; an open time past 9999-12-31
+ *   (HTTP 500, which the sink's plausibility checks keep from reaching QuestDB) is told from an outage
+ *   and isolated by bisection.
  * Each test has its own topics, group and table, removed afterwards.
  */
 import { afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
@@ -17,7 +18,9 @@ import { KafkaBus } from "@shamdan/shared/bus/kafka-bus";
 import type { Config } from "@shamdan/shared/config";
 import { silentLogger } from "@shamdan/shared/log";
 import type { DeadLetter, IndicatorRow } from "@shamdan/shared/messages";
+import { columnNames } from "@shamdan/shared/store/columns";
 import { QuestDbStore } from "@shamdan/shared/store/questdb-store";
+import { NUMERIC_FIELDS } from "@shamdan/shared/store/store";
 import { TcpProxy } from "@shamdan/shared/store/tcp-proxy";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
 import { Kafka, logLevel } from "kafkajs";
@@ -236,6 +239,49 @@ test("poison rows: every good row lands, each bad message is dead-lettered once,
     (await committed(c.config)) === 17 ? true : undefined,
   );
   expect(await letterCount(c.config)).toBe(4);
+  expect(sink.ready()).toBe(true);
+});
+
+test("QuestDB refuses some rows of a batch (a hand-made table types RSI_10 as INT): those are dead-lettered once with QuestDB's reason, the rest stored, the group goes on", async () => {
+  const c = newCase();
+  const cols = columnNames(c.config);
+  const numeric = NUMERIC_FIELDS.map((f) => `"${cols[f]}" ${f === "rsi" ? "INT" : "DOUBLE"}`).join(", ");
+  const sql = postgres(c.config.QUESTDB_PG_URL, { max: 1, fetch_types: false, onnotice: () => {} });
+  await sql.unsafe(
+    `CREATE TABLE "${c.config.QUESTDB_TABLE}" (stock_symbol SYMBOL, signal SYMBOL, local_time TIMESTAMP, ` +
+      `${numeric}, signal_changed BOOLEAN) TIMESTAMP(local_time) PARTITION BY DAY WAL ` +
+      "DEDUP UPSERT KEYS(local_time, stock_symbol)",
+  );
+  await sql.end({ timeout: 1 });
+  const registry = new Registry();
+  const sink = await startFor(c, new QuestDbStore(c.config), registry);
+  // Rows 4 and 9 carry an RSI (a float QuestDB cannot cast to INT); the others leave it null.
+  const rows = Array.from({ length: 12 }, (_, i) => row(i, i === 4 || i === 9 ? { rsi: 55.5 } : {}));
+  await publish(c, rows);
+
+  await waitFor("offset committed to the end", async () =>
+    (await committed(c.config)) === 12 ? true : undefined,
+  );
+  expect(await waitForCloses(c.config, 10)).toEqual(
+    rows.filter((_, i) => i !== 4 && i !== 9).map((r) => r.close),
+  );
+  const letters = await readLetters(c, 2);
+  expect(letters.map((l) => l.source.offset)).toEqual(["4", "9"]);
+  for (const letter of letters) {
+    expect(letter.reason).toStartWith("store refused the row: QuestDB rejected the rows (HTTP 400)");
+    expect(letter.reason).toContain("cast error from protocol type: FLOAT to column type: INT");
+  }
+  expect(JSON.parse(Buffer.from(letters[1]?.originalBase64 ?? "", "base64").toString())).toEqual(rows[9]);
+  const refused = (await registry.getSingleMetric("shamdan_sink_rows_refused_total")?.get())?.values[0]
+    ?.value;
+  expect(refused).toBe(2);
+
+  await publish(c, [row(20)]);
+  await waitFor("offset committed to the end", async () =>
+    (await committed(c.config)) === 13 ? true : undefined,
+  );
+  expect(await waitForCloses(c.config, 11)).toContain(row(20).close);
+  expect(await letterCount(c.config)).toBe(2);
   expect(sink.ready()).toBe(true);
 });
 
