@@ -40,6 +40,8 @@ const valid = {
 };
 const FIELDS = Object.keys(valid);
 const NULLABLE = ["sma", "ema", "delta", "gain", "loss", "avgGain", "avgLoss", "rs", "rsi"];
+/** The nullable indicators held to the value bound (rs, a ratio, is not). */
+const BOUNDED = NULLABLE.filter((f) => f !== "rs");
 
 /** Values that probe every rule: types, signs, integers, non-finite (1e999), signals, edges. */
 const ODD: unknown[] = [
@@ -107,7 +109,7 @@ function reference(bytes: Uint8Array): Parsed<IndicatorRow> {
   const parsed = parseMessage(IndicatorRowSchema, bytes);
   if (!parsed.ok) return parsed;
   const r = parsed.value;
-  const indicators = NULLABLE.map((f) => [f, r[f as keyof IndicatorRow]] as const).filter(
+  const indicators = BOUNDED.map((f) => [f, r[f as keyof IndicatorRow]] as const).filter(
     ([, x]) => x !== null,
   );
   const why =
@@ -148,7 +150,7 @@ describe("parseRow", () => {
       [{ volume: 1e19 }, "volume 10000000000000000000 exceeds"],
       [{ sma: 1e300 }, "sma 1e+300 exceeds"],
       [{ delta: -1e19 }, "delta -10000000000000000000 exceeds"],
-      [{ rs: 2e18 }, "rs 2000000000000000000 exceeds"],
+      [{ rsi: 2e18 }, "rsi 2000000000000000000 exceeds"],
     ];
     for (const [change, words] of cases) {
       const bytes = textEncoder.encode(JSON.stringify({ ...valid, ...change }));
@@ -161,7 +163,9 @@ describe("parseRow", () => {
       { openTime: EARLIEST_CANDLE_MS },
       { openTime: NOW + MAX_CANDLE_LEAD_MS },
       { high: MAX_CANDLE_VALUE, volume: MAX_CANDLE_VALUE },
-      { delta: -MAX_CANDLE_VALUE, rs: MAX_CANDLE_VALUE, sma: null },
+      { delta: -MAX_CANDLE_VALUE, rsi: MAX_CANDLE_VALUE, sma: null },
+      // rs is a ratio: a tiny average loss makes it legitimately huge.
+      { rs: 1e300 },
     ])
       expect(parseRow(textEncoder.encode(JSON.stringify({ ...valid, ...change })), NOW).ok).toBe(true);
   });

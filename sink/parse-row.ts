@@ -22,13 +22,18 @@ import {
 /** Same pattern as IndicatorRowSchema's symbol regex. */
 const SYMBOL = /^[A-Z0-9]{2,20}$/;
 
-/** The indicator columns: nullable, any sign, but never absurd. */
-const INDICATORS = ["sma", "ema", "delta", "gain", "loss", "avgGain", "avgLoss", "rs", "rsi"] as const;
+/**
+ * The indicator columns held to the value bound: nullable, any sign, but never absurd. `rs` is not one
+ * of them: it is a ratio (average gain over a tiny average loss can be legitimately huge), checked
+ * finite by the schema only.
+ */
+const INDICATORS = ["sma", "ema", "delta", "gain", "loss", "avgGain", "avgLoss", "rsi"] as const;
 
 /** Finite, not negative, not absurd (NaN fails every comparison). */
 const isPrice = (x: unknown): x is number => typeof x === "number" && x >= 0 && x <= MAX_CANDLE_VALUE;
 const isNullable = (x: unknown): x is number | null =>
   x === null || (typeof x === "number" && x >= -MAX_CANDLE_VALUE && x <= MAX_CANDLE_VALUE);
+const isFiniteNullable = (x: unknown): x is number | null => x === null || Number.isFinite(x);
 const isSignal = (x: unknown): x is IndicatorRow["signal"] =>
   x === SignalKind.BUY || x === SignalKind.SELL || x === SignalKind.HOLD;
 
@@ -76,7 +81,8 @@ function checked(json: unknown, now: number): IndicatorRow | undefined {
     return undefined;
   const { sma, ema, delta, gain, loss, avgGain, avgLoss, rs, rsi, signal, signalChanged, replaced } = m;
   if (!isNullable(sma) || !isNullable(ema) || !isNullable(delta) || !isNullable(gain)) return undefined;
-  if (!isNullable(loss) || !isNullable(avgGain) || !isNullable(avgLoss) || !isNullable(rs)) return undefined;
+  if (!isNullable(loss) || !isNullable(avgGain) || !isNullable(avgLoss) || !isFiniteNullable(rs))
+    return undefined;
   if (!isNullable(rsi) || !isSignal(signal)) return undefined;
   if (typeof signalChanged !== "boolean" || typeof replaced !== "boolean") return undefined;
   return {
