@@ -13,6 +13,8 @@ import { type ApiSchemas, apiSchemas } from "./schemas.ts";
 
 /** Store symbols not in SYMBOLS (recorded or retired markets) are looked up at most this often. */
 const SYMBOL_CACHE_MS = 10_000;
+/** Readiness probes (load balancers, kubelets, several at once) share one store ping per this long. */
+const READY_PROBE_MS = 1000;
 
 export interface ApiContext {
   readonly config: Config;
@@ -27,6 +29,14 @@ export interface ApiContext {
   query<T>(what: string, run: (store: StoreReader) => Promise<T>, key?: string): Promise<T>;
   /** True for configured symbols and for symbols that have rows in the store. */
   isKnownSymbol(symbol: string): Promise<boolean>;
+  /**
+   * Resolves when the store answered a ping, throws the store's error otherwise. One ping serves every
+   * caller within READY_PROBE_MS of its start (and while it is in flight), so probes cost the store at
+   * most one trivial query a second.
+   */
+  ready(): Promise<void>;
+  /** Estimated bytes the answer cache holds now (for /metrics). */
+  cacheBytes(): number;
 }
 
 export function createApiContext(
@@ -39,7 +49,9 @@ export function createApiContext(
   const configured = new Set(config.SYMBOLS);
   let stored: { at: number; symbols: Set<string> } | undefined;
 
-  const cache = new QueryCache(cacheTtlMs);
+  const cache = new QueryCache(cacheTtlMs, config.API_CACHE_MAX_BYTES);
+  const caching = cacheTtlMs > 0 && config.API_CACHE_MAX_BYTES > 0;
+  let probe: { at: number; settled: boolean; result: Promise<void> } | undefined;
   const uncached = async <T>(what: string, run: (s: StoreReader) => Promise<T>): Promise<T> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -65,7 +77,7 @@ export function createApiContext(
   };
 
   const query = <T>(what: string, run: (s: StoreReader) => Promise<T>, key?: string): Promise<T> =>
-    key === undefined || cacheTtlMs <= 0
+    key === undefined || !caching
       ? uncached(what, run)
       : cache.get(`${what}|${key}`, () => uncached(what, run));
 
@@ -84,5 +96,23 @@ export function createApiContext(
       }
       return stored.symbols.has(symbol);
     },
+    ready() {
+      const now = Date.now();
+      if (!probe || (probe.settled && now - probe.at >= READY_PROBE_MS)) {
+        const current = { at: now, settled: false, result: uncached("ping", (s) => s.ping()) };
+        // Awaited by every probe in the window; a failure nobody awaits must not be "unhandled".
+        current.result.then(
+          () => {
+            current.settled = true;
+          },
+          () => {
+            current.settled = true;
+          },
+        );
+        probe = current;
+      }
+      return probe.result;
+    },
+    cacheBytes: () => cache.bytes,
   };
 }

@@ -20,6 +20,8 @@ export class ApiError extends HTTPException {
     readonly code: string,
     message: string,
     readonly issues?: IssueBody[],
+    /** Extra response headers, e.g. Retry-After on a 503. */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(status, { message });
     this.name = "ApiError";
@@ -52,6 +54,7 @@ export function errorHandler(logger: Logger) {
         message: error.message,
         ...(error.issues ? { issues: error.issues } : {}),
       };
+      for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
       return c.json(body, error.status);
     }
     if (error instanceof HTTPException) {

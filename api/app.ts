@@ -13,7 +13,7 @@ import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
-import { Registry } from "prom-client";
+import { Gauge, Registry } from "prom-client";
 import { createApiContext } from "./api-context.ts";
 import { ApiError, errorHandler } from "./api-error.ts";
 import { docsPage } from "./docs-page.ts";
@@ -26,6 +26,7 @@ import { seedRoutes } from "./routes/seed.ts";
 import { signalRoutes } from "./routes/signals.ts";
 import { type StreamOptions, streamRoutes } from "./routes/stream.ts";
 import { symbolRoutes } from "./routes/symbols.ts";
+import { StreamSlots } from "./stream-slots.ts";
 
 /** Requests are small JSON objects; 64 KiB leaves room for API_MAX_SYMBOLS symbols and then some. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -37,7 +38,8 @@ export interface AppOptions {
   liveFeed?: LiveFeed;
   /** Defaults to a fresh registry; pass one to add process metrics or share it. */
   registry?: Registry;
-  stream?: Partial<StreamOptions>;
+  /** Stream timing and replay page size; `maxStreams` overrides API_MAX_STREAMS. */
+  stream?: Partial<StreamOptions & { maxStreams: number }>;
   /** How long an identical read is answered from memory (default 1000 ms; 0 turns it off). */
   cacheTtlMs?: number;
 }
@@ -46,6 +48,23 @@ export function createApp(options: AppOptions) {
   const { config, logger } = options;
   const api = createApiContext(options.store, config, logger, options.cacheTtlMs);
   const registry = options.registry ?? new Registry();
+  const slots = new StreamSlots(options.stream?.maxStreams ?? config.API_MAX_STREAMS);
+  new Gauge({
+    name: "shamdan_api_streams_open",
+    help: "Open /api/signals/stream connections (at most API_MAX_STREAMS)",
+    registers: [registry],
+    collect() {
+      this.set(slots.open);
+    },
+  });
+  new Gauge({
+    name: "shamdan_api_cache_bytes",
+    help: "Estimated bytes held by the answer cache (at most API_CACHE_MAX_BYTES)",
+    registers: [registry],
+    collect() {
+      this.set(api.cacheBytes());
+    },
+  });
   const app = new Hono();
 
   app.use(requestId());
@@ -81,11 +100,16 @@ export function createApp(options: AppOptions) {
     symbolRoutes(api),
     candleRoutes(api),
     // The stream before the other signal routes: `/signals/stream` must not be taken for a parameter.
-    streamRoutes(api, options.liveFeed, {
-      heartbeatMs: options.stream?.heartbeatMs ?? 15_000,
-      pollMs: options.stream?.pollMs ?? 1000,
-      maxReplay: options.stream?.maxReplay ?? 10_000,
-    }),
+    streamRoutes(
+      api,
+      options.liveFeed,
+      {
+        heartbeatMs: options.stream?.heartbeatMs ?? 15_000,
+        pollMs: options.stream?.pollMs ?? 1000,
+        pageRows: options.stream?.pageRows ?? 500,
+      },
+      slots,
+    ),
     signalRoutes(api),
   ];
   app.route("/", health.app);

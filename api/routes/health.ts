@@ -1,7 +1,7 @@
 /**
  * Probes and metrics, always open (no bearer token): `/healthz` says the process serves;
  * `/readyz` says the store answers (503 otherwise, so a load balancer stops routing here until the
- * store is back); `/metrics` is the Prometheus registry.
+ * store is back; one ping a second at most, shared by all probes); `/metrics` is the Prometheus registry.
  */
 import { describeError } from "@shamdan/shared/errors";
 import { Hono } from "hono";
@@ -14,7 +14,7 @@ export function healthRoutes(api: ApiContext, registry: Registry) {
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     try {
-      await api.query("ping", (s) => s.ping());
+      await api.ready();
       return c.json({ status: "ready" });
     } catch (error) {
       const cause = error instanceof Error && error.cause ? error.cause : error;

@@ -3,9 +3,10 @@
  * (`event: signal`, sent just before the row that carries it), optionally for `?symbol=A,B` only,
  * with a `: heartbeat` comment every `heartbeatMs` so proxies keep the connection open.
  *
- * Ids are `<openTime ms>-<symbol>`. With `Last-Event-ID` the stream first replays stored rows from that
- * open time on (at-least-once: a row may come twice, its id tells), then continues live. Rows come
- * from the LiveFeed when one is wired, else from polling the store.
+ * Ids are `<openTime ms>-<symbol>`. With `Last-Event-ID` the stream first replays every stored row
+ * from that open time on, page by page (replay.ts; at-least-once: a row may come twice, its id tells),
+ * then continues live. Rows come from the LiveFeed when one is wired, else from polling the store.
+ * At most API_MAX_STREAMS streams are open at once (stream-slots.ts); past that, a 503 with Retry-After.
  */
 import type { IndicatorRow } from "@shamdan/shared/messages";
 import { Hono } from "hono";
@@ -14,22 +15,36 @@ import type { ApiContext } from "../api-context.ts";
 import { ApiError } from "../api-error.ts";
 import type { FieldMap } from "../fields.ts";
 import { toIso } from "../instant.ts";
+import { Limiter } from "../limiter.ts";
 import type { LiveFeed } from "../live-feed.ts";
 import type { RouteDoc } from "../openapi.ts";
+import { Replay } from "../replay.ts";
 import { RowQueue } from "../row-queue.ts";
 import { signalBody } from "../signal-body.ts";
 import { StorePoller } from "../store-poller.ts";
+import type { StreamSlots } from "../stream-slots.ts";
 import { validate } from "../validate.ts";
 
 export interface StreamOptions {
   heartbeatMs: number;
   pollMs: number;
-  /** Rows replayed per symbol on resume, at most. */
-  maxReplay: number;
+  /** Rows a replay holds in memory at a time, shared among its symbols (see replay.ts). */
+  pageRows: number;
 }
 
+/** Replay pages read from the store at once, across all streams (see limiter.ts). */
+const REPLAY_FETCHES = 4;
+/** Replayed events are written in chunks of about this many characters. */
+const REPLAY_BATCH_CHARS = 32 * 1024;
+/** How long a client refused past the stream cap is asked to wait before trying again. */
+const RETRY_AFTER_SECONDS = 5;
 const EVENT_ID = /^(\d{1,15})-([A-Z0-9]{2,20})$/;
 const eventId = (row: IndicatorRow) => `${row.openTime}-${row.symbol}`;
+
+/** One SSE event; JSON.stringify escapes line breaks, so `data` is always a single line. */
+function sseEvent(event: string, data: unknown, id?: string): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n${id === undefined ? "" : `id: ${id}\n`}\n`;
+}
 
 export function rowBody(row: IndicatorRow, fields: FieldMap) {
   return {
@@ -42,19 +57,20 @@ export function rowBody(row: IndicatorRow, fields: FieldMap) {
   };
 }
 
-async function replay(api: ApiContext, symbols: readonly string[], from: number, maxReplay: number) {
-  const rows: IndicatorRow[] = [];
-  const to = Date.now() + 24 * 60 * 60_000;
-  for (const symbol of symbols) {
-    const page = await api.query("stream replay", (s) => s.rows({ symbol, from, to }, maxReplay));
-    rows.push(...page);
-  }
-  return rows.sort((a, b) => a.openTime - b.openTime || a.symbol.localeCompare(b.symbol));
+/** What Bun.serve passes as the second argument of `fetch` (serve.ts hands it on as Hono's env). */
+interface ServeEnv {
+  server?: { timeout(request: Request, seconds: number): void };
 }
 
-export function streamRoutes(api: ApiContext, feed: LiveFeed | undefined, options: StreamOptions) {
+export function streamRoutes(
+  api: ApiContext,
+  feed: LiveFeed | undefined,
+  options: StreamOptions,
+  slots: StreamSlots,
+) {
   const app = new Hono();
   const { fields } = api;
+  const fetches = new Limiter(REPLAY_FETCHES);
 
   app.get("/signals/stream", validate("query", api.schemas.StreamQuery), async (c) => {
     const filter = c.req.valid("query").symbol;
@@ -65,68 +81,105 @@ export function streamRoutes(api: ApiContext, feed: LiveFeed | undefined, option
         { field: "Last-Event-ID", message: "must look like <openTime>-<SYMBOL>" },
       ]);
     }
-    // Store work happens before the 200 goes out, so an outage is a 503, not a broken stream.
-    const stored = await api.query("symbols", (s) => s.symbols());
-    const symbols = filter ?? [...new Set([...api.config.SYMBOLS, ...stored.map((info) => info.symbol)])];
-    const wanted = new Set(symbols);
-    const queue = new RowQueue();
-    const unsubscribe = feed?.subscribe((row) => {
-      if (wanted.has(row.symbol)) queue.push(row);
-    });
-    let backlog: IndicatorRow[] = [];
+    const release = slots.tryAcquire();
+    if (!release) {
+      throw new ApiError(
+        503,
+        "too_many_streams",
+        `this instance already serves ${slots.max} streams; retry later`,
+        undefined,
+        { "Retry-After": String(RETRY_AFTER_SECONDS) },
+      );
+    }
+    let unsubscribe: (() => void) | undefined;
     try {
-      if (resume) backlog = await replay(api, symbols, Number(resume[1]), options.maxReplay);
+      // Store work happens before the 200 goes out, so an outage is a 503, not a broken stream: the
+      // symbol list and, on resume, the replay's first page.
+      const stored = await api.query("symbols", (s) => s.symbols());
+      const symbols = filter ?? [...new Set([...api.config.SYMBOLS, ...stored.map((info) => info.symbol)])];
+      const wanted = new Set(symbols);
+      const queue = new RowQueue();
+      unsubscribe = feed?.subscribe((row) => {
+        if (wanted.has(row.symbol)) queue.push(row);
+      });
+      const replay = resume
+        ? new Replay(api, symbols, Number(resume[1]), options.pageRows, fetches)
+        : undefined;
+      let pending = await replay?.next();
+      // A stream is idle between heartbeats (and stalls while a slow client reads): the server's idle
+      // timeout, kept for every other request, must not cut it.
+      (c.env as ServeEnv | undefined)?.server?.timeout(c.req.raw, 0);
+      const stopFeed = unsubscribe;
+      unsubscribe = undefined;
+
+      return streamSSE(c, async (stream) => {
+        stream.onAbort(() => queue.wake());
+        let poller: StorePoller | undefined;
+        /** Per symbol, the newest row this stream sent from the replay. */
+        const replayed = new Map<string, IndicatorRow>();
+        const eventsOf = (row: IndicatorRow) =>
+          (row.signalChanged ? sseEvent("signal", signalBody(row, fields)) : "") +
+          sseEvent("row", rowBody(row, fields), eventId(row));
+        try {
+          await stream.write(": connected\n\n");
+          // Each write waits until the client has taken the previous one, so a slow reader holds the
+          // replay at its current page instead of the server buffering the history for it. Events go
+          // out in batches of about REPLAY_BATCH_CHARS: one socket write per row would cost more than
+          // formatting the row.
+          let batch = "";
+          while (pending && !stream.aborted) {
+            const row = pending;
+            if (eventId(row) !== lastEventId) {
+              batch += eventsOf(row);
+              replayed.set(row.symbol, row);
+            }
+            if (batch.length >= REPLAY_BATCH_CHARS) {
+              await stream.write(batch);
+              batch = "";
+            }
+            pending = await replay?.next();
+          }
+          if (batch && !stream.aborted) await stream.write(batch);
+          if (!feed) {
+            poller = new StorePoller(
+              api,
+              () => symbols,
+              (row) => queue.push(row),
+              options.pollMs,
+            );
+            for (const info of stored)
+              if (wanted.has(info.symbol)) poller.seen(info.symbol, info.lastOpenTime);
+            for (const row of replayed.values()) poller.seen(row.symbol, row.openTime, row);
+            poller.start();
+          }
+          while (!stream.aborted && !queue.overflowed) {
+            const row = await queue.next(options.heartbeatMs);
+            if (stream.aborted) break;
+            if (!row) {
+              await stream.write(": heartbeat\n\n");
+              continue;
+            }
+            // Live rows older than what the replay sent are duplicates of it.
+            if (row.openTime < (replayed.get(row.symbol)?.openTime ?? 0)) continue;
+            await stream.write(eventsOf(row));
+          }
+        } catch (error) {
+          // The 200 is out: say why in the stream and end it; the client resumes with Last-Event-ID.
+          api.logger.warn("stream ended by a store failure", { error });
+          await stream.write(
+            sseEvent("error", { error: "store_unavailable", message: "the data store failed; reconnect" }),
+          );
+        } finally {
+          stopFeed?.();
+          poller?.stop();
+          release();
+        }
+      });
     } catch (error) {
       unsubscribe?.();
+      release();
       throw error;
     }
-    const replayed = new Map<string, number>();
-    for (const row of backlog) replayed.set(row.symbol, row.openTime);
-    const poller = feed
-      ? undefined
-      : new StorePoller(
-          api,
-          () => symbols,
-          (row) => queue.push(row),
-          options.pollMs,
-        );
-    if (poller) {
-      for (const info of stored) if (wanted.has(info.symbol)) poller.seen(info.symbol, info.lastOpenTime);
-      for (const row of backlog) poller.seen(row.symbol, row.openTime, row);
-      poller.start();
-    }
-
-    return streamSSE(c, async (stream) => {
-      stream.onAbort(() => queue.wake());
-      const send = async (row: IndicatorRow) => {
-        if (row.signalChanged)
-          await stream.writeSSE({ event: "signal", data: JSON.stringify(signalBody(row, fields)) });
-        await stream.writeSSE({ event: "row", id: eventId(row), data: JSON.stringify(rowBody(row, fields)) });
-      };
-      try {
-        await stream.write(": connected\n\n");
-        for (const row of backlog) {
-          if (stream.aborted) return;
-          if (resume && eventId(row) === lastEventId) continue;
-          await send(row);
-        }
-        backlog = [];
-        while (!stream.aborted && !queue.overflowed) {
-          const row = await queue.next(options.heartbeatMs);
-          if (stream.aborted) break;
-          if (!row) {
-            await stream.write(": heartbeat\n\n");
-            continue;
-          }
-          // Live rows older than what the replay sent are duplicates of it.
-          if (row.openTime < (replayed.get(row.symbol) ?? 0)) continue;
-          await send(row);
-        }
-      } finally {
-        unsubscribe?.();
-        poller?.stop();
-      }
-    });
   });
 
   const docs: RouteDoc[] = [

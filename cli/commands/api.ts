@@ -80,7 +80,9 @@ export const apiCommand: Command = {
         logger.error("live feed failed; streams carry no live rows", { error: describeError(error) });
     });
     const app = createApp({ store, config, logger, registry, ...(liveFeed ? { liveFeed } : {}) });
-    const server = serveApi(app, { port, hostname: values.host, logger });
+    // A request may wait for a query up to API_QUERY_TIMEOUT_MS: the idle limit must not cut it first.
+    const idleTimeoutSeconds = Math.ceil(config.API_QUERY_TIMEOUT_MS / 1000) + 10;
+    const server = serveApi(app, { port, hostname: values.host, logger, idleTimeoutSeconds });
     try {
       logger.info("shutting down", { signal: await signal });
       return ExitCode.ok;
