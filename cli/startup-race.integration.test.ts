@@ -292,4 +292,33 @@ describe("five services started at once against new topics", () => {
       console.log(`${round}: all ready ${Math.round(performance.now() - started)} ms after the start`);
       await finishRound(children, table);
     }, 240_000);
+
+  test("a configuration the broker rejects (replication factor above its one broker) exits 2 with one line", async () => {
+    // The last round's broker (a no-op if it runs), or a fresh one when this test runs alone.
+    await startService(broker ?? (await freshBroker("rejected")), config.JAVA_HOME);
+    const port = await freePort();
+    const child = spawnService(
+      "processor with TOPIC_REPLICATION=3",
+      "processor",
+      `http://127.0.0.1:${port}/readyz`,
+      {
+        KAFKA_BROKERS: `127.0.0.1:${brokerPort}`,
+        TOPIC_TEMPLATE: `${uniqueName("race_rejected")}_{symbol}`,
+        TOPIC_REPLICATION: "3",
+        HEALTH_PORT: String(port),
+      },
+    );
+    everyChild.push(child);
+    expect(await Promise.race([child.process.exited, Bun.sleep(60_000).then(() => "still running")])).toBe(2);
+    await Bun.sleep(100);
+    const plain = child
+      .log()
+      .split("\n")
+      .filter((line) => line.startsWith("shamdan "));
+    expect(plain).toHaveLength(1);
+    expect(plain[0]).toStartWith("shamdan processor: BUS_ENSURE_TOPICS_FAILED: ");
+    expect(plain[0]).toContain("Replication-factor is invalid");
+    // No stack trace: every other line is a JSON log line (or Bun's one kafkajs timer warning).
+    expect(child.log()).not.toContain("    at ");
+  }, 90_000);
 });
