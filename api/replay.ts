@@ -32,7 +32,6 @@ interface Cursor {
 export class Replay {
   readonly #cursors: Cursor[];
   readonly #perSymbol: number;
-  #started = false;
 
   constructor(
     private readonly api: ApiContext,
@@ -48,11 +47,11 @@ export class Replay {
 
   /** The next row in (open time, symbol) order, or undefined when every symbol is read to its end. */
   async next(): Promise<IndicatorRow | undefined> {
-    if (!this.#started) {
-      this.#started = true;
-      // One symbol after the other: a replay never takes more than one pooled connection.
-      for (const cursor of this.#cursors) await this.#fill(cursor);
-    }
+    // Pages are fetched when a row is asked for, not when the previous one is handed out: a failing
+    // fetch then costs no row already taken from the store. One symbol after the other, so a replay
+    // never takes more than one pooled connection.
+    for (const cursor of this.#cursors)
+      if (cursor.index >= cursor.rows.length && !cursor.last) await this.#fill(cursor);
     let best: Cursor | undefined;
     let bestRow: IndicatorRow | undefined;
     for (const cursor of this.#cursors) {
@@ -69,7 +68,7 @@ export class Replay {
     }
     if (!best || !bestRow) return undefined;
     best.index += 1;
-    if (best.index >= best.rows.length) await this.#fill(best);
+    if (best.index >= best.rows.length && best.last) best.rows = [];
     return bestRow;
   }
 

@@ -96,3 +96,81 @@ test("without a feed the stream polls the store", async () => {
   expect(rows.map((r) => r.open_time)).toEqual([fresh.openTime, fresh.openTime]);
   expect(rows[1].close).toBeCloseTo(fresh.close * 1.01, 12);
 });
+
+describe("replay and limits", () => {
+  test("Last-Event-ID 0-<SYMBOL> replays every stored row in order, in pages, then continues live", async () => {
+    const hub = new LiveHub();
+    const t = await testApp({}, { liveFeed: hub, stream: { heartbeatMs: 1000, pageRows: 150 } });
+    const stored = [...t.rows.ETHBTC, ...t.rows.XRPETH].sort(
+      (a, b) => a.openTime - b.openTime || a.symbol.localeCompare(b.symbol),
+    );
+    const live = next(t.rows.XRPETH[t.rows.XRPETH.length - 1] as IndicatorRow, 1);
+    const res = await t.app.request("/api/signals/stream", { headers: { "last-event-id": "0-ETHBTC" } });
+    expect(res.status).toBe(200);
+    let published = false;
+    const events = await readEvents(
+      res,
+      (e) => {
+        const rows = e.filter((x) => x.event === "row").length;
+        if (rows >= stored.length && !published) {
+          published = true;
+          hub.publish(live);
+        }
+        return rows > stored.length;
+      },
+      30_000,
+    );
+    const ids = events.filter((e) => e.event === "row").map((e) => e.id);
+    expect(ids.length).toBe(stored.length + 1);
+    expect(ids).toEqual([...stored, live].map((r) => `${r.openTime}-${r.symbol}`));
+  });
+
+  test("past the stream cap: 503 with Retry-After and a JSON body; a closed stream frees its slot", async () => {
+    const t = await testApp({}, { liveFeed: new LiveHub(), stream: { maxStreams: 2, heartbeatMs: 20 } });
+    const first = await t.app.request("/api/signals/stream");
+    const second = await t.app.request("/api/signals/stream?symbol=XRPETH");
+    expect([first.status, second.status]).toEqual([200, 200]);
+    const refused = await t.app.request("/api/signals/stream");
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(await refused.json()).toEqual({
+      error: "too_many_streams",
+      message: "this instance already serves 2 streams; retry later",
+    });
+    // The cap is on streams only.
+    expect((await t.app.request("/api/signals/latest")).status).toBe(200);
+    await first.body?.cancel();
+    const third = await waitFor(
+      "a freed slot",
+      async () => {
+        const res = await t.app.request("/api/signals/stream");
+        return res.status === 200 ? res : undefined;
+      },
+      5000,
+      10,
+    );
+    expect(third.status).toBe(200);
+    await second.body?.cancel();
+    await third.body?.cancel();
+  });
+
+  test("a store failure in the middle of a replay ends the stream with an error event", async () => {
+    const t = await testApp({}, { liveFeed: new LiveHub(), stream: { pageRows: 100 } });
+    let pages = 0;
+    const rows = t.store.rows.bind(t.store);
+    t.store.rows = async (window, limit) => {
+      pages += 1;
+      if (pages > 3) throw new Error("connection reset");
+      return rows(window, limit);
+    };
+    const res = await t.app.request("/api/signals/stream?symbol=ETHBTC", {
+      headers: { "last-event-id": "0-ETHBTC" },
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text.match(/^event: row$/gm)?.length).toBe(300);
+    expect(text.trimEnd().split("\n\n").at(-1)).toBe(
+      'event: error\ndata: {"error":"store_unavailable","message":"the data store failed; reconnect"}',
+    );
+  });
+});

@@ -120,13 +120,13 @@ export function streamRoutes(
         const eventsOf = (row: IndicatorRow) =>
           (row.signalChanged ? sseEvent("signal", signalBody(row, fields)) : "") +
           sseEvent("row", rowBody(row, fields), eventId(row));
+        let batch = "";
         try {
           await stream.write(": connected\n\n");
           // Each write waits until the client has taken the previous one, so a slow reader holds the
           // replay at its current page instead of the server buffering the history for it. Events go
           // out in batches of about REPLAY_BATCH_CHARS: one socket write per row would cost more than
           // formatting the row.
-          let batch = "";
           while (pending && !stream.aborted) {
             const row = pending;
             if (eventId(row) !== lastEventId) {
@@ -140,6 +140,7 @@ export function streamRoutes(
             pending = await replay?.next();
           }
           if (batch && !stream.aborted) await stream.write(batch);
+          batch = "";
           if (!feed) {
             poller = new StorePoller(
               api,
@@ -166,8 +167,10 @@ export function streamRoutes(
         } catch (error) {
           // The 200 is out: say why in the stream and end it; the client resumes with Last-Event-ID.
           api.logger.warn("stream ended by a store failure", { error });
+          // The rows formatted before the failure are good: they go out first.
           await stream.write(
-            sseEvent("error", { error: "store_unavailable", message: "the data store failed; reconnect" }),
+            batch +
+              sseEvent("error", { error: "store_unavailable", message: "the data store failed; reconnect" }),
           );
         } finally {
           stopFeed?.();
