@@ -7,6 +7,11 @@ export interface Command {
   /** Full help: usage line, options, examples. */
   help: string;
   run(argv: string[]): Promise<number>;
+  /**
+   * A service: once run() returned (after its graceful shutdown), the process exits without waiting
+   * for timers a client library still runs for a connect abandoned at shutdown (main.ts).
+   */
+  service?: boolean;
 }
 
 /** Exit codes shared by all commands. */

@@ -23,6 +23,9 @@ function usage(): string {
   ].join("\n");
 }
 
+/** The command `argv` names, if any (main.ts's caller uses it after main returned). */
+export const commandOf = (argv: string[]): Command | undefined => commands.find((c) => c.name === argv[0]);
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
@@ -60,8 +63,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  process.exitCode = await main(argv);
   // A kafkajs connect abandoned at shutdown (broker still down) keeps retrying on its own timers for
-  // up to a minute; the command is done, so do not wait for them. Unref'd: a clean exit is not delayed.
-  setTimeout(() => process.exit(), 2000).unref();
+  // up to a minute; a stopped service is done, so do not wait for them. Unref'd: a process with
+  // nothing left exits at once as before. Not for other commands: their output may still be flushing.
+  if (commandOf(argv)?.service && !argv.includes("--help") && !argv.includes("-h"))
+    setTimeout(() => process.exit(), 2000).unref();
 }

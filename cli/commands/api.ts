@@ -39,6 +39,7 @@ export const apiCommand: Command = {
   name: "api",
   summary: "Serve the HTTP API (Hono)",
   help,
+  service: true,
   async run(argv) {
     const { values } = parseOptions(argv, {
       port: { type: "string" },

@@ -28,6 +28,7 @@ export const ingestCommand: Command = {
   name: "ingest",
   summary: "Poll Nobitex on a croner schedule and publish candles",
   help,
+  service: true,
   async run(argv) {
     parseOptions(argv, {});
     const config = loadConfig();

@@ -26,6 +26,7 @@ export const processorCommand: Command = {
   name: "processor",
   summary: "Consume candles, compute indicators and signals, publish rows",
   help,
+  service: true,
   async run(argv) {
     parseOptions(argv, {});
     const config = loadConfig();

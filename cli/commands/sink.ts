@@ -28,6 +28,7 @@ export const sinkCommand: Command = {
   name: "sink",
   summary: "Write processed rows to QuestDB",
   help,
+  service: true,
   async run(argv) {
     parseOptions(argv, {});
     const config = loadConfig();

@@ -43,6 +43,7 @@ export const startCommand: Command = {
   name: "start",
   summary: "Run the whole pipeline in one process (embedded: memory bus, SQLite store)",
   help,
+  service: true,
   async run(argv) {
     const { values } = parseOptions(argv, {
       demo: { type: "boolean", default: false },
