@@ -11,6 +11,7 @@ COPY sink/package.json sink/
 COPY api/package.json api/
 COPY grafana/package.json grafana/
 COPY cli/package.json cli/
+COPY web/package.json web/
 RUN bun install --frozen-lockfile --production
 
 COPY shared shared
@@ -20,6 +21,7 @@ COPY sink sink
 COPY api api
 COPY grafana grafana
 COPY cli cli
+COPY web web
 
 ENV NODE_ENV=production
 USER bun
