@@ -40,6 +40,8 @@ export const processorCommand: Command = {
       port: config.HEALTH_PORT ?? 9102,
       registry,
       ready: () => processor?.ready() ?? false,
+      // Which partitions keep failing (and for how long): what an operator looks at first.
+      detail: () => ({ started: processor !== undefined, failingPartitions: processor?.failing() ?? [] }),
     });
     logger.info("health server listening", { url: health.url });
     try {
