@@ -1,40 +1,50 @@
 /**
- * Dashboards as code: "Shamdan — market" is built here from typed objects (types from
- * @grafana/schema) and written to provisioning/dashboards by `bun run shamdan grafana generate`.
+ * Dashboards as code on @grafana/grafana-foundation-sdk's builders, written to provisioning/dashboards
+ * by `bun run shamdan grafana generate`:
+ * - "Shamdan — market": one symbol ($symbol): candles with SMA/EMA and volume, BUY/SELL markers, RSI
+ *   with its bands, gain/loss bars, the latest signal, and aggregates over the time range;
+ * - "Shamdan — overview": every symbol's latest signal and price, and a close sparkline per symbol.
  * Column names come from indicatorColumns(config), so other indicator periods regenerate cleanly.
+ * Times show in Asia/Tehran, the market's zone, whatever the viewer's browser says.
  */
+import * as candlestick from "@grafana/grafana-foundation-sdk/candlestick";
 import {
+  BarAlignment,
+  BigValueColorMode,
+  BigValueGraphMode,
+  BigValueJustifyMode,
+  BigValueTextMode,
+  GraphDrawStyle,
+  GraphThresholdsStyleConfigBuilder,
+  GraphThresholdsStyleMode,
+  ReduceDataOptionsBuilder,
+  TableCellDisplayMode,
+  TableCellHeight,
+  VisibilityMode,
+  VizOrientation,
+} from "@grafana/grafana-foundation-sdk/common";
+import {
+  AnnotationQueryBuilder,
   type Dashboard,
+  DashboardBuilder,
   DashboardCursorSync,
+  DashboardLinkBuilder,
+  DashboardLinkType,
+  FieldColorBuilder,
   FieldColorModeId,
-  MappingType,
-  type Panel,
+  type GridPos,
+  QueryVariableBuilder,
   VariableHide,
   VariableRefresh,
   VariableSort,
-} from "@grafana/schema";
-import {
-  CandleStyle,
-  type Options as CandlestickOptions,
-  ColorStrategy,
-  VizDisplayMode,
-} from "@grafana/schema/dist/esm/raw/composable/candlestick/panelcfg/x/CandlestickPanelCfg_types.gen";
-import type { Options as StateTimelineOptions } from "@grafana/schema/dist/esm/raw/composable/statetimeline/panelcfg/x/StateTimelinePanelCfg_types.gen";
-import type { Options as TableOptions } from "@grafana/schema/dist/esm/raw/composable/table/panelcfg/x/TablePanelCfg_types.gen";
+} from "@grafana/grafana-foundation-sdk/dashboard";
+import * as stat from "@grafana/grafana-foundation-sdk/stat";
+import * as statetimeline from "@grafana/grafana-foundation-sdk/statetimeline";
+import * as table from "@grafana/grafana-foundation-sdk/table";
+import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import { type Config, indicatorColumns } from "@shamdan/shared/config";
-import { QUESTDB_DATASOURCE } from "./datasource.ts";
-import {
-  BarAlignment,
-  GraphDrawStyle,
-  GraphThresholdsStyleMode,
-  graphStyle,
-  legend,
-  sqlTarget,
-  statPanel,
-  timeSeriesPanel,
-  tooltip,
-} from "./panels.ts";
-import { marketQueries } from "./queries.ts";
+import { datasource, legend, signalMappings, sql, thresholds, tooltip } from "./panels.ts";
+import { marketQueries, overviewQueries } from "./queries.ts";
 
 export type DashboardConfig = Pick<
   Config,
@@ -42,6 +52,10 @@ export type DashboardConfig = Pick<
 >;
 
 export const MARKET_DASHBOARD_UID = "shamdan-market";
+export const OVERVIEW_DASHBOARD_UID = "shamdan-overview";
+/** The market's time zone: candles are stored in UTC and shown here. */
+export const DASHBOARD_TIMEZONE = "Asia/Tehran";
+
 /** Panel ids alert rules link to (dashboardUid + panelId). */
 export const PANEL = {
   signal: 1,
@@ -49,197 +63,290 @@ export const PANEL = {
   rsiNow: 3,
   age: 4,
   candles: 5,
-  overlay: 6,
   rsi: 7,
-  volume: 8,
+  gainLoss: 8,
   timeline: 9,
   changes: 10,
+  closeStats: 11,
+  indicatorStats: 12,
 } as const;
 
-const SIGNAL_COLORS = { BUY: "green", SELL: "red", HOLD: "blue" } as const;
+const grid = (x: number, y: number, w: number, h: number): GridPos => ({ x, y, w, h });
+
+/** A single latest value of one column. */
+function latestStat(id: number, title: string, gridPos: GridPos, rawSql: string, field: string) {
+  return new stat.PanelBuilder()
+    .id(id)
+    .title(title)
+    .gridPos(gridPos)
+    .datasource(datasource())
+    .withTarget(sql(rawSql, "table"))
+    .reduceOptions(new ReduceDataOptionsBuilder().calcs(["lastNotNull"]).fields(`/^${field}$/`).values(false))
+    .orientation(VizOrientation.Auto)
+    .textMode(BigValueTextMode.Value)
+    .colorMode(BigValueColorMode.Value)
+    .graphMode(BigValueGraphMode.None)
+    .justifyMode(BigValueJustifyMode.Center)
+    .thresholds(thresholds([{ color: "text", value: null }]));
+}
+
+/** Several aggregates of one row, each shown with its name. */
+function aggregateStat(id: number, title: string, gridPos: GridPos, rawSql: string, description: string) {
+  return new stat.PanelBuilder()
+    .id(id)
+    .title(title)
+    .description(description)
+    .gridPos(gridPos)
+    .datasource(datasource())
+    .withTarget(sql(rawSql, "table"))
+    .reduceOptions(new ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false))
+    .orientation(VizOrientation.Horizontal)
+    .textMode(BigValueTextMode.ValueAndName)
+    .colorMode(BigValueColorMode.None)
+    .graphMode(BigValueGraphMode.None)
+    .justifyMode(BigValueJustifyMode.Center)
+    .decimals(2);
+}
 
 export function marketDashboard(config: DashboardConfig): Dashboard {
   const q = marketQueries(config);
   const c = indicatorColumns(config);
-  const signalMappings = { ...SIGNAL_COLORS };
 
-  const candlestickOptions: CandlestickOptions = {
-    mode: VizDisplayMode.Candles,
-    candleStyle: CandleStyle.Candles,
-    colorStrategy: ColorStrategy.OpenClose,
-    colors: { up: "green", down: "red", flat: "gray" },
-    fields: { open: "open", high: "high", low: "low", close: "close", volume: "volume" },
-    includeAllFields: false,
-    legend,
-    tooltip,
-  };
-  const candles: Panel = {
-    ...timeSeriesPanel({
-      id: PANEL.candles,
-      title: "Candles (OHLC)",
-      gridPos: { x: 0, y: 4, w: 24, h: 10 },
-      sql: q.candles,
-      format: "table",
-    }),
-    type: "candlestick",
-    options: { ...candlestickOptions },
-  };
+  const candles = new candlestick.PanelBuilder()
+    .id(PANEL.candles)
+    .title(`Candles with ${c.sma}, ${c.ema} and volume`)
+    .description(
+      "Candles of a larger interval are re-aggregated (first/max/min/last/sum); the moving averages are drawn on the candles.",
+    )
+    .gridPos(grid(0, 4, 24, 12))
+    .datasource(datasource())
+    .withTarget(sql(q.candles, "table"))
+    .interval("1m")
+    .mode(candlestick.VizDisplayMode.CandlesVolume)
+    .candleStyle(candlestick.CandleStyle.Candles)
+    .colorStrategy(candlestick.ColorStrategy.OpenClose)
+    .colors(new candlestick.CandlestickColorsBuilder().up("green").down("red").flat("gray"))
+    .fields(
+      new candlestick.CandlestickFieldMapBuilder()
+        .open("open")
+        .high("high")
+        .low("low")
+        .close("close")
+        .volume("volume"),
+    )
+    // The SMA and EMA columns are drawn as lines over the candles.
+    .includeAllFields(true)
+    .legend(legend())
+    .tooltip(tooltip())
+    .overrideByName(c.sma, [{ id: "color", value: { mode: "fixed", fixedColor: "orange" } }])
+    .overrideByName(c.ema, [{ id: "color", value: { mode: "fixed", fixedColor: "purple" } }]);
 
-  const timelineOptions: StateTimelineOptions = {
-    rowHeight: 0.9,
-    showValue: "auto" as StateTimelineOptions["showValue"],
-    mergeValues: true,
-    alignValue: "left" as StateTimelineOptions["alignValue"],
-    legend,
-    tooltip,
-  };
-  const timeline: Panel = {
-    id: PANEL.timeline,
-    type: "state-timeline",
-    title: "Signal over time",
-    gridPos: { x: 0, y: 30, w: 24, h: 5 },
-    datasource: { ...QUESTDB_DATASOURCE },
-    targets: [sqlTarget(q.signalTimeline, "table")],
-    options: { ...timelineOptions },
-    fieldConfig: {
-      defaults: {
-        color: { mode: FieldColorModeId.Thresholds },
-        mappings: [
+  const rsi = new timeseries.PanelBuilder()
+    .id(PANEL.rsi)
+    .title(`${c.rsi} (bands ${config.RSI_SELL_ABOVE} / ${config.RSI_BUY_BELOW})`)
+    .gridPos(grid(0, 16, 12, 8))
+    .datasource(datasource())
+    .withTarget(sql(q.rsi, "time_series"))
+    .interval("1m")
+    .min(0)
+    .max(100)
+    .thresholds(
+      thresholds([
+        { color: "green", value: null },
+        { color: "red", value: config.RSI_SELL_ABOVE },
+        { color: "green", value: config.RSI_BUY_BELOW },
+      ]),
+    )
+    .thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed))
+    .showPoints(VisibilityMode.Never)
+    .legend(legend())
+    .tooltip(tooltip());
+
+  const gainLoss = new timeseries.PanelBuilder()
+    .id(PANEL.gainLoss)
+    .title("Gain / loss")
+    .description("Close minus open of each bucket: green bars gained, red bars lost.")
+    .gridPos(grid(12, 16, 12, 8))
+    .datasource(datasource())
+    .withTarget(sql(q.gainLoss, "time_series"))
+    .interval("1m")
+    .drawStyle(GraphDrawStyle.Bars)
+    .barAlignment(BarAlignment.Center)
+    .fillOpacity(80)
+    .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Thresholds))
+    .thresholds(
+      thresholds([
+        { color: "red", value: null },
+        { color: "green", value: 0 },
+      ]),
+    )
+    .legend(legend())
+    .tooltip(tooltip());
+
+  const timeline = new statetimeline.PanelBuilder()
+    .id(PANEL.timeline)
+    .title("Signal over time")
+    .gridPos(grid(0, 29, 24, 5))
+    .datasource(datasource())
+    .withTarget(sql(q.signalTimeline, "table"))
+    .rowHeight(0.9)
+    .mergeValues(true)
+    .showValue(VisibilityMode.Auto)
+    .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Thresholds))
+    .mappings(signalMappings())
+    .legend(legend())
+    .tooltip(tooltip());
+
+  const changes = new table.PanelBuilder()
+    .id(PANEL.changes)
+    .title("Signal changes")
+    .description("Every change of BUY / SELL / HOLD in the time range, newest first.")
+    .gridPos(grid(0, 34, 24, 8))
+    .datasource(datasource())
+    .withTarget(sql(q.signalChanges, "table"))
+    .showHeader(true)
+    .cellHeight(TableCellHeight.Sm)
+    .mappings(signalMappings());
+
+  const marker = (name: string, rawSql: string, color: string) =>
+    new AnnotationQueryBuilder()
+      .name(name)
+      .datasource(datasource())
+      .enable(true)
+      .iconColor(color)
+      .target(sql(rawSql, "table", "Anno"));
+
+  return new DashboardBuilder("Shamdan — market")
+    .uid(MARKET_DASHBOARD_UID)
+    .description("Nobitex 1-minute candles, SMA/EMA/RSI and BUY/SELL/HOLD signals from QuestDB.")
+    .tags(["shamdan", "market"])
+    .readonly()
+    .tooltip(DashboardCursorSync.Crosshair)
+    .timezone(DASHBOARD_TIMEZONE)
+    .time({ from: "now-6h", to: "now" })
+    .refresh("30s")
+    .version(1)
+    .withVariable(
+      new QueryVariableBuilder("symbol")
+        .label("Symbol")
+        .datasource(datasource())
+        .query(q.symbols)
+        .refresh(VariableRefresh.OnDashboardLoad)
+        .sort(VariableSort.AlphabeticalAsc)
+        .multi(false)
+        .includeAll(false)
+        .hide(VariableHide.DontHide),
+    )
+    .annotation(marker("BUY", q.buyMarkers, "green"))
+    .annotation(marker("SELL", q.sellMarkers, "red"))
+    .link(
+      new DashboardLinkBuilder("Overview")
+        .type(DashboardLinkType.Dashboards)
+        .tags(["overview"])
+        .keepTime(true),
+    )
+    .withPanel(
+      latestStat(PANEL.signal, "Signal now", grid(0, 0, 6, 4), q.latestSignal, "signal")
+        .colorMode(BigValueColorMode.Background)
+        .mappings(signalMappings()),
+    )
+    .withPanel(latestStat(PANEL.close, "Last close", grid(6, 0, 6, 4), q.lastClose, "close"))
+    .withPanel(latestStat(PANEL.rsiNow, `${c.rsi} now`, grid(12, 0, 6, 4), q.lastRsi, c.rsi))
+    .withPanel(
+      latestStat(PANEL.age, "Last candle age", grid(18, 0, 6, 4), q.dataAge, "age_seconds")
+        .description("Seconds since the newest candle's open time; over 300 the stale-data alert fires.")
+        .unit("s"),
+    )
+    .withPanel(candles)
+    .withPanel(rsi)
+    .withPanel(gainLoss)
+    .withPanel(
+      aggregateStat(
+        PANEL.closeStats,
+        "Close: highest / average / lowest",
+        grid(0, 24, 12, 5),
+        q.closeStats,
+        "Over the dashboard's time range.",
+      ),
+    )
+    .withPanel(
+      aggregateStat(
+        PANEL.indicatorStats,
+        `${c.sma} / ${c.ema} / ${c.rsi} over the range`,
+        grid(12, 24, 12, 5),
+        q.indicatorStats,
+        "Averages of the moving averages, and RSI's lowest / average / highest, over the time range.",
+      ),
+    )
+    .withPanel(timeline)
+    .withPanel(changes)
+    .build();
+}
+
+export function overviewDashboard(config: DashboardConfig): Dashboard {
+  const q = overviewQueries(config);
+  const c = indicatorColumns(config);
+  const latest = new table.PanelBuilder()
+    .id(1)
+    .title("Every symbol now")
+    .description("The newest candle of each symbol; click a symbol for its market dashboard.")
+    .gridPos(grid(0, 0, 24, 8))
+    .datasource(datasource())
+    .withTarget(sql(q.latest, "table"))
+    .showHeader(true)
+    .cellHeight(TableCellHeight.Sm)
+    .overrideByName("signal", [
+      { id: "mappings", value: signalMappings() },
+      { id: "custom.cellOptions", value: { type: TableCellDisplayMode.ColorBackground } },
+    ])
+    .overrideByName("symbol", [
+      {
+        id: "links",
+        value: [
           {
-            type: MappingType.ValueToText,
-            options: Object.fromEntries(
-              Object.entries(SIGNAL_COLORS).map(([text, color], index) => [text, { color, index, text }]),
-            ),
+            title: "Market dashboard",
+            url: `/d/${MARKET_DASHBOARD_UID}?var-symbol=\${__value.raw}&\${__url_time_range}`,
           },
         ],
       },
-      overrides: [],
-    },
-  };
+    ])
+    .overrideByName(c.rsi, [{ id: "decimals", value: 2 }]);
+  const sparklines = new stat.PanelBuilder()
+    .id(2)
+    .title("Close")
+    .description("Last close per symbol, with its course over the time range.")
+    .gridPos(grid(0, 8, 24, 8))
+    .datasource(datasource())
+    .withTarget(sql(q.sparklines, "time_series"))
+    .interval("1m")
+    .reduceOptions(new ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false))
+    .orientation(VizOrientation.Auto)
+    .textMode(BigValueTextMode.ValueAndName)
+    .colorMode(BigValueColorMode.None)
+    .graphMode(BigValueGraphMode.Area)
+    .justifyMode(BigValueJustifyMode.Center);
 
-  const tableOptions: TableOptions = {
-    showHeader: true,
-    frameIndex: 0,
-    cellHeight: "sm" as TableOptions["cellHeight"],
-  };
-  const changes: Panel = {
-    id: PANEL.changes,
-    type: "table",
-    title: "Signal changes",
-    description: "Every change of BUY / SELL / HOLD in the time range, newest first.",
-    gridPos: { x: 0, y: 35, w: 24, h: 8 },
-    datasource: { ...QUESTDB_DATASOURCE },
-    targets: [sqlTarget(q.signalChanges, "table")],
-    options: { ...tableOptions },
-    fieldConfig: { defaults: {}, overrides: [] },
-  };
-
-  const panels: Panel[] = [
-    statPanel({
-      id: PANEL.signal,
-      title: "Signal now",
-      gridPos: { x: 0, y: 0, w: 6, h: 4 },
-      sql: q.latestSignal,
-      format: "table",
-      field: "signal",
-      mappings: signalMappings,
-    }),
-    statPanel({
-      id: PANEL.close,
-      title: "Last close",
-      gridPos: { x: 6, y: 0, w: 6, h: 4 },
-      sql: q.lastClose,
-      format: "table",
-      field: "close",
-    }),
-    statPanel({
-      id: PANEL.rsiNow,
-      title: `${c.rsi} now`,
-      gridPos: { x: 12, y: 0, w: 6, h: 4 },
-      sql: q.lastRsi,
-      format: "table",
-      field: c.rsi,
-    }),
-    statPanel({
-      id: PANEL.age,
-      title: "Last candle age",
-      description: "Seconds since the newest candle's open time; over 300 the stale-data alert fires.",
-      gridPos: { x: 18, y: 0, w: 6, h: 4 },
-      sql: q.dataAge,
-      format: "table",
-      field: "age_seconds",
-      unit: "s",
-    }),
-    candles,
-    timeSeriesPanel({
-      id: PANEL.overlay,
-      title: `Close with ${c.sma} and ${c.ema}`,
-      gridPos: { x: 0, y: 14, w: 24, h: 8 },
-      sql: q.overlay,
-      format: "time_series",
-    }),
-    timeSeriesPanel({
-      id: PANEL.rsi,
-      title: `${c.rsi} (thresholds ${config.RSI_SELL_ABOVE} / ${config.RSI_BUY_BELOW})`,
-      gridPos: { x: 0, y: 22, w: 12, h: 8 },
-      sql: q.rsi,
-      format: "time_series",
-      min: 0,
-      max: 100,
-      thresholds: [config.RSI_SELL_ABOVE, config.RSI_BUY_BELOW],
-      custom: graphStyle({ thresholdsStyle: { mode: GraphThresholdsStyleMode.Dashed } }),
-    }),
-    timeSeriesPanel({
-      id: PANEL.volume,
-      title: "Volume",
-      gridPos: { x: 12, y: 22, w: 12, h: 8 },
-      sql: q.volume,
-      format: "time_series",
-      custom: graphStyle({
-        drawStyle: GraphDrawStyle.Bars,
-        fillOpacity: 80,
-        barAlignment: BarAlignment.Center,
-      }),
-    }),
-    timeline,
-    changes,
-  ];
-
-  return {
-    uid: MARKET_DASHBOARD_UID,
-    title: "Shamdan — market",
-    description: "Nobitex 1-minute candles, SMA/EMA/RSI and BUY/SELL/HOLD signals from QuestDB.",
-    tags: ["shamdan", "market"],
-    editable: false,
-    graphTooltip: DashboardCursorSync.Crosshair,
-    // Candles are stored in UTC; the browser shows them in the viewer's zone (Asia/Tehran in Iran).
-    timezone: "browser",
-    time: { from: "now-6h", to: "now" },
-    refresh: "30s",
-    schemaVersion: 41,
-    version: 1,
-    templating: {
-      list: [
-        {
-          name: "symbol",
-          label: "Symbol",
-          type: "query",
-          datasource: { ...QUESTDB_DATASOURCE },
-          query: q.symbols,
-          refresh: VariableRefresh.onDashboardLoad,
-          sort: VariableSort.alphabeticalAsc,
-          multi: false,
-          includeAll: false,
-          hide: VariableHide.dontHide,
-        },
-      ],
-    },
-    annotations: { list: [] },
-    panels,
-  };
+  return new DashboardBuilder("Shamdan — overview")
+    .uid(OVERVIEW_DASHBOARD_UID)
+    .description("Every followed symbol: latest signal, price and a sparkline.")
+    .tags(["shamdan", "overview"])
+    .readonly()
+    .timezone(DASHBOARD_TIMEZONE)
+    .time({ from: "now-6h", to: "now" })
+    .refresh("30s")
+    .version(1)
+    .link(
+      new DashboardLinkBuilder("Market").type(DashboardLinkType.Dashboards).tags(["market"]).keepTime(true),
+    )
+    .withPanel(latest)
+    .withPanel(sparklines)
+    .build();
 }
 
 /** Every provisioned dashboard, keyed by file name. */
 export function dashboards(config: DashboardConfig): Record<string, Dashboard> {
-  return { "shamdan-market.json": marketDashboard(config) };
+  return {
+    "shamdan-market.json": marketDashboard(config),
+    "shamdan-overview.json": overviewDashboard(config),
+  };
 }

@@ -23,7 +23,9 @@ export function datasourceProvisioning() {
         type: QUESTDB_DATASOURCE.type,
         access: "proxy",
         url: QUESTDB_PG_ADDRESS,
-        user: "admin",
+        // QuestDB's read-only PG user (pg.readonly.user.*): dashboards and alerts only read, so a
+        // leaked Grafana credential cannot write or drop tables. Both come from Grafana's environment.
+        user: "$QUESTDB_READONLY_USER",
         isDefault: true,
         editable: false,
         jsonData: {
@@ -35,8 +37,7 @@ export function datasourceProvisioning() {
           timeInterval: "1m",
           maxOpenConns: 10,
         },
-        // QuestDB's default credentials; override with GF_* or a secret in real deployments.
-        secureJsonData: { password: "quest" },
+        secureJsonData: { password: "$QUESTDB_READONLY_PASSWORD" },
       },
     ],
   };

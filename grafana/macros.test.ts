@@ -30,6 +30,14 @@ describe("expandGrafanaSql", () => {
     ).toBe("'O''X' O''X SAMPLE BY 5m 300000");
   });
 
+  test("the sqlstring format is quoted and escaped by the expansion itself", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable format syntax, not JS.
+    const sql = "stock_symbol = ${symbol:sqlstring}";
+    expect(expandGrafanaSql(sql, { from, to, variables: { symbol: "O'X" } })).toBe("stock_symbol = 'O''X'");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: as above.
+    expect(() => expandGrafanaSql("${symbol:csv}", { from, to, variables: { symbol: "A" } })).toThrow("csv");
+  });
+
   test("unknown macros fail loudly; unexpanded() finds leftovers", () => {
     expect(() => expandGrafanaSql("$__timeGroup(t, 1m)", { from, to })).toThrow("timeGroup");
     expect(unexpanded("a = '$symbol' AND b")).toEqual(["$symbol"]);

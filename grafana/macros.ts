@@ -4,7 +4,7 @@
  * (grafana/grafana pkg/tsdb/grafana-postgresql-datasource/macros.go): `$__timeFilter(col)` ->
  * `col BETWEEN '<from RFC3339>' AND '<to RFC3339>'`, `$__timeFrom()`, `$__timeTo()`, `$__time(col)`.
  * Template variables are replaced first, as Grafana's frontend does (single-value SQL variables
- * are inserted unquoted, with `'` doubled).
+ * are inserted unquoted, with `'` doubled; `${name:sqlstring}` quotes the value too).
  */
 export interface Expansion {
   from: Date;
@@ -22,7 +22,14 @@ export function expandGrafanaSql(sql: string, { from, to, variables = {} }: Expa
   let out = sql;
   for (const name of names) {
     const value = (variables[name] ?? "").replaceAll("'", "''");
-    out = out.replace(new RegExp(`\\$\\{${name}\\}|\\$${name}(?![A-Za-z0-9_])`, "g"), value);
+    out = out.replace(
+      new RegExp(`\\$\\{${name}(?::([a-z]+))?\\}|\\$${name}(?![A-Za-z0-9_])`, "g"),
+      (_, format: string | undefined) => {
+        if (format === undefined) return value;
+        if (format === "sqlstring") return `'${value}'`;
+        throw new Error(`variable format :${format} is not expanded here: add it deliberately`);
+      },
+    );
   }
   return out.replace(/\$([_a-zA-Z0-9]+)\(([^)]*)\)/g, (_, macro: string, rawArgs: string) => {
     const args = rawArgs.split(",").map((a) => a.trim());

@@ -1,28 +1,25 @@
-/** Small typed builders for the panels the market dashboard uses (types from @grafana/schema). */
+/**
+ * Shared pieces of the dashboards, on @grafana/grafana-foundation-sdk's builders: the postgres data
+ * source's query model (the SDK has no builder for it, so this one implements `cog.Builder`), the
+ * legend/tooltip every chart uses, and the BUY / SELL / HOLD colours.
+ */
+import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import {
-  AxisPlacement,
-  BarAlignment,
-  BigValueColorMode,
-  BigValueGraphMode,
-  BigValueJustifyMode,
-  BigValueTextMode,
-  type DataSourceRef,
-  GraphDrawStyle,
-  type GraphFieldConfig,
-  GraphGradientMode,
-  GraphThresholdsStyleMode,
-  type GridPos,
   LegendDisplayMode,
-  LineInterpolation,
-  MappingType,
-  type Panel,
+  LegendPlacement,
   SortOrder,
-  StackingMode,
-  ThresholdsMode,
   TooltipDisplayMode,
-  VisibilityMode,
-  VizOrientation,
-} from "@grafana/schema";
+  VizLegendOptionsBuilder,
+  VizTooltipOptionsBuilder,
+} from "@grafana/grafana-foundation-sdk/common";
+import {
+  type DataSourceRef,
+  MappingType,
+  type Threshold,
+  ThresholdsConfigBuilder,
+  ThresholdsMode,
+  type ValueMapping,
+} from "@grafana/grafana-foundation-sdk/dashboard";
 import { QUESTDB_DATASOURCE } from "./datasource.ts";
 
 export type SqlFormat = "table" | "time_series";
@@ -41,111 +38,38 @@ export function sqlTarget(rawSql: string, format: SqlFormat, refId = "A"): SqlTa
   return { refId, datasource: { ...QUESTDB_DATASOURCE }, rawSql, format, rawQuery: true, editorMode: "code" };
 }
 
-interface Common {
-  id: number;
-  title: string;
-  gridPos: GridPos;
-  sql: string;
-  format: SqlFormat;
-  description?: string;
-}
-
-const legend = {
-  displayMode: LegendDisplayMode.List,
-  placement: "bottom" as const,
-  showLegend: true,
-  calcs: [],
-};
-const tooltip = { mode: TooltipDisplayMode.Multi, sort: SortOrder.None };
-
-/** Shared line/bar styling of time-series panels. */
-export function graphStyle(
-  overrides: Partial<GraphFieldConfig> = {},
-): GraphFieldConfig & Record<string, unknown> {
+/** A builder of the postgres query model; JSON output drops the marker method. */
+export function sql(rawSql: string, format: SqlFormat, refId = "A"): cog.Builder<cog.Dataquery> {
   return {
-    drawStyle: GraphDrawStyle.Line,
-    lineInterpolation: LineInterpolation.Linear,
-    lineWidth: 1,
-    fillOpacity: 0,
-    gradientMode: GraphGradientMode.None,
-    showPoints: VisibilityMode.Never,
-    spanNulls: false,
-    axisPlacement: AxisPlacement.Auto,
-    stacking: { mode: StackingMode.None, group: "A" },
-    thresholdsStyle: { mode: GraphThresholdsStyleMode.Off },
-    ...overrides,
+    build: () => Object.assign(sqlTarget(rawSql, format, refId), { _implementsDataqueryVariant() {} }),
   };
 }
 
-function base(p: Common, type: string): Panel {
-  return {
-    id: p.id,
-    type,
-    title: p.title,
-    description: p.description,
-    gridPos: p.gridPos,
-    datasource: { ...QUESTDB_DATASOURCE },
-    targets: [sqlTarget(p.sql, p.format)],
-    transparent: false,
-  };
-}
+export const datasource = (): DataSourceRef => ({ ...QUESTDB_DATASOURCE });
 
-/** Time series; one candle per minute, so never ask for finer buckets than 1m. */
-export function timeSeriesPanel(
-  p: Common & {
-    custom?: GraphFieldConfig & Record<string, unknown>;
-    unit?: string;
-    min?: number;
-    max?: number;
-    thresholds?: number[];
-  },
-): Panel {
-  const steps: { color: string; value: number | null }[] = [{ color: "green", value: null }];
-  for (const [i, value] of (p.thresholds ?? []).entries())
-    steps.push({ color: i === 0 ? "red" : "green", value });
-  return {
-    ...base(p, "timeseries"),
-    interval: "1m",
-    options: { legend, tooltip },
-    fieldConfig: {
-      defaults: {
-        custom: p.custom ?? graphStyle(),
-        unit: p.unit,
-        min: p.min,
-        max: p.max,
-        thresholds: { mode: ThresholdsMode.Absolute, steps },
-      },
-      overrides: [],
+export const legend = () =>
+  new VizLegendOptionsBuilder()
+    .displayMode(LegendDisplayMode.List)
+    .placement(LegendPlacement.Bottom)
+    .showLegend(true)
+    .calcs([]);
+
+export const tooltip = () =>
+  new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.None);
+
+export const thresholds = (steps: Threshold[]) =>
+  new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps);
+
+export const SIGNAL_COLORS = { BUY: "green", SELL: "red", HOLD: "blue" } as const;
+
+/** Text mappings that colour BUY / SELL / HOLD. */
+export function signalMappings(): ValueMapping[] {
+  return [
+    {
+      type: MappingType.ValueToText,
+      options: Object.fromEntries(
+        Object.entries(SIGNAL_COLORS).map(([text, color], index) => [text, { color, index, text }]),
+      ),
     },
-  };
+  ];
 }
-
-/** A single latest value; `mappings` colour text values such as BUY / SELL / HOLD. */
-export function statPanel(
-  p: Common & { field: string; unit?: string; mappings?: Record<string, string> },
-): Panel {
-  const options = Object.fromEntries(
-    Object.entries(p.mappings ?? {}).map(([text, color], index) => [text, { color, index, text }]),
-  );
-  return {
-    ...base(p, "stat"),
-    options: {
-      reduceOptions: { calcs: ["lastNotNull"], fields: `/^${p.field}$/`, values: false },
-      orientation: VizOrientation.Auto,
-      textMode: BigValueTextMode.Value,
-      colorMode: p.mappings ? BigValueColorMode.Background : BigValueColorMode.Value,
-      graphMode: BigValueGraphMode.None,
-      justifyMode: BigValueJustifyMode.Center,
-    },
-    fieldConfig: {
-      defaults: {
-        unit: p.unit,
-        mappings: p.mappings ? [{ type: MappingType.ValueToText, options }] : [],
-        thresholds: { mode: ThresholdsMode.Absolute, steps: [{ color: "text", value: null }] },
-      },
-      overrides: [],
-    },
-  };
-}
-
-export { BarAlignment, GraphDrawStyle, GraphThresholdsStyleMode, legend, tooltip };

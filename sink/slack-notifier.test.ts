@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { silentLogger } from "@shamdan/shared/log";
 import type { IndicatorRow } from "@shamdan/shared/messages";
-import { formatChange, SlackNotifier } from "./slack-notifier.ts";
+import { formatChange, formatClose, formatFixed, formatRsi, SlackNotifier } from "./slack-notifier.ts";
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0);
 
@@ -47,7 +47,7 @@ const server = Bun.serve({
 });
 afterAll(() => server.stop(true));
 
-test("announces only live signal changes, coalesced into one message", async () => {
+test("announces only live changes to BUY or SELL, one message per symbol", async () => {
   received.length = 0;
   answer = 200;
   const notifier = new SlackNotifier({
@@ -60,14 +60,18 @@ test("announces only live signal changes, coalesced into one message", async () 
     row({ symbol: "ETHIRT", signal: "SELL" }),
     row({ symbol: "USDTIRT", signalChanged: false }),
     row({ symbol: "ETCIRT", openTime: NOW - 60 * 60_000 }),
+    // A change to HOLD is no call to act (Grafana's rule ignores it too).
+    row({ symbol: "SHIBIRT", signal: "HOLD" }),
+    row({ symbol: "BTCIRT", signal: "SELL", openTime: NOW }),
   ]);
-  expect(queued).toBe(2);
+  expect(queued).toBe(3);
   expect(await notifier.flush()).toBe(true);
-  expect(received).toHaveLength(1);
-  const text = JSON.parse(received[0] ?? "{}").text as string;
-  expect(text.split("\n")).toEqual([
-    "*BTCIRT* → *BUY* at 2026-11-26 11:59 UTC · close 12161000001 · RSI 41.23",
-    "*ETHIRT* → *SELL* at 2026-11-26 11:59 UTC · close 12161000001 · RSI 41.23",
+  const texts = received.map((body) => JSON.parse(body).text as string);
+  // Asia/Tehran is UTC+03:30: the 11:59 UTC candle is 15:29 there.
+  expect(texts).toEqual([
+    "*BTCIRT* → *BUY* at 2026-11-26 15:29 (Asia/Tehran) · close 12161000001 · RSI 41.23 · <http://127.0.0.1:3000/api/candles?symbol=BTCIRT|chart>\n" +
+      "*BTCIRT* → *SELL* at 2026-11-26 15:30 (Asia/Tehran) · close 12161000001 · RSI 41.23 · <http://127.0.0.1:3000/api/candles?symbol=BTCIRT|chart>",
+    "*ETHIRT* → *SELL* at 2026-11-26 15:29 (Asia/Tehran) · close 12161000001 · RSI 41.23 · <http://127.0.0.1:3000/api/candles?symbol=ETHIRT|chart>",
   ]);
   expect(await notifier.flush()).toBe(false);
 });
@@ -93,8 +97,30 @@ test("honours Slack's Retry-After and keeps the changes for later", async () => 
   expect(received).toHaveLength(2);
 });
 
-test("formats small prices with significant digits and undefined RSI as n/a", () => {
-  expect(formatChange(row({ symbol: "SHIBIRT", close: 0.00123456789, rsi: null }))).toContain(
-    "close 0.0012345679 · RSI n/a",
+test("prices: no decimals from 1000 up, 4 from 1 up, else 8; RSI with 2 or n/a; the link given", () => {
+  expect(formatChange(row({ symbol: "SHIBIRT", close: 0.00123456789, rsi: null }), "https://g/d")).toBe(
+    "*SHIBIRT* → *BUY* at 2026-11-26 15:29 (Asia/Tehran) · close 0.00123457 · RSI n/a · <https://g/d|chart>",
+  );
+  expect(formatClose(999.99996)).toBe("1000.0000");
+  expect(formatClose(12.3)).toBe("12.3000");
+  expect(formatClose(1000.5)).toBe("1001");
+  expect(formatRsi(45.7)).toBe("45.70");
+  expect(formatRsi(100)).toBe("100.00");
+  expect(formatFixed(0.05, 2)).toBe("0.05");
+});
+
+test("the link comes from linkFor", async () => {
+  received.length = 0;
+  answer = 200;
+  const notifier = new SlackNotifier({
+    webhookUrl: `http://127.0.0.1:${server.port}/hook`,
+    logger: silentLogger,
+    now: () => NOW,
+    linkFor: (symbol) => `https://grafana.example/d/shamdan-market?var-symbol=${symbol}`,
+  });
+  notifier.offer([row({})]);
+  await notifier.flush();
+  expect(JSON.parse(received[0] ?? "{}").text).toEndWith(
+    "<https://grafana.example/d/shamdan-market?var-symbol=BTCIRT|chart>",
   );
 });
