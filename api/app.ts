@@ -22,6 +22,7 @@ import type { LiveFeed } from "./live-feed.ts";
 import { openApiDocument, type RouteDoc } from "./openapi.ts";
 import { candleRoutes } from "./routes/candles.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { pageRoutes } from "./routes/page.ts";
 import { seedRoutes } from "./routes/seed.ts";
 import { signalRoutes } from "./routes/signals.ts";
 import { type StreamOptions, streamRoutes } from "./routes/stream.ts";
@@ -112,12 +113,15 @@ export function createApp(options: AppOptions) {
     ),
     signalRoutes(api),
   ];
+  const page = pageRoutes(api);
   app.route("/", health.app);
+  app.route("/", page.app);
   for (const module of modules) app.route("/api", module.app);
 
   const docs: RouteDoc[] = [
     ...modules.flatMap((m) => m.docs),
     ...health.docs,
+    ...page.docs,
     { method: "get", path: "/openapi.json", summary: "This API's OpenAPI document", public: true },
     {
       method: "get",

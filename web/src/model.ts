@@ -1,0 +1,155 @@
+/**
+ * The chart page's data model, independent of the DOM: API shapes, bars keyed by open time, the
+ * markers where the signal changed, and how a live row updates the bars.
+ */
+
+export type Signal = "BUY" | "SELL" | "HOLD";
+
+export interface SymbolInfo {
+  symbol: string;
+  configured: boolean;
+  last_candle_time: string | null;
+  last_open_time: number | null;
+  latest_signal: Signal | null;
+  rows: number;
+}
+
+/** A candle as `/api/candles` returns it; indicator columns are named after their periods (SMA_5...). */
+export interface ApiCandle {
+  time: string;
+  open_time: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  signal: Signal;
+  [indicator: string]: number | string | null;
+}
+
+/** `event: row` of `/api/signals/stream` (and `/api/signals/latest` entries, without OHLV). */
+export interface StreamRow {
+  symbol: string;
+  time: string;
+  open_time: number;
+  open?: number;
+  high?: number;
+  low?: number;
+  volume?: number;
+  close: number;
+  signal: Signal;
+  signal_changed: boolean;
+  [indicator: string]: number | string | boolean | null | undefined;
+}
+
+export interface Bar {
+  openTime: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  sma: number | null;
+  ema: number | null;
+  rsi: number | null;
+  signal: Signal;
+}
+
+export interface IndicatorNames {
+  sma: string;
+  ema: string;
+  rsi: string;
+}
+
+/** The configured periods show in the column names (SMA_5, EMA_10, RSI_10); find them in a row. */
+export function indicatorNames(row: object): IndicatorNames {
+  const keys = Object.keys(row);
+  const find = (prefix: string) => keys.find((k) => k.startsWith(`${prefix}_`)) ?? `${prefix}`;
+  return { sma: find("SMA"), ema: find("EMA"), rsi: find("RSI") };
+}
+
+const num = (value: unknown): number | null => (typeof value === "number" ? value : null);
+
+export function toBar(row: ApiCandle | StreamRow, names: IndicatorNames): Bar {
+  return {
+    openTime: row.open_time,
+    open: row.open ?? row.close,
+    high: row.high ?? row.close,
+    low: row.low ?? row.close,
+    close: row.close,
+    volume: row.volume ?? 0,
+    sma: num(row[names.sma]),
+    ema: num(row[names.ema]),
+    rsi: num(row[names.rsi]),
+    signal: row.signal,
+  };
+}
+
+export type Change = "appended" | "updated" | "ignored";
+
+/**
+ * Applies a live 1-minute row to the bars: the forming candle (same open time) is replaced, a newer one
+ * is appended. Older rows (a resumed stream replays a little) are ignored: history is already drawn.
+ */
+export function applyRow(bars: Bar[], bar: Bar): Change {
+  const last = bars.at(-1);
+  if (!last || bar.openTime > last.openTime) {
+    bars.push(bar);
+    return "appended";
+  }
+  if (bar.openTime === last.openTime) {
+    bars[bars.length - 1] = bar;
+    return "updated";
+  }
+  return "ignored";
+}
+
+/** Merges a refetched tail of bars (coarse intervals recompute their forming bar on the server). */
+export function mergeTail(bars: Bar[], tail: readonly Bar[]): void {
+  const first = tail[0];
+  if (!first) return;
+  let cut = bars.length;
+  while (cut > 0 && (bars[cut - 1] as Bar).openTime >= first.openTime) cut--;
+  bars.splice(cut, bars.length - cut, ...tail);
+}
+
+export interface Marker {
+  openTime: number;
+  signal: "BUY" | "SELL";
+}
+
+/** A BUY or SELL marker at each bar whose signal differs from the bar before (changes to HOLD get none). */
+export function markersOf(bars: readonly Bar[]): Marker[] {
+  const out: Marker[] = [];
+  for (let i = 1; i < bars.length; i++) {
+    const bar = bars[i] as Bar;
+    const before = bars[i - 1] as Bar;
+    if (bar.signal !== before.signal && bar.signal !== "HOLD")
+      out.push({ openTime: bar.openTime, signal: bar.signal });
+  }
+  return out;
+}
+
+/** Close minus the previous bar's close: the gain (positive) or loss (negative) bars. */
+export function gainLoss(bars: readonly Bar[], i: number): number | null {
+  const before = bars[i - 1];
+  const bar = bars[i];
+  return before && bar ? bar.close - before.close : null;
+}
+
+/** Intervals the page offers, in seconds, and how far back each loads (about 1,000-1,500 bars). */
+export const INTERVALS = {
+  "1m": 60,
+  "5m": 300,
+  "15m": 900,
+  "1h": 3600,
+  "4h": 14_400,
+  "1d": 86_400,
+} as const;
+export type Interval = keyof typeof INTERVALS;
+
+export function windowMs(interval: Interval): number {
+  const day = 86_400_000;
+  // The API's default window is a day; a year is its largest unless configured otherwise.
+  return Math.min(INTERVALS[interval] * 1000 * 1440, 364 * day);
+}
