@@ -113,6 +113,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // A child that died on its own is a failure to explain: its last log lines say why.
+  if (child && child.exitCode !== null)
+    console.error(`api child exited with ${child.exitCode}:\n${logTail.slice(-30).join("\n")}`);
   if (child) {
     child.kill("SIGTERM");
     await Promise.race([child.exited, Bun.sleep(10_000)]);
@@ -306,11 +309,13 @@ test("every stream of the load released its slot; past API_MAX_STREAMS a stream 
     async () => ((await metric("shamdan_api_streams_open")) === 0 ? true : undefined),
     30_000,
   );
-  const open: AbortController[] = [];
+  // The responses are kept, not only their aborters: a response collected as garbage closes its
+  // connection, which would free a slot behind the test's back.
+  const open: { abort: AbortController; res: Response }[] = [];
   const openStream = async () => {
     const abort = new AbortController();
     const res = await fetch(`${url}/api/signals/stream`, { signal: abort.signal });
-    if (res.status === 200) open.push(abort);
+    if (res.status === 200) open.push({ abort, res });
     return res;
   };
   try {
@@ -325,7 +330,7 @@ test("every stream of the load released its slot; past API_MAX_STREAMS a stream 
     });
     // Other requests are not affected by the cap.
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
-    open.pop()?.abort();
+    open.pop()?.abort.abort();
     const again = await waitFor("a freed slot", async () => {
       const res = await openStream();
       if (res.status === 200) return res;
@@ -334,6 +339,6 @@ test("every stream of the load released its slot; past API_MAX_STREAMS a stream 
     });
     expect(again.status).toBe(200);
   } finally {
-    for (const abort of open) abort.abort();
+    for (const stream of open) stream.abort.abort();
   }
 });

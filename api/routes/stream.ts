@@ -91,6 +91,10 @@ export function streamRoutes(
         { "Retry-After": String(RETRY_AFTER_SECONDS) },
       );
     }
+    // A stream is idle between heartbeats (and stalls while a slow client reads): the server's idle
+    // timeout, kept for every other request, must not cut it. Lifted before the first replay page too:
+    // many streams replaying at once wait their turn for it (each query stays under its own timeout).
+    (c.env as ServeEnv | undefined)?.server?.timeout(c.req.raw, 0);
     let unsubscribe: (() => void) | undefined;
     try {
       // Store work happens before the 200 goes out, so an outage is a 503, not a broken stream: the
@@ -106,9 +110,6 @@ export function streamRoutes(
         ? new Replay(api, symbols, Number(resume[1]), options.pageRows, fetches)
         : undefined;
       let pending = await replay?.next();
-      // A stream is idle between heartbeats (and stalls while a slow client reads): the server's idle
-      // timeout, kept for every other request, must not cut it.
-      (c.env as ServeEnv | undefined)?.server?.timeout(c.req.raw, 0);
       const stopFeed = unsubscribe;
       unsubscribe = undefined;
 
