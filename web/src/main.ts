@@ -26,6 +26,7 @@ import {
   formatPrice,
   formatTime,
   fromChartTime,
+  isRialMarket,
   type PriceUnit,
   stats,
   type TimeSettings,
@@ -304,6 +305,8 @@ function renderSummary() {
   $("q-symbol").textContent = state.symbol;
   $("q-price").textContent = bar ? `${formatPrice(bar.close, state.symbol, state.unit)} ${unit}` : "–";
   $("q-time").textContent = bar ? formatTime(bar.openTime, state.time) : "";
+  // Persian dates read right to left; isolating them keeps the digits in order.
+  $("q-time").dir = state.time.calendar === "persian" ? "rtl" : "ltr";
   const badge = $("q-signal");
   badge.textContent = bar?.signal ?? "";
   badge.className = `badge ${bar?.signal ?? ""}`;
@@ -392,6 +395,11 @@ function renderTable() {
     const first = document.createElement("th");
     first.scope = "row";
     first.append(button);
+    const timeCell = (text: string) => {
+      const td = cell(text, "time");
+      td.dir = state.time.calendar === "persian" ? "rtl" : "ltr";
+      return td;
+    };
     const signal = latest?.signal ?? info.latest_signal;
     const rsiValue = latest ? latest[state.names.rsi] : null;
     const badge = document.createElement("span");
@@ -402,19 +410,21 @@ function renderTable() {
     tr.append(
       first,
       signalCell,
+      // Toman/rial is in the column header; other quote currencies are named per row.
       cell(
         latest
-          ? `${formatPrice(latest.close, info.symbol, state.unit)} ${unitLabel(info.symbol, state.unit)}`
+          ? `${formatPrice(latest.close, info.symbol, state.unit)}${isRialMarket(info.symbol) ? "" : ` ${unitLabel(info.symbol, state.unit)}`}`
           : "–",
         "num",
       ),
       cell(typeof rsiValue === "number" ? rsiValue.toFixed(1) : "–", "num"),
-      cell(latest ? shortTime(latest.open_time) : "–", "time"),
+      timeCell(latest ? shortTime(latest.open_time) : "–"),
     );
     return tr;
   });
   body.replaceChildren(...rows);
   $("col-rsi").textContent = state.names.rsi.replace("_", " ");
+  $("col-close").textContent = `Close (${state.unit})`;
 }
 
 // ---- loading ---------------------------------------------------------------------------------
@@ -729,6 +739,7 @@ Object.defineProperty(window, "__shamdan", {
         gainLoss: points(gains),
       },
       lastBar: last ?? null,
+      tail: state.bars.slice(-3),
       markers: markers.markers().length,
       markerTimes: state.markers.map((m) => ({ openTime: m.openTime, signal: m.signal })),
       tableRows: $("signals-body").querySelectorAll("tr").length,
