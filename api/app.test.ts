@@ -75,6 +75,7 @@ describe("OpenAPI and docs", () => {
         "/metrics",
         "/openapi.json",
         "/docs",
+        "/",
       ].sort(),
     );
     const aggregate = spec.paths["/api/aggregate/"].post.requestBody?.content["application/json"].schema;
