@@ -174,3 +174,26 @@ describe("replay and limits", () => {
     );
   });
 });
+
+test("without a feed, a replay hands over to store polling with no gap and no repeat", async () => {
+  const t = await testApp({}, { stream: { heartbeatMs: 150, pollMs: 20, pageRows: 64 } });
+  const rows = t.rows.XRPETH;
+  const after = rows[rows.length - 300] as IndicatorRow;
+  const fresh = next(rows[rows.length - 1] as IndicatorRow, 1);
+  const res = await t.app.request("/api/signals/stream?symbol=XRPETH", {
+    headers: { "last-event-id": `${after.openTime}-XRPETH` },
+  });
+  let written = false;
+  const events = await readEvents(res, (e) => {
+    const seen = e.filter((x) => x.event === "row").length;
+    if (seen >= 299 && !written) {
+      written = true;
+      void t.store.write([fresh]);
+    }
+    // A heartbeat after the new row: the poller has run several times since, sending nothing again.
+    const last = e.findLastIndex((x) => x.event === "row");
+    return seen >= 300 && e.slice(last).some((x) => x.comment === "heartbeat");
+  });
+  const ids = events.filter((e) => e.event === "row").map((e) => e.id);
+  expect(ids).toEqual([...rows.slice(-299), fresh].map((r) => `${r.openTime}-XRPETH`));
+});
