@@ -1,13 +1,15 @@
 /**
- * compose.yaml, Dockerfile and k8s/ stay in step with the code: every environment name they give a
- * Shamdan service is a key of shared/config.ts's schema, the processor runs 2 replicas, and the
- * minikube overlay builds. `kubectl kustomize` (or `kustomize build`) renders the overlay when one
- * is installed; otherwise the same checks run on the base files parsed with Bun.YAML.
+ * compose.yaml and the Dockerfile stay in step with the code and hardened: every environment name
+ * they give a Shamdan service is a key of shared/config.ts's schema, every setting of .env.example a
+ * service reads reaches it, Kafka keeps its data on its volume, containers are read-only without
+ * capabilities, Grafana has no default admin password. (Kubernetes: k8s.test.ts; schemas, hadolint
+ * and the secret scan: .ci/deploy-checks.)
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigSchema } from "@shamdan/shared/config";
+import { SLACK_DISABLED_URL } from "./notifications.ts";
 
 const root = join(import.meta.dir, "..");
 const configNames = new Set(Object.keys(ConfigSchema.entries));
@@ -17,8 +19,34 @@ type Doc = Record<string, any>;
 
 const read = (path: string) => readFileSync(join(root, path), "utf8");
 
+/** Settings of .env.example that no container reads, and why. */
+const NOT_FOR_CONTAINERS: Record<string, string> = {
+  SQLITE_PATH: "STORE=questdb in containers",
+  HEALTH_PORT: "set per service",
+  API_PORT: "fixed to the container port",
+  SLACK_WEBHOOK_URL: "Grafana posts alerts; only `bun start` reads it",
+  SHAMDAN_HOME: "local infra only",
+  INFRA_KAFKA_PORT: "local infra only",
+  INFRA_KAFKA_CONTROLLER_PORT: "local infra only",
+  INFRA_QUESTDB_HTTP_PORT: "local infra only",
+  INFRA_QUESTDB_PG_PORT: "local infra only",
+  INFRA_QUESTDB_ILP_TCP_PORT: "local infra only",
+  KAFKA_VERSION: "local infra only (the image tag pins Kafka)",
+  QUESTDB_VERSION: "local infra only (the image tag pins QuestDB)",
+  JAVA_HOME: "local infra only",
+};
+/** Fixed by compose.yaml: the containers' own addresses and adapters. */
+const FIXED = ["BUS", "STORE", "KAFKA_BROKERS", "QUESTDB_ILP_CONF", "QUESTDB_PG_URL"];
+/** Passed through with a compose-specific default. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: compose's interpolation syntax, not JS.
+const OVERRIDDEN: Record<string, string> = { TOPIC_PARTITIONS: "${TOPIC_PARTITIONS:-2}" };
+
 describe("compose.yaml", () => {
   const compose = Bun.YAML.parse(read("compose.yaml")) as Doc;
+  const envExample = read(".env.example")
+    .split("\n")
+    .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
+    .map((line) => line.slice(0, line.indexOf("=")));
 
   test("runs kafka, questdb, grafana and the four services", () => {
     expect(Object.keys(compose.services).sort()).toEqual([
@@ -36,13 +64,13 @@ describe("compose.yaml", () => {
     expect(compose.services.grafana.volumes).toContain("./grafana/provisioning:/etc/grafana/provisioning:ro");
   });
 
-  test("services: one image, their command, a healthcheck, healthy dependencies", () => {
+  test("services: one image, their command, a readiness healthcheck, healthy dependencies", () => {
     for (const name of SERVICES) {
       const s = compose.services[name];
       expect(s.build).toBe(".");
       expect(s.image).toBe("shamdan:local");
       expect(s.command).toEqual([name]);
-      expect(s.healthcheck?.test?.length).toBeGreaterThan(0);
+      expect(s.healthcheck?.test?.join(" ")).toContain("/readyz");
       for (const [dep, cond] of Object.entries(s.depends_on as Record<string, { condition: string }>)) {
         expect(cond.condition).toBe("service_healthy");
         expect(compose.services[dep]?.healthcheck).toBeDefined();
@@ -57,11 +85,70 @@ describe("compose.yaml", () => {
       expect({ service: name, unknown }).toEqual({ service: name, unknown: [] });
     }
   });
+
+  test("every setting of .env.example a service reads reaches every service, unset meaning the default", () => {
+    for (const name of SERVICES) {
+      const env = compose.services[name].environment as Record<string, string>;
+      for (const key of envExample) {
+        if (key in NOT_FOR_CONTAINERS || FIXED.includes(key)) continue;
+        // `${KEY:-}`: the operator's value, or empty, which shared/config.ts reads as its default.
+        expect({ service: name, key, value: env[key] }).toEqual({
+          service: name,
+          key,
+          value: OVERRIDDEN[key] ?? `\${${key}:-}`,
+        });
+      }
+      for (const key of FIXED) expect(env[key]).toBeDefined();
+    }
+    for (const key of Object.keys(NOT_FOR_CONTAINERS)) expect(envExample).toContain(key);
+  });
+
+  test("Kafka's data is on its volume (KAFKA_LOG_DIRS is the kafka-data mount)", () => {
+    const kafka = compose.services.kafka;
+    const mount = (kafka.volumes as string[]).find((v) => v.startsWith("kafka-data:"));
+    expect(mount).toBeDefined();
+    expect(kafka.environment.KAFKA_LOG_DIRS).toBe(mount?.split(":")[1]);
+    expect(compose.volumes).toHaveProperty("kafka-data");
+  });
+
+  test("hardening: no capabilities, no-new-privileges, memory limits; read-only roots except Kafka", () => {
+    for (const [name, s] of Object.entries(compose.services as Record<string, Doc>)) {
+      expect({ name, cap_drop: s.cap_drop }).toEqual({ name, cap_drop: ["ALL"] });
+      expect({ name, opt: s.security_opt }).toEqual({ name, opt: ["no-new-privileges:true"] });
+      expect({ name, memory: typeof s.deploy?.resources?.limits?.memory }).toEqual({
+        name,
+        memory: "string",
+      });
+      // Kafka's start script rewrites files under /etc/kafka at every start (see compose.yaml).
+      expect({ name, read_only: s.read_only === true }).toEqual({ name, read_only: name !== "kafka" });
+    }
+    // Only QuestDB's entrypoint gets the capabilities it needs to hand its data to its own user.
+    expect(compose.services.questdb.cap_add.sort()).toEqual([
+      "CHOWN",
+      "DAC_OVERRIDE",
+      "FOWNER",
+      "SETGID",
+      "SETUID",
+    ]);
+    for (const name of SERVICES) expect(compose.services[name].cap_add).toBeUndefined();
+  });
+
+  test("Grafana: admin password required and documented, read-only QuestDB user, Slack optional", () => {
+    const env = compose.services.grafana.environment as Record<string, string>;
+    expect(env.GF_SECURITY_ADMIN_PASSWORD).toStartWith("${GRAFANA_ADMIN_PASSWORD:?");
+    expect(read(".env.example")).toContain("# GRAFANA_ADMIN_PASSWORD=");
+    expect(read("README.md")).toContain("GRAFANA_ADMIN_PASSWORD");
+    expect(env.QUESTDB_READONLY_USER).toBe(compose.services.questdb.environment.QDB_PG_READONLY_USER);
+    expect(env.QUESTDB_READONLY_PASSWORD).toBe(compose.services.questdb.environment.QDB_PG_READONLY_PASSWORD);
+    expect(compose.services.questdb.environment.QDB_PG_READONLY_USER_ENABLED).toBe("true");
+    // Without a webhook Grafana gets a harmless URL, never an empty one (which it refuses).
+    expect(env.SLACK_WEBHOOK_URL).toBe(`\${SLACK_WEBHOOK_URL:-${SLACK_DISABLED_URL}}`);
+  });
 });
 
 describe("Dockerfile", () => {
   const dockerfile = read("Dockerfile");
-  const pkg = JSON.parse(read("package.json")) as { engines: { bun: string } };
+  const pkg = JSON.parse(read("package.json")) as { engines: { bun: string }; workspaces: string[] };
 
   test("bun base image pinned to the project's Bun, production install from the lockfile", () => {
     expect(dockerfile).toContain(`FROM oven/bun:${pkg.engines.bun}`);
@@ -70,119 +157,11 @@ describe("Dockerfile", () => {
   });
 
   test("copies every workspace's manifest before installing", () => {
-    const workspaces = (JSON.parse(read("package.json")) as { workspaces: string[] }).workspaces;
-    for (const w of workspaces) expect(dockerfile).toContain(`COPY ${w}/package.json ${w}/`);
-  });
-});
-
-/** kubectl's built-in kustomize, or a standalone kustomize; undefined when neither is installed. */
-function kustomizeBuild(dir: string): Doc[] | undefined {
-  const kubectl = Bun.which("kubectl");
-  const kustomize = Bun.which("kustomize");
-  const cmd = kubectl ? [kubectl, "kustomize", dir] : kustomize ? [kustomize, "build", dir] : undefined;
-  if (!cmd) return undefined;
-  const out = Bun.spawnSync(cmd, { stderr: "pipe" });
-  if (out.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed: ${out.stderr.toString()}`);
-  return out.stdout
-    .toString()
-    .split(/^---$/m)
-    .map((d) => Bun.YAML.parse(d) as Doc)
-    .filter(Boolean);
-}
-
-/** Without kustomize: the base's resources plus its generated ConfigMaps (unhashed names). */
-function baseDocs(): Doc[] {
-  const k = Bun.YAML.parse(read("k8s/base/kustomization.yaml")) as Doc;
-  const docs: Doc[] = (k.resources as string[]).flatMap((f) =>
-    read(`k8s/base/${f}`)
-      .split(/^---$/m)
-      .map((d) => Bun.YAML.parse(d) as Doc)
-      .filter(Boolean),
-  );
-  for (const g of k.configMapGenerator as Doc[]) {
-    const data: Record<string, string> = {};
-    for (const l of (g.literals ?? []) as string[])
-      data[l.slice(0, l.indexOf("="))] = l.slice(l.indexOf("=") + 1);
-    for (const f of (g.files ?? []) as string[]) data[f.split("/").pop() ?? f] = read(`k8s/base/${f}`);
-    docs.push({ kind: "ConfigMap", metadata: { name: g.name }, data });
-  }
-  return docs;
-}
-
-describe("k8s minikube overlay", () => {
-  const built = kustomizeBuild(join(root, "k8s", "overlays", "minikube"));
-  const docs = built ?? baseDocs();
-  const find = (kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata?.name === name);
-  const configMap = (prefix: string) =>
-    docs.find(
-      (d) =>
-        d.kind === "ConfigMap" &&
-        (d.metadata.name === prefix || String(d.metadata.name).startsWith(`${prefix}-`)),
-    );
-
-  test("every file the kustomization names exists", () => {
-    const k = Bun.YAML.parse(read("k8s/base/kustomization.yaml")) as Doc;
-    for (const f of k.resources as string[]) expect(existsSync(join(root, "k8s/base", f))).toBe(true);
-    for (const g of k.configMapGenerator as Doc[])
-      for (const f of (g.files ?? []) as string[]) expect(existsSync(join(root, "k8s/base", f))).toBe(true);
+    for (const w of pkg.workspaces) expect(dockerfile).toContain(`COPY ${w}/package.json ${w}/`);
   });
 
-  test("Deployments for the four services (processor x2), StatefulSets with PVCs for kafka and questdb", () => {
-    for (const name of SERVICES) {
-      const d = find("Deployment", name);
-      expect(d?.spec.template.spec.containers[0].args).toEqual([name]);
-      expect(find("Service", name)).toBeDefined();
-    }
-    expect(find("Deployment", "processor")?.spec.replicas).toBe(2);
-    for (const name of ["kafka", "questdb"])
-      expect(find("StatefulSet", name)?.spec.volumeClaimTemplates?.length).toBe(1);
-    expect(find("Deployment", "grafana")).toBeDefined();
-  });
-
-  test("probes: readiness on /readyz (the service can do its work), liveness on /healthz (it answers)", () => {
-    for (const name of SERVICES) {
-      const container = find("Deployment", name)?.spec.template.spec.containers[0];
-      expect({ name, readiness: container?.readinessProbe?.httpGet?.path }).toEqual({
-        name,
-        readiness: "/readyz",
-      });
-      expect({ name, liveness: container?.livenessProbe?.httpGet?.path }).toEqual({
-        name,
-        liveness: "/healthz",
-      });
-    }
-  });
-
-  test("the ConfigMap holds only names of the config schema", () => {
-    const unknown = Object.keys(configMap("shamdan-config")?.data ?? {}).filter((k) => !configNames.has(k));
-    expect(unknown).toEqual([]);
-    for (const name of SERVICES)
-      for (const e of find("Deployment", name)?.spec.template.spec.containers[0].env ?? [])
-        expect(configNames.has(e.name)).toBe(true);
-  });
-
-  test("Grafana mounts the provisioning ConfigMaps, which exist", () => {
-    const volumes = find("Deployment", "grafana")?.spec.template.spec.volumes as Doc[];
-    expect(volumes.map((v) => v.name).sort()).toEqual(["alerting", "dashboards", "datasources"]);
-    for (const v of volumes)
-      expect(docs.some((d) => d.kind === "ConfigMap" && d.metadata.name === v.configMap.name)).toBe(true);
-    expect(Object.keys(configMap("grafana-alerting")?.data ?? {}).sort()).toEqual([
-      "contact-points.yaml",
-      "policies.yaml",
-      "rules.yaml",
-    ]);
-  });
-
-  test("minikube: local image never pulled, NodePorts for api and grafana", () => {
-    if (!built) {
-      // The patches live in the overlay; without kustomize, check that they target these objects.
-      const overlay = read("k8s/overlays/minikube/kustomization.yaml");
-      for (const s of ["imagePullPolicy", "value: Never", "name: api", "name: grafana", "NodePort"])
-        expect(overlay).toContain(s);
-      return;
-    }
-    for (const name of SERVICES)
-      expect(find("Deployment", name)?.spec.template.spec.containers[0].imagePullPolicy).toBe("Never");
-    for (const name of ["api", "grafana"]) expect(find("Service", name)?.spec.type).toBe("NodePort");
+  test("runs as a numeric non-root user, so Kubernetes can verify runAsNonRoot", () => {
+    const users = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
+    expect(users.at(-1)).toMatch(/^[1-9]\d*:[1-9]\d*$/);
   });
 });
