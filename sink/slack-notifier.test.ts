@@ -69,9 +69,9 @@ test("announces only live changes to BUY or SELL, one message per symbol", async
   const texts = received.map((body) => JSON.parse(body).text as string);
   // Asia/Tehran is UTC+03:30: the 11:59 UTC candle is 15:29 there.
   expect(texts).toEqual([
-    "*BTCIRT* → *BUY* at 2026-11-26 15:29 (Asia/Tehran) · close 12161000001 · RSI 41.23 · <http://127.0.0.1:3000/api/candles?symbol=BTCIRT|chart>\n" +
-      "*BTCIRT* → *SELL* at 2026-11-26 15:30 (Asia/Tehran) · close 12161000001 · RSI 41.23 · <http://127.0.0.1:3000/api/candles?symbol=BTCIRT|chart>",
-    "*ETHIRT* → *SELL* at 2026-11-26 15:29 (Asia/Tehran) · close 12161000001 · RSI 41.23 · <http://127.0.0.1:3000/api/candles?symbol=ETHIRT|chart>",
+    "*BTCIRT* → *BUY* at 2026-11-26 15:29 (Asia/Tehran) · close 12161000001 · RSI 41.23 · <http://127.0.0.1:3000/?symbol=BTCIRT|chart>\n" +
+      "*BTCIRT* → *SELL* at 2026-11-26 15:30 (Asia/Tehran) · close 12161000001 · RSI 41.23 · <http://127.0.0.1:3000/?symbol=BTCIRT|chart>",
+    "*ETHIRT* → *SELL* at 2026-11-26 15:29 (Asia/Tehran) · close 12161000001 · RSI 41.23 · <http://127.0.0.1:3000/?symbol=ETHIRT|chart>",
   ]);
   expect(await notifier.flush()).toBe(false);
 });

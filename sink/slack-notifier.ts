@@ -17,7 +17,7 @@ export interface SlackNotifierOptions {
   logger: Logger;
   /** Rows older than this (by candle open time) are not announced. Default 5 minutes. */
   maxAgeMs?: number;
-  /** The link each line ends with. Default: the embedded API's candles of the symbol. */
+  /** The link each line ends with. Default: the embedded API's chart page on the symbol. */
   linkFor?: (symbol: string) => string;
   now?: () => number;
   fetch?: typeof fetch;
@@ -26,8 +26,7 @@ export interface SlackNotifierOptions {
 /** The market's time zone, as on the dashboards. */
 export const MESSAGE_TIMEZONE = "Asia/Tehran";
 
-export const defaultLink = (symbol: string) =>
-  `http://127.0.0.1:3000/api/candles?symbol=${encodeURIComponent(symbol)}`;
+export const defaultLink = (symbol: string) => `http://127.0.0.1:3000/?symbol=${encodeURIComponent(symbol)}`;
 
 /**
  * `x` (>= 0) with `digits` decimals. Integer arithmetic on the same IEEE doubles as the SQL of
