@@ -2,10 +2,10 @@
  * What every route needs, built once per app: the store behind a query timeout, the column mapping,
  * the schemas, and which symbols exist. Routes get this object, never the environment.
  */
-import type { Config } from "@shamdan/shared/config";
-import { ShamdanError } from "@shamdan/shared/errors";
-import type { Logger } from "@shamdan/shared/log";
-import type { StoreReader } from "@shamdan/shared/store/store";
+import type { Config } from "@shamdan/shared/core/config";
+import { ShamdanError } from "@shamdan/shared/core/errors";
+import type { Logger } from "@shamdan/shared/core/log";
+import type { StoreReader } from "@shamdan/shared/core/store";
 import { STORE_ERROR_CODES } from "./api-error.ts";
 import { type FieldMap, fieldMap } from "./fields.ts";
 import { QueryCache } from "./query-cache.ts";

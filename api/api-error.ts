@@ -3,8 +3,8 @@
  * (hono's HTTPException convention). Store outages become 503 with a clear body; nothing a client
  * sends can produce a 500 — only a bug can, and that is logged with the request id.
  */
-import { ShamdanError } from "@shamdan/shared/errors";
-import type { Logger } from "@shamdan/shared/log";
+import { ShamdanError } from "@shamdan/shared/core/errors";
+import type { Logger } from "@shamdan/shared/core/log";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";

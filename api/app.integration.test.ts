@@ -4,8 +4,8 @@
  * value computed here in plain JS from the same rows, and the SQLite-backed app answers the same.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { silentLogger } from "@shamdan/shared/log";
-import { QuestDbStore } from "@shamdan/shared/store/questdb-store";
+import { QuestDbStore } from "@shamdan/shared/adapters/questdb/questdb-store";
+import { silentLogger } from "@shamdan/shared/core/log";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
 import postgres from "postgres";
 import { createApp } from "./app.ts";

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { loadConfig } from "@shamdan/shared/config";
-import { ShamdanError } from "@shamdan/shared/errors";
-import { silentLogger } from "@shamdan/shared/log";
-import type { StoreReader } from "@shamdan/shared/store/store";
+import { loadConfig } from "@shamdan/shared/core/config";
+import { ShamdanError } from "@shamdan/shared/core/errors";
+import { silentLogger } from "@shamdan/shared/core/log";
+import type { StoreReader } from "@shamdan/shared/core/store";
 import { createApp } from "./app.ts";
 import { postJson, type TestApp, testApp } from "./testing/test-app.ts";
 

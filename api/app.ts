@@ -5,9 +5,9 @@
  * Order matters: request id and metrics first (they see every response, errors included), then CORS,
  * body limit and the bearer token (health, readiness, metrics and docs stay open), then the routes.
  */
-import type { Config } from "@shamdan/shared/config";
-import type { Logger } from "@shamdan/shared/log";
-import type { StoreReader } from "@shamdan/shared/store/store";
+import type { Config } from "@shamdan/shared/core/config";
+import type { Logger } from "@shamdan/shared/core/log";
+import type { StoreReader } from "@shamdan/shared/core/store";
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";

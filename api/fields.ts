@@ -3,8 +3,8 @@
  * Requests and responses speak the table's names (existing Django clients send them); the store port
  * speaks logical names, so the mapping lives here, once, built from the configured periods.
  */
-import { type Config, indicatorColumns } from "@shamdan/shared/config";
-import type { NumericField } from "@shamdan/shared/store/store";
+import { type Config, indicatorColumns } from "@shamdan/shared/core/config";
+import type { NumericField } from "@shamdan/shared/core/store";
 
 export interface FieldMap {
   /** Table column names in table order, e.g. `["open", ..., "SMA_5", "EMA_10", ..., "RSI_10"]`. */

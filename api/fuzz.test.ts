@@ -5,7 +5,7 @@
  * refusal is JSON. Seeded, so a failure reproduces.
  */
 import { beforeAll, expect, test } from "bun:test";
-import { mulberry32 } from "@shamdan/shared/prng";
+import { mulberry32 } from "@shamdan/shared/core/prng";
 import { type TestApp, testApp } from "./testing/test-app.ts";
 
 const REQUESTS = 12_000;

@@ -5,11 +5,11 @@
  * the store), so its offsets are worthless once the process is gone.
  */
 import { randomUUID } from "node:crypto";
-import type { Bus, Subscription } from "@shamdan/shared/bus/bus";
-import { textDecoder } from "@shamdan/shared/bus/bus";
-import type { Config } from "@shamdan/shared/config";
-import type { Logger } from "@shamdan/shared/log";
-import { IndicatorRowSchema } from "@shamdan/shared/messages";
+import type { Bus, Subscription } from "@shamdan/shared/core/bus";
+import { textDecoder } from "@shamdan/shared/core/bus";
+import type { Config } from "@shamdan/shared/core/config";
+import type { Logger } from "@shamdan/shared/core/log";
+import { IndicatorRowSchema } from "@shamdan/shared/core/messages";
 import * as v from "valibot";
 import { type LiveFeed, LiveHub } from "./live-feed.ts";
 

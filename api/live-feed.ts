@@ -3,7 +3,7 @@
  * bus; in Kafka mode `kafka-live-feed.ts` consumes `output_topic`; with no feed at all the stream
  * polls the store (see `row-queue.ts`).
  */
-import type { IndicatorRow } from "@shamdan/shared/messages";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 
 export interface LiveFeed {
   /** Calls `listener` for every new (or replaced) row; returns the unsubscribe function. */

@@ -11,8 +11,8 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { IndicatorRow } from "@shamdan/shared/messages";
-import { QuestDbStore } from "@shamdan/shared/store/questdb-store";
+import { QuestDbStore } from "@shamdan/shared/adapters/questdb/questdb-store";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
 import { recordedRows } from "@shamdan/shared/testing/recordings";
 import postgres from "postgres";

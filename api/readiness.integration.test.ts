@@ -4,10 +4,10 @@
  * it is back, with the same store object. Probes arriving together share one ping.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { silentLogger } from "@shamdan/shared/log";
-import { QuestDbStore } from "@shamdan/shared/store/questdb-store";
-import { TcpProxy } from "@shamdan/shared/store/tcp-proxy";
+import { QuestDbStore } from "@shamdan/shared/adapters/questdb/questdb-store";
+import { silentLogger } from "@shamdan/shared/core/log";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
+import { TcpProxy } from "@shamdan/shared/testing/tcp-proxy";
 import { createApp } from "./app.ts";
 
 setDefaultTimeout(60_000);

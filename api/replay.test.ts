@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { silentLogger } from "@shamdan/shared/log";
-import type { IndicatorRow } from "@shamdan/shared/messages";
+import { silentLogger } from "@shamdan/shared/core/log";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { createApiContext } from "./api-context.ts";
 import { Limiter } from "./limiter.ts";
 import { Replay } from "./replay.ts";

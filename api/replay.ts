@@ -10,7 +10,7 @@
  * timeout. Pages move `from` past the last row read; (symbol, open time) is unique, so no row is
  * skipped or repeated at a page boundary.
  */
-import type { IndicatorRow } from "@shamdan/shared/messages";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import type { ApiContext } from "./api-context.ts";
 import type { Limiter } from "./limiter.ts";
 

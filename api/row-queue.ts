@@ -4,7 +4,7 @@
  * When a slow client lets it overflow, the queue reports it and the stream ends: the client resumes
  * with Last-Event-ID instead of the server buffering without bound.
  */
-import type { IndicatorRow } from "@shamdan/shared/messages";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 
 export class RowQueue {
   readonly #items: IndicatorRow[] = [];

@@ -3,9 +3,9 @@
  * names carry the configured periods; limits come from config). Routes validate with these exact
  * objects and `/openapi.json` is generated from them, so the documentation cannot drift from the code.
  */
-import { type Config, SYMBOL_PATTERN } from "@shamdan/shared/config";
-import { SignalSchema } from "@shamdan/shared/messages";
-import { AGGREGATIONS } from "@shamdan/shared/store/store";
+import { type Config, SYMBOL_PATTERN } from "@shamdan/shared/core/config";
+import { SignalSchema } from "@shamdan/shared/core/messages";
+import { AGGREGATIONS } from "@shamdan/shared/core/store";
 import * as v from "valibot";
 import type { FieldMap } from "./fields.ts";
 import { InstantSchema, QueryInstantSchema } from "./instant.ts";

@@ -5,7 +5,7 @@
  */
 import { expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
-import type { IndicatorRow } from "@shamdan/shared/messages";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { LiveHub } from "./live-feed.ts";
 import { serveApi } from "./serve.ts";
 import { testApp } from "./testing/test-app.ts";

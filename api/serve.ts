@@ -6,7 +6,7 @@
  * never finishes a request must not hold them forever); the SSE route lifts the limit for its own
  * request with `server.timeout(request, 0)`, which is why the server goes to Hono as `env.server`.
  */
-import type { Logger } from "@shamdan/shared/log";
+import type { Logger } from "@shamdan/shared/core/log";
 import type { App } from "./app.ts";
 
 export interface ApiServer {

@@ -1,6 +1,6 @@
 /** The JSON shape of one signal (REST and the live stream share it), indicator names as in the table. */
-import type { IndicatorRow } from "@shamdan/shared/messages";
-import type { SignalEvent } from "@shamdan/shared/store/store";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
+import type { SignalEvent } from "@shamdan/shared/core/store";
 import type { FieldMap } from "./fields.ts";
 import { toIso } from "./instant.ts";
 

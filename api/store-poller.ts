@@ -3,7 +3,7 @@
  * symbol's rows from its cursor on. A row is new when its open time is past the cursor, or when it is
  * the cursor's row with different values (the still-forming candle re-delivered and replaced).
  */
-import type { IndicatorRow } from "@shamdan/shared/messages";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import type { ApiContext } from "./api-context.ts";
 
 const PAGE = 1000;

@@ -10,9 +10,9 @@ import { createRequire } from "node:module";
 import postgres from "postgres";
 import { createApp } from "../api/app.ts";
 import { serveApi } from "../api/serve.ts";
-import { silentLogger } from "../shared/log.ts";
-import type { IndicatorRow, SignalKind } from "../shared/messages.ts";
-import { QuestDbStore } from "../shared/store/questdb-store.ts";
+import { QuestDbStore } from "../shared/adapters/questdb/questdb-store.ts";
+import { silentLogger } from "../shared/core/log.ts";
+import type { IndicatorRow, SignalKind } from "../shared/core/messages.ts";
 import { requireInfra, testConfig, uniqueName } from "../shared/testing/integration.ts";
 
 const SYMBOLS = ["BTCIRT", "ETHIRT", "USDTIRT", "ETCIRT", "SHIBIRT"];

@@ -5,10 +5,10 @@
  * a candle-sized JSON value (~200 bytes), 12 keys over 3 partitions; the Kafka topic is deleted after.
  */
 
-import type { Bus, OutgoingMessage } from "../shared/bus/bus.ts";
-import { KafkaBus } from "../shared/bus/kafka-bus.ts";
-import { MemoryBus } from "../shared/bus/memory-bus.ts";
-import { loadConfig } from "../shared/config.ts";
+import { KafkaBus } from "../shared/adapters/kafka/kafka-bus.ts";
+import { MemoryBus } from "../shared/adapters/memory/memory-bus.ts";
+import type { Bus, OutgoingMessage } from "../shared/core/bus.ts";
+import { loadConfig } from "../shared/core/config.ts";
 import { requireInfra, uniqueName, waitFor } from "../shared/testing/integration.ts";
 
 const N = 100_000;

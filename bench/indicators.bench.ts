@@ -6,7 +6,7 @@
  */
 
 import { EMA as TsEMA, RSI as TsRSI, SMA as TsSMA } from "trading-signals";
-import { loadConfig } from "../shared/config.ts";
+import { loadConfig } from "../shared/core/config.ts";
 import { type CandleInput, engineSettings, SymbolEngine } from "../shared/indicators/engine.ts";
 import { formatMeasurement, type Measurement, measureInterleaved, prng } from "./measure.ts";
 

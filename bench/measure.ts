@@ -3,7 +3,7 @@
  * so that a busy machine slows them alike and their ratios stay meaningful; each reports the median
  * over the rounds, after warm-up rounds that let the JIT compile every contender.
  */
-import { mulberry32 } from "../shared/prng.ts";
+import { mulberry32 } from "../shared/core/prng.ts";
 
 export interface Contender {
   name: string;

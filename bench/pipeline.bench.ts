@@ -20,17 +20,17 @@ import {
   recordedCandles,
   runTopics,
 } from "../processor/testing/pipeline-harness.ts";
-import type { Batch, Bus } from "../shared/bus/bus.ts";
-import { KafkaBus } from "../shared/bus/kafka-bus.ts";
-import { kafkaRequestChunks } from "../shared/bus/kafka-request-chunks.ts";
-import { type Config, topicFor } from "../shared/config.ts";
+import { KafkaBus } from "../shared/adapters/kafka/kafka-bus.ts";
+import { kafkaRequestChunks } from "../shared/adapters/kafka/kafka-request-chunks.ts";
+import { ilpConfForBatches } from "../shared/adapters/questdb/ilp-writer.ts";
+import { QuestDbStore } from "../shared/adapters/questdb/questdb-store.ts";
+import { columnNames } from "../shared/adapters/store-columns.ts";
+import type { Batch, Bus } from "../shared/core/bus.ts";
+import { type Config, topicFor } from "../shared/core/config.ts";
+import { silentLogger } from "../shared/core/log.ts";
+import type { IndicatorRow } from "../shared/core/messages.ts";
+import { NUMERIC_FIELDS, type StoreWriter } from "../shared/core/store.ts";
 import type { CandleInput } from "../shared/indicators/engine.ts";
-import { silentLogger } from "../shared/log.ts";
-import type { IndicatorRow } from "../shared/messages.ts";
-import { columnNames } from "../shared/store/columns.ts";
-import { ilpConfForBatches } from "../shared/store/ilp-writer.ts";
-import { QuestDbStore } from "../shared/store/questdb-store.ts";
-import { NUMERIC_FIELDS, type StoreWriter } from "../shared/store/store.ts";
 import { requireInfra, testConfig, uniqueName, waitFor } from "../shared/testing/integration.ts";
 import { startSink } from "../sink/sink.ts";
 

@@ -8,15 +8,15 @@
  */
 import { Sender } from "@questdb/nodejs-client";
 import postgres from "postgres";
-import { loadConfig } from "../shared/config.ts";
-import type { IndicatorRow } from "../shared/messages.ts";
-import { columnNames } from "../shared/store/columns.ts";
-import { buildRows } from "../shared/store/contract-data.ts";
-import { ilpConfForBatches } from "../shared/store/ilp-writer.ts";
-import { QuestDbStore } from "../shared/store/questdb-store.ts";
-import { SqliteStore } from "../shared/store/sqlite-store.ts";
-import { NUMERIC_FIELDS } from "../shared/store/store.ts";
+import { ilpConfForBatches } from "../shared/adapters/questdb/ilp-writer.ts";
+import { QuestDbStore } from "../shared/adapters/questdb/questdb-store.ts";
+import { SqliteStore } from "../shared/adapters/sqlite/sqlite-store.ts";
+import { columnNames } from "../shared/adapters/store-columns.ts";
+import { loadConfig } from "../shared/core/config.ts";
+import type { IndicatorRow } from "../shared/core/messages.ts";
+import { NUMERIC_FIELDS } from "../shared/core/store.ts";
 import { requireInfra, uniqueName } from "../shared/testing/integration.ts";
+import { buildRows } from "../shared/testing/store-contract-data.ts";
 
 const ROUNDS = 10;
 const PER_ROUND = 20_000;

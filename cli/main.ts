@@ -2,8 +2,8 @@
 /**
  * `bun run shamdan <command>`: the one entry point. Every service is a command of it.
  */
-import { ConfigError } from "@shamdan/shared/config";
-import { ShamdanError } from "@shamdan/shared/errors";
+import { ConfigError } from "@shamdan/shared/core/config";
+import { ShamdanError } from "@shamdan/shared/core/errors";
 import { type Command, ExitCode, UsageError } from "./command.ts";
 import { commands } from "./commands/index.ts";
 

@@ -9,8 +9,8 @@
 import * as alerting from "@grafana/grafana-foundation-sdk/alerting";
 import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import type { TypeReduce, TypeThreshold } from "@grafana/grafana-foundation-sdk/expr";
-import type { Config } from "@shamdan/shared/config";
-import { indicatorColumns } from "@shamdan/shared/config";
+import type { Config } from "@shamdan/shared/core/config";
+import { indicatorColumns } from "@shamdan/shared/core/config";
 import { DASHBOARD_TIMEZONE, MARKET_DASHBOARD_UID, PANEL } from "./dashboards.ts";
 import { QUESTDB_DATASOURCE } from "./datasource.ts";
 import { sql } from "./panels.ts";

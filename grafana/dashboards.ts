@@ -42,7 +42,7 @@ import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as statetimeline from "@grafana/grafana-foundation-sdk/statetimeline";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
-import { type Config, indicatorColumns } from "@shamdan/shared/config";
+import { type Config, indicatorColumns } from "@shamdan/shared/core/config";
 import { datasource, legend, signalMappings, sql, thresholds, tooltip } from "./panels.ts";
 import { marketQueries, overviewQueries } from "./queries.ts";
 

@@ -1,6 +1,6 @@
 /**
  * compose.yaml and the Dockerfile stay in step with the code and hardened: every environment name
- * they give a Shamdan service is a key of shared/config.ts's schema, every setting of .env.example a
+ * they give a Shamdan service is a key of shared/core/config.ts's schema, every setting of .env.example a
  * service reads reaches it, Kafka keeps its data on its volume, containers are read-only without
  * capabilities, Grafana has no default admin password. (Kubernetes: k8s.test.ts; schemas, hadolint
  * and the secret scan: .ci/deploy-checks.)
@@ -8,7 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigSchema } from "@shamdan/shared/config";
+import { ConfigSchema } from "@shamdan/shared/core/config";
 import { SLACK_DISABLED_URL } from "./notifications.ts";
 
 const root = join(import.meta.dir, "..");
@@ -91,7 +91,7 @@ describe("compose.yaml", () => {
       const env = compose.services[name].environment as Record<string, string>;
       for (const key of envExample) {
         if (key in NOT_FOR_CONTAINERS || FIXED.includes(key)) continue;
-        // `${KEY:-}`: the operator's value, or empty, which shared/config.ts reads as its default.
+        // `${KEY:-}`: the operator's value, or empty, which shared/core/config.ts reads as its default.
         expect({ service: name, key, value: env[key] }).toEqual({
           service: name,
           key,

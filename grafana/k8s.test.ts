@@ -8,7 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ConfigSchema, loadConfig } from "@shamdan/shared/config";
+import { ConfigSchema, loadConfig } from "@shamdan/shared/core/config";
 import { SLACK_DISABLED_URL } from "./notifications.ts";
 import { provisioningFiles } from "./provisioning.ts";
 

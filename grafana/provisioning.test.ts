@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Dashboard, Panel, RowPanel } from "@grafana/grafana-foundation-sdk/dashboard";
-import { loadConfig } from "@shamdan/shared/config";
+import { loadConfig } from "@shamdan/shared/core/config";
 import * as v from "valibot";
 import {
   ContactPointsFileSchema,

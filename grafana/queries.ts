@@ -5,7 +5,7 @@
  * least the panels' 1m min interval, and Grafana renders it as `1m`, `5m`, `1h`, `1d`, `1w`, `1y`:
  * all valid SAMPLE BY units in QuestDB.
  */
-import { type Config, indicatorColumns } from "@shamdan/shared/config";
+import { type Config, indicatorColumns } from "@shamdan/shared/core/config";
 
 export type QueryConfig = Pick<Config, "QUESTDB_TABLE" | "SMA_PERIOD" | "EMA_PERIOD" | "RSI_PERIOD">;
 

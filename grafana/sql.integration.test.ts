@@ -5,8 +5,8 @@
  * minute ago), created and written by the product's own QuestDbStore.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { indicatorColumns } from "@shamdan/shared/config";
-import { QuestDbStore } from "@shamdan/shared/store/questdb-store";
+import { QuestDbStore } from "@shamdan/shared/adapters/questdb/questdb-store";
+import { indicatorColumns } from "@shamdan/shared/core/config";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
 import { readRecording, recordedRows } from "@shamdan/shared/testing/recordings";
 import { formatChange, formatClose, formatRsi } from "@shamdan/sink/slack-notifier";

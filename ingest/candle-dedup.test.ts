@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import type { Candle } from "@shamdan/shared/udf";
+import type { Candle } from "@shamdan/shared/core/udf";
 import { CandleDedup } from "./candle-dedup.ts";
 
 const candle = (minute: number, close = 10, volume = 1): Candle => ({

@@ -6,7 +6,7 @@
  * `changed` is a pure question; `remember` is called only after the bus acknowledged the publish,
  * so a failed publish is retried on the next poll instead of being lost.
  */
-import type { Candle } from "@shamdan/shared/udf";
+import type { Candle } from "@shamdan/shared/core/udf";
 
 const fingerprint = (c: Candle) => `${c.open}|${c.high}|${c.low}|${c.close}|${c.volume}`;
 

@@ -3,8 +3,8 @@
  * PRNG, so a run with the same seed and request order fails the same way; fault-schedule.ts adds the
  * guarantee that every enabled kind fires.
  */
-import { mulberry32 } from "@shamdan/shared/prng";
-import type { UdfOk } from "@shamdan/shared/udf";
+import { mulberry32 } from "@shamdan/shared/core/prng";
+import type { UdfOk } from "@shamdan/shared/core/udf";
 
 export interface FaultRates {
   /** HTTP 429 with `{"status":"failed","code":"TooManyRequests","backOff":N}`. */

@@ -12,8 +12,8 @@
  * serves every enabled kind at least once early on (fault-schedule.ts), and are counted in `/stats`
  * (and `stats`).
  */
-import type { Candle, UdfOk } from "@shamdan/shared/udf";
-import { candlesToUdf } from "@shamdan/shared/udf";
+import type { Candle, UdfOk } from "@shamdan/shared/core/udf";
+import { candlesToUdf } from "@shamdan/shared/core/udf";
 import { FakeClock } from "./fake-clock.ts";
 import {
   type FaultKind,

@@ -1,9 +1,9 @@
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { textDecoder } from "@shamdan/shared/bus/bus";
-import { MemoryBus } from "@shamdan/shared/bus/memory-bus";
-import { loadConfig } from "@shamdan/shared/config";
-import { createLogger, silentLogger } from "@shamdan/shared/log";
+import { MemoryBus } from "@shamdan/shared/adapters/memory/memory-bus";
+import { textDecoder } from "@shamdan/shared/core/bus";
+import { loadConfig } from "@shamdan/shared/core/config";
+import { createLogger, silentLogger } from "@shamdan/shared/core/log";
 import { waitFor } from "@shamdan/shared/testing/integration";
 import { startFakeNobitex } from "./fake-nobitex.ts";
 import { startIngestService } from "./ingest-service.ts";

@@ -3,10 +3,10 @@
  * the Nobitex client and the poller. The CLI (`shamdan ingest`) and embedded mode (`bun start`,
  * with the in-memory bus) both start it here; the caller owns the bus.
  */
-import type { Bus } from "@shamdan/shared/bus/bus";
-import type { Config } from "@shamdan/shared/config";
-import { type HealthServer, startHealthServer } from "@shamdan/shared/health-server";
-import type { Logger } from "@shamdan/shared/log";
+import type { Bus } from "@shamdan/shared/core/bus";
+import type { Config } from "@shamdan/shared/core/config";
+import { type HealthServer, startHealthServer } from "@shamdan/shared/core/health-server";
+import type { Logger } from "@shamdan/shared/core/log";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { createIngestMetrics, type IngestMetrics } from "./metrics.ts";
 import { NobitexClient } from "./nobitex-client.ts";

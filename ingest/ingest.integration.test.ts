@@ -10,12 +10,12 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import type { ConsumedMessage } from "@shamdan/shared/bus/bus";
-import { textDecoder } from "@shamdan/shared/bus/bus";
-import { KafkaBus } from "@shamdan/shared/bus/kafka-bus";
-import { topicFor } from "@shamdan/shared/config";
-import { silentLogger } from "@shamdan/shared/log";
-import { type CandleMessage, CandleMessageSchema } from "@shamdan/shared/messages";
+import { KafkaBus } from "@shamdan/shared/adapters/kafka/kafka-bus";
+import type { ConsumedMessage } from "@shamdan/shared/core/bus";
+import { textDecoder } from "@shamdan/shared/core/bus";
+import { topicFor } from "@shamdan/shared/core/config";
+import { silentLogger } from "@shamdan/shared/core/log";
+import { type CandleMessage, CandleMessageSchema } from "@shamdan/shared/core/messages";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
 import * as v from "valibot";
 import { type FakeNobitex, startFakeNobitex } from "./fake-nobitex.ts";

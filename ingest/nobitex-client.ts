@@ -3,7 +3,12 @@
  * Every answer is parsed with valibot right after the fetch; failures become NobitexError with a
  * stable code, never an exception of another type.
  */
-import { type Candle, type RejectedCandle, splitUdfCandles, UdfResponseSchema } from "@shamdan/shared/udf";
+import {
+  type Candle,
+  type RejectedCandle,
+  splitUdfCandles,
+  UdfResponseSchema,
+} from "@shamdan/shared/core/udf";
 import * as v from "valibot";
 import { NobitexError, NobitexErrorCode, NobitexFault } from "./nobitex-error.ts";
 import { resolutionSeconds } from "./resolution.ts";

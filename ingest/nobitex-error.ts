@@ -2,7 +2,7 @@
  * Errors of the Nobitex client: a stable `code` (retry decisions go by code), a `fault` kind for the
  * metrics, and for HTTP 429 the `backOffSeconds` the server asked for.
  */
-import { ShamdanError } from "@shamdan/shared/errors";
+import { ShamdanError } from "@shamdan/shared/core/errors";
 
 export const NobitexFault = {
   rateLimited: "rate_limited",

@@ -1,10 +1,10 @@
 import { afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
-import { loadConfig } from "@shamdan/shared/config";
-import { createLogger, silentLogger } from "@shamdan/shared/log";
-import type { CandleMessage } from "@shamdan/shared/messages";
+import { loadConfig } from "@shamdan/shared/core/config";
+import { createLogger, silentLogger } from "@shamdan/shared/core/log";
+import type { CandleMessage } from "@shamdan/shared/core/messages";
+import type { Candle } from "@shamdan/shared/core/udf";
 import { waitFor } from "@shamdan/shared/testing/integration";
-import type { Candle } from "@shamdan/shared/udf";
 import { type FakeNobitex, startFakeNobitex } from "./fake-nobitex.ts";
 import { counterValue, createIngestMetrics } from "./metrics.ts";
 import { type HistoryPage, NobitexClient } from "./nobitex-client.ts";

@@ -11,16 +11,16 @@
  * - its own backoff: one symbol's trouble never stalls the others.
  * A symbol without state (start-up, or every poll failed so far) fetches the last BACKFILL_CANDLES
  * periods, paginated, so a restart re-reads an overlapping window and leaves no gap.
- * Candles that are well-formed but implausible (shared/plausibility.ts: open time before 2010 or over a
+ * Candles that are well-formed but implausible (shared/core/plausibility.ts: open time before 2010 or over a
  * day ahead of the clock, a value above 1e18) are dropped and counted like invalid ones.
  * Readiness and log lines follow the state of the polls, not each poll (poll-health.ts).
  */
-import type { Bus } from "@shamdan/shared/bus/bus";
-import { type Config, topicFor } from "@shamdan/shared/config";
-import { describeError } from "@shamdan/shared/errors";
-import type { Logger } from "@shamdan/shared/log";
-import type { CandleMessage } from "@shamdan/shared/messages";
-import { type Candle, CandleProblem, implausibility, type RejectedCandle } from "@shamdan/shared/udf";
+import type { Bus } from "@shamdan/shared/core/bus";
+import { type Config, topicFor } from "@shamdan/shared/core/config";
+import { describeError } from "@shamdan/shared/core/errors";
+import type { Logger } from "@shamdan/shared/core/log";
+import type { CandleMessage } from "@shamdan/shared/core/messages";
+import { type Candle, CandleProblem, implausibility, type RejectedCandle } from "@shamdan/shared/core/udf";
 import { Cron } from "croner";
 import { Backoff, type BackoffPolicy, defaultBackoffPolicy } from "./backoff.ts";
 import { CandleDedup } from "./candle-dedup.ts";

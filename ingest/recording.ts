@@ -4,8 +4,8 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { ShamdanError } from "@shamdan/shared/errors";
-import { type Candle, splitUdfCandles, UdfOkSchema } from "@shamdan/shared/udf";
+import { ShamdanError } from "@shamdan/shared/core/errors";
+import { type Candle, splitUdfCandles, UdfOkSchema } from "@shamdan/shared/core/udf";
 import * as v from "valibot";
 import { resolutionFromSeconds } from "./resolution.ts";
 

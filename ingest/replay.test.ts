@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { loadConfig } from "@shamdan/shared/config";
+import { loadConfig } from "@shamdan/shared/core/config";
 import { createProgress } from "./progress.ts";
 import { replay } from "./replay.ts";
 import { RecordingBus } from "./testing/recording-bus.ts";

@@ -3,9 +3,9 @@
  * uses, in open-time order across symbols, in batches. `speed` X plays X recorded seconds per real
  * second; without it, as fast as the bus takes them (demos, backfills, benchmarks).
  */
-import type { Bus } from "@shamdan/shared/bus/bus";
-import { type Config, topicFor } from "@shamdan/shared/config";
-import type { CandleMessage } from "@shamdan/shared/messages";
+import type { Bus } from "@shamdan/shared/core/bus";
+import { type Config, topicFor } from "@shamdan/shared/core/config";
+import type { CandleMessage } from "@shamdan/shared/core/messages";
 import { toMessage } from "./poller.ts";
 import { loadRecording, recordedSymbols } from "./recording.ts";
 

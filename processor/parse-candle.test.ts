@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { textEncoder } from "@shamdan/shared/bus/bus";
-import { parseMessage } from "@shamdan/shared/bus/parse-message";
+import { textEncoder } from "@shamdan/shared/core/bus";
+import { CandleMessageSchema } from "@shamdan/shared/core/messages";
+import { parseMessage } from "@shamdan/shared/core/parse-message";
+import { EARLIEST_CANDLE_MS, MAX_CANDLE_LEAD_MS, MAX_CANDLE_VALUE } from "@shamdan/shared/core/plausibility";
 import { prng } from "@shamdan/shared/indicators/testing";
-import { CandleMessageSchema } from "@shamdan/shared/messages";
-import { EARLIEST_CANDLE_MS, MAX_CANDLE_LEAD_MS, MAX_CANDLE_VALUE } from "@shamdan/shared/plausibility";
 import { expectSameAsValibot, mutatedJson } from "@shamdan/shared/testing/fast-parser-property";
 import { parseCandle } from "./parse-candle.ts";
 
@@ -50,7 +50,7 @@ const ODD: unknown[] = [
   2 ** 53 - 1,
   2 ** 53,
   1.5e12,
-  // Plausibility edges (shared/plausibility.ts): open times around 2010 and around now + 1 day, values
+  // Plausibility edges (shared/core/plausibility.ts): open times around 2010 and around now + 1 day, values
   // around the absurd bound. None is within a second of a bound that moves with the clock.
   EARLIEST_CANDLE_MS - 1,
   EARLIEST_CANDLE_MS,

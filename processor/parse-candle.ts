@@ -2,15 +2,15 @@
  * The processor's hot path: bytes → `CandleMessage`, with exactly the acceptance rules and output of
  * `parseMessage(CandleMessageSchema, bytes)` but without valibot's per-field pipeline for the common,
  * valid message (valibot took ~2 µs of the ~3.5 µs a candle costs in `PartitionTask.process`). The
- * schema includes plausibility (shared/plausibility.ts: open time 2010..now + 1 day, values up to 1e18).
+ * schema includes plausibility (shared/core/plausibility.ts: open time 2010..now + 1 day, values up to 1e18).
  * Anything the hand check does not accept goes to valibot, which then decides and writes the reason,
  * so a fast-path bug can only cost speed, never accept a bad candle: `parse-candle.test.ts` checks
  * over random valid and invalid messages that both give identical results.
  */
-import { textDecoder } from "@shamdan/shared/bus/bus";
-import { type Parsed, parseMessage } from "@shamdan/shared/bus/parse-message";
-import { type CandleMessage, CandleMessageSchema } from "@shamdan/shared/messages";
-import { EARLIEST_CANDLE_MS, MAX_CANDLE_LEAD_MS, MAX_CANDLE_VALUE } from "@shamdan/shared/plausibility";
+import { textDecoder } from "@shamdan/shared/core/bus";
+import { type CandleMessage, CandleMessageSchema } from "@shamdan/shared/core/messages";
+import { type Parsed, parseMessage } from "@shamdan/shared/core/parse-message";
+import { EARLIEST_CANDLE_MS, MAX_CANDLE_LEAD_MS, MAX_CANDLE_VALUE } from "@shamdan/shared/core/plausibility";
 
 /** Same pattern as CandleMessageSchema's symbol regex. */
 const SYMBOL = /^[A-Z0-9]{2,20}$/;
@@ -24,7 +24,7 @@ const isTime = (x: unknown): x is number => typeof x === "number" && Number.isSa
  * for live candles): reading the clock per candle cost ~40 ns of the ~7 µs a message takes.
  */
 let latestPlausible = 0;
-/** A plausible candle time (shared/plausibility.ts), as the schema checks it. */
+/** A plausible candle time (shared/core/plausibility.ts), as the schema checks it. */
 function isOpenTime(x: unknown): x is number {
   if (!isTime(x) || x < EARLIEST_CANDLE_MS) return false;
   if (x <= latestPlausible) return true;

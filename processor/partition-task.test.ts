@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { ConsumedMessage } from "@shamdan/shared/bus/bus";
-import { loadConfig, topicFor } from "@shamdan/shared/config";
+import type { ConsumedMessage } from "@shamdan/shared/core/bus";
+import { loadConfig, topicFor } from "@shamdan/shared/core/config";
 import { engineSettings } from "@shamdan/shared/indicators/engine";
 import * as v from "valibot";
 import { PartitionStateSchema, PartitionTask } from "./partition-task.ts";

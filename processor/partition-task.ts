@@ -3,10 +3,10 @@
  * Pure (no I/O): `process` turns consumed messages into output rows, dead letters and counts;
  * `snapshot` is what goes to the changelog so another replica can continue exactly here.
  */
-import type { ConsumedMessage, OutgoingMessage } from "@shamdan/shared/bus/bus";
-import { deadLetterFor } from "@shamdan/shared/bus/dead-letter";
+import type { ConsumedMessage, OutgoingMessage } from "@shamdan/shared/core/bus";
+import { deadLetterFor } from "@shamdan/shared/core/dead-letter";
+import { IMPLAUSIBLE, type IndicatorRow } from "@shamdan/shared/core/messages";
 import { type EngineSettings, EngineSnapshotSchema, SymbolEngine } from "@shamdan/shared/indicators/engine";
-import { IMPLAUSIBLE, type IndicatorRow } from "@shamdan/shared/messages";
 import * as v from "valibot";
 import { parseCandle } from "./parse-candle.ts";
 
@@ -87,7 +87,7 @@ export class PartitionTask {
       const parsed = parseCandle(message.value);
       if (!parsed.ok) {
         result.deadLetters.push(deadLetterFor(service, message, parsed.reason));
-        // Well-formed but no real candle (shared/plausibility.ts): counted apart from malformed input.
+        // Well-formed but no real candle (shared/core/plausibility.ts): counted apart from malformed input.
         if (parsed.reason.includes(`${IMPLAUSIBLE}: `))
           rejected.set(IMPLAUSIBLE, (rejected.get(IMPLAUSIBLE) ?? 0) + 1);
         continue;

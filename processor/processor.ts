@@ -19,14 +19,14 @@ import type {
   OutgoingMessage,
   Subscription,
   TopicPartition,
-} from "@shamdan/shared/bus/bus";
-import { deadLetterFor } from "@shamdan/shared/bus/dead-letter";
-import { parseMessage } from "@shamdan/shared/bus/parse-message";
-import { type Config, topicFor } from "@shamdan/shared/config";
-import { describeError, ShamdanError } from "@shamdan/shared/errors";
+} from "@shamdan/shared/core/bus";
+import { type Config, topicFor } from "@shamdan/shared/core/config";
+import { deadLetterFor } from "@shamdan/shared/core/dead-letter";
+import { describeError, ShamdanError } from "@shamdan/shared/core/errors";
+import type { Logger } from "@shamdan/shared/core/log";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
+import { parseMessage } from "@shamdan/shared/core/parse-message";
 import { engineSettings } from "@shamdan/shared/indicators/engine";
-import type { Logger } from "@shamdan/shared/log";
-import type { IndicatorRow } from "@shamdan/shared/messages";
 import type { Registry } from "prom-client";
 import { processorMetrics } from "./metrics.ts";
 import {

@@ -6,11 +6,11 @@
  * input candle, publish its state, commit, and stay ready, instead of retrying the batch forever.
  */
 import { afterAll, expect, test } from "bun:test";
-import { textDecoder } from "@shamdan/shared/bus/bus";
-import { KafkaBus } from "@shamdan/shared/bus/kafka-bus";
-import { topicFor } from "@shamdan/shared/config";
-import { silentLogger } from "@shamdan/shared/log";
-import type { CandleMessage, DeadLetter, IndicatorRow } from "@shamdan/shared/messages";
+import { KafkaBus } from "@shamdan/shared/adapters/kafka/kafka-bus";
+import { textDecoder } from "@shamdan/shared/core/bus";
+import { topicFor } from "@shamdan/shared/core/config";
+import { silentLogger } from "@shamdan/shared/core/log";
+import type { CandleMessage, DeadLetter, IndicatorRow } from "@shamdan/shared/core/messages";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
 import { Kafka, logLevel } from "kafkajs";
 import { Registry } from "prom-client";

@@ -5,7 +5,7 @@
  * name as `type` on the error the Bus adapter wraps (as its `cause`), e.g. MESSAGE_TOO_LARGE for a
  * record batch above the topic's `max.message.bytes`.
  */
-import { ShamdanError } from "@shamdan/shared/errors";
+import { ShamdanError } from "@shamdan/shared/core/errors";
 
 /** Kafka protocol errors about the records sent, not about the broker or the client's state. */
 const ABOUT_THE_MESSAGES = new Set([

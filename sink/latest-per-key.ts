@@ -3,7 +3,7 @@
  * re-processed. The store would upsert them in order anyway; keeping only the last saves writes and
  * makes the result independent of how the store orders rows inside one request.
  */
-import type { IndicatorRow } from "@shamdan/shared/messages";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 
 /** Rows, or items carrying one (the sink keeps each row with the message it came from). */
 export function latestPerKey(rows: readonly IndicatorRow[]): IndicatorRow[];

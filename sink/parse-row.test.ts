@@ -1,15 +1,15 @@
 import { describe, expect, test } from "bun:test";
-import { textEncoder } from "@shamdan/shared/bus/bus";
-import { type Parsed, parseMessage } from "@shamdan/shared/bus/parse-message";
-import { prng } from "@shamdan/shared/indicators/testing";
-import { type IndicatorRow, IndicatorRowSchema } from "@shamdan/shared/messages";
+import { textEncoder } from "@shamdan/shared/core/bus";
+import { type IndicatorRow, IndicatorRowSchema } from "@shamdan/shared/core/messages";
+import { type Parsed, parseMessage } from "@shamdan/shared/core/parse-message";
 import {
   EARLIEST_CANDLE_MS,
   implausibleOpenTime,
   implausibleValues,
   MAX_CANDLE_LEAD_MS,
   MAX_CANDLE_VALUE,
-} from "@shamdan/shared/plausibility";
+} from "@shamdan/shared/core/plausibility";
+import { prng } from "@shamdan/shared/indicators/testing";
 import { mutatedJson } from "@shamdan/shared/testing/fast-parser-property";
 import { parseRow } from "./parse-row.ts";
 
@@ -71,7 +71,7 @@ const ODD: unknown[] = [
   2 ** 53 - 1,
   2 ** 53,
   1.5e12,
-  // Plausibility edges (shared/plausibility.ts): open times around 2010 and around now + 1 day, values
+  // Plausibility edges (shared/core/plausibility.ts): open times around 2010 and around now + 1 day, values
   // around the absurd bound, either sign. None is within a minute of a bound that moves with the clock.
   EARLIEST_CANDLE_MS - 1,
   EARLIEST_CANDLE_MS,
@@ -102,7 +102,7 @@ function randomMessage(rnd: () => number): string {
 
 /**
  * What parseRow must answer, spelled out with the slow parts: valibot decides the shape (and the
- * reason of a malformed message), then shared/plausibility.ts decides whether a well-formed row can be
+ * reason of a malformed message), then shared/core/plausibility.ts decides whether a well-formed row can be
  * a real candle's: open time, OHLCV, then each non-null indicator in field order.
  */
 function reference(bytes: Uint8Array): Parsed<IndicatorRow> {

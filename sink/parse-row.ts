@@ -1,23 +1,23 @@
 /**
  * The sink's hot path: bytes → `IndicatorRow`, with exactly the acceptance rules and output of
  * `parseMessage(IndicatorRowSchema, bytes)` followed by the plausibility checks of
- * shared/plausibility.ts (`implausibleRow`), but without valibot's per-field pipelines for the common,
+ * shared/core/plausibility.ts (`implausibleRow`), but without valibot's per-field pipelines for the common,
  * valid row (20 fields, 9 of them nullable numbers). Anything the hand check does not accept goes to
  * valibot and then to `implausibleRow`, which decide and write the dead-letter reason, so a fast-path
  * bug can only cost speed, never let a bad row into the store: `parse-row.test.ts` checks over random
  * valid, invalid and implausible messages that both give identical results. Same pattern as
  * processor/parse-candle.ts.
  */
-import { textDecoder } from "@shamdan/shared/bus/bus";
-import { type Parsed, parseMessage } from "@shamdan/shared/bus/parse-message";
-import { type IndicatorRow, IndicatorRowSchema, SignalKind } from "@shamdan/shared/messages";
+import { textDecoder } from "@shamdan/shared/core/bus";
+import { type IndicatorRow, IndicatorRowSchema, SignalKind } from "@shamdan/shared/core/messages";
+import { type Parsed, parseMessage } from "@shamdan/shared/core/parse-message";
 import {
   EARLIEST_CANDLE_MS,
   implausibleCandle,
   implausibleValues,
   MAX_CANDLE_LEAD_MS,
   MAX_CANDLE_VALUE,
-} from "@shamdan/shared/plausibility";
+} from "@shamdan/shared/core/plausibility";
 
 /** Same pattern as IndicatorRowSchema's symbol regex. */
 const SYMBOL = /^[A-Z0-9]{2,20}$/;

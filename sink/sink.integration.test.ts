@@ -13,16 +13,16 @@
  * Each test has its own topics, group and table, removed afterwards.
  */
 import { afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { textDecoder } from "@shamdan/shared/bus/bus";
-import { KafkaBus } from "@shamdan/shared/bus/kafka-bus";
-import type { Config } from "@shamdan/shared/config";
-import { silentLogger } from "@shamdan/shared/log";
-import type { DeadLetter, IndicatorRow } from "@shamdan/shared/messages";
-import { columnNames } from "@shamdan/shared/store/columns";
-import { QuestDbStore } from "@shamdan/shared/store/questdb-store";
-import { NUMERIC_FIELDS } from "@shamdan/shared/store/store";
-import { TcpProxy } from "@shamdan/shared/store/tcp-proxy";
+import { KafkaBus } from "@shamdan/shared/adapters/kafka/kafka-bus";
+import { QuestDbStore } from "@shamdan/shared/adapters/questdb/questdb-store";
+import { columnNames } from "@shamdan/shared/adapters/store-columns";
+import { textDecoder } from "@shamdan/shared/core/bus";
+import type { Config } from "@shamdan/shared/core/config";
+import { silentLogger } from "@shamdan/shared/core/log";
+import type { DeadLetter, IndicatorRow } from "@shamdan/shared/core/messages";
+import { NUMERIC_FIELDS } from "@shamdan/shared/core/store";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
+import { TcpProxy } from "@shamdan/shared/testing/tcp-proxy";
 import { Kafka, logLevel } from "kafkajs";
 import postgres from "postgres";
 import { Registry } from "prom-client";

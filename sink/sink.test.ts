@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { type Bus, textDecoder } from "@shamdan/shared/bus/bus";
-import { MemoryBus } from "@shamdan/shared/bus/memory-bus";
-import { loadConfig } from "@shamdan/shared/config";
-import { ShamdanError } from "@shamdan/shared/errors";
-import { silentLogger } from "@shamdan/shared/log";
-import type { DeadLetter, IndicatorRow } from "@shamdan/shared/messages";
-import { SqliteStore } from "@shamdan/shared/store/sqlite-store";
-import type { StoreWriter } from "@shamdan/shared/store/store";
+import { MemoryBus } from "@shamdan/shared/adapters/memory/memory-bus";
+import { SqliteStore } from "@shamdan/shared/adapters/sqlite/sqlite-store";
+import { type Bus, textDecoder } from "@shamdan/shared/core/bus";
+import { loadConfig } from "@shamdan/shared/core/config";
+import { ShamdanError } from "@shamdan/shared/core/errors";
+import { silentLogger } from "@shamdan/shared/core/log";
+import type { DeadLetter, IndicatorRow } from "@shamdan/shared/core/messages";
+import type { StoreWriter } from "@shamdan/shared/core/store";
 import { waitFor } from "@shamdan/shared/testing/integration";
 import { Registry } from "prom-client";
 import { type RunningSink, startSink } from "./sink.ts";
@@ -16,7 +16,7 @@ const config = loadConfig(
   { BUS: "memory", STORE: "sqlite", SQLITE_PATH: ":memory:", SYMBOLS: "AAA,BBB" },
 );
 const window = (symbol: string) => ({ symbol, from: 0, to: Number.MAX_SAFE_INTEGER });
-/** A recent minute: rows must have plausible open times (shared/plausibility.ts). */
+/** A recent minute: rows must have plausible open times (shared/core/plausibility.ts). */
 const BASE = Math.floor(Date.now() / 60_000) * 60_000 - 24 * 60 * 60_000;
 const minuteOf = (r: IndicatorRow) => (r.openTime - BASE) / 60_000;
 

@@ -7,7 +7,7 @@
  * See sink/README.md.
  */
 
-import { retryWithBackoff } from "@shamdan/shared/backoff";
+import { retryWithBackoff } from "@shamdan/shared/core/backoff";
 import type {
   Batch,
   BatchContext,
@@ -15,13 +15,13 @@ import type {
   ConsumedMessage,
   OutgoingMessage,
   Subscription,
-} from "@shamdan/shared/bus/bus";
-import { deadLetterFor } from "@shamdan/shared/bus/dead-letter";
-import type { Config } from "@shamdan/shared/config";
-import { describeError, ShamdanError } from "@shamdan/shared/errors";
-import type { Logger } from "@shamdan/shared/log";
-import type { IndicatorRow } from "@shamdan/shared/messages";
-import type { StoreWriter } from "@shamdan/shared/store/store";
+} from "@shamdan/shared/core/bus";
+import type { Config } from "@shamdan/shared/core/config";
+import { deadLetterFor } from "@shamdan/shared/core/dead-letter";
+import { describeError, ShamdanError } from "@shamdan/shared/core/errors";
+import type { Logger } from "@shamdan/shared/core/log";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
+import type { StoreWriter } from "@shamdan/shared/core/store";
 import type { Registry } from "prom-client";
 import { latestPerKey } from "./latest-per-key.ts";
 import { sinkMetrics } from "./metrics.ts";

@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
-import { silentLogger } from "@shamdan/shared/log";
-import type { IndicatorRow } from "@shamdan/shared/messages";
+import { silentLogger } from "@shamdan/shared/core/log";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { formatChange, formatClose, formatFixed, formatRsi, SlackNotifier } from "./slack-notifier.ts";
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0);

@@ -9,8 +9,8 @@
  * is honoured; a failed post is logged and dropped (alerts are best-effort; the rows themselves are
  * safe in the store).
  */
-import type { Logger } from "@shamdan/shared/log";
-import type { IndicatorRow } from "@shamdan/shared/messages";
+import type { Logger } from "@shamdan/shared/core/log";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 
 export interface SlackNotifierOptions {
   webhookUrl: string;

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { ShamdanError } from "@shamdan/shared/errors";
-import type { IndicatorRow } from "@shamdan/shared/messages";
-import { mulberry32 } from "@shamdan/shared/prng";
-import type { StoreWriter } from "@shamdan/shared/store/store";
+import { ShamdanError } from "@shamdan/shared/core/errors";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
+import { mulberry32 } from "@shamdan/shared/core/prng";
+import type { StoreWriter } from "@shamdan/shared/core/store";
 import { type IsolatingOptions, writeIsolating } from "./write-isolating.ts";
 
 const row = (minute: number): IndicatorRow => ({

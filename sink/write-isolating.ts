@@ -10,10 +10,10 @@
  * right half, which is split at once without a write of its own. n rows with k refused cost O(k log n)
  * writes, log2(n) levels deep.
  */
-import { retryWithBackoff } from "@shamdan/shared/backoff";
-import { redact, ShamdanError } from "@shamdan/shared/errors";
-import type { IndicatorRow } from "@shamdan/shared/messages";
-import type { StoreWriter } from "@shamdan/shared/store/store";
+import { retryWithBackoff } from "@shamdan/shared/core/backoff";
+import { redact, ShamdanError } from "@shamdan/shared/core/errors";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
+import type { StoreWriter } from "@shamdan/shared/core/store";
 
 export interface Refused<T> {
   item: T;

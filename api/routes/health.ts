@@ -3,7 +3,7 @@
  * `/readyz` says the store answers (503 otherwise, so a load balancer stops routing here until the
  * store is back; one ping a second at most, shared by all probes); `/metrics` is the Prometheus registry.
  */
-import { describeError } from "@shamdan/shared/errors";
+import { describeError } from "@shamdan/shared/core/errors";
 import { Hono } from "hono";
 import type { Registry } from "prom-client";
 import type { ApiContext } from "../api-context.ts";

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import type { IndicatorRow } from "@shamdan/shared/messages";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { SEED_COLUMNS as COLUMNS, statsOf } from "../testing/stats-of.ts";
 import { postJson, type TestApp, testApp } from "../testing/test-app.ts";
 

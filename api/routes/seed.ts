@@ -5,7 +5,7 @@
  * (nothing lies after now). The store's windows are half-open [from, to), hence `to = end + 1 ms`.
  * An empty window gives nulls, not an error.
  */
-import type { Summary, TimeWindow } from "@shamdan/shared/store/store";
+import type { Summary, TimeWindow } from "@shamdan/shared/core/store";
 import { Hono } from "hono";
 import type { ApiContext } from "../api-context.ts";
 import { ApiError } from "../api-error.ts";

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import type { IndicatorRow } from "@shamdan/shared/messages";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { waitFor } from "@shamdan/shared/testing/integration";
 import { LiveHub } from "../live-feed.ts";
 import { readEvents } from "../testing/sse-reader.ts";

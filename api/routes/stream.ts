@@ -8,7 +8,7 @@
  * then continues live. Rows come from the LiveFeed when one is wired, else from polling the store.
  * At most API_MAX_STREAMS streams are open at once (stream-slots.ts); past that, a 503 with Retry-After.
  */
-import type { IndicatorRow } from "@shamdan/shared/messages";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ApiContext } from "../api-context.ts";

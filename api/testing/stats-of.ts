@@ -2,7 +2,7 @@
  * Expected answers for API tests, computed in plain JS from the rows (shared/testing/recordings.ts),
  * independently of any SQL.
  */
-import type { IndicatorRow } from "@shamdan/shared/messages";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 
 /**
  * The seed's numeric columns with default periods and the row field each one reads, written out

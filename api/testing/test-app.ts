@@ -1,8 +1,9 @@
 /** An in-process app over an in-memory SQLite store loaded with recorded candles, for route tests. */
-import { type Config, loadConfig } from "@shamdan/shared/config";
-import { silentLogger } from "@shamdan/shared/log";
-import type { IndicatorRow } from "@shamdan/shared/messages";
-import { SqliteStore } from "@shamdan/shared/store/sqlite-store";
+
+import { SqliteStore } from "@shamdan/shared/adapters/sqlite/sqlite-store";
+import { type Config, loadConfig } from "@shamdan/shared/core/config";
+import { silentLogger } from "@shamdan/shared/core/log";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { recordedRows } from "@shamdan/shared/testing/recordings";
 import { type AppOptions, createApp } from "../app.ts";
 

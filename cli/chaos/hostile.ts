@@ -2,7 +2,7 @@
  * What a hostile or broken producer or client sends: bytes for every topic a service consumes, and
  * HTTP requests for the API. Each generator is seeded, so a failing run can be repeated exactly.
  */
-import { mulberry32 } from "@shamdan/shared/prng";
+import { mulberry32 } from "@shamdan/shared/core/prng";
 
 type Random = () => number;
 

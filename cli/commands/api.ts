@@ -10,12 +10,12 @@
 import { createApp } from "@shamdan/api/app";
 import { BusLiveFeed } from "@shamdan/api/kafka-live-feed";
 import { serveApi } from "@shamdan/api/serve";
-import { retryWithBackoff } from "@shamdan/shared/backoff";
-import { createBus } from "@shamdan/shared/bus/create-bus";
-import { loadConfig } from "@shamdan/shared/config";
-import { describeError } from "@shamdan/shared/errors";
-import { createLogger } from "@shamdan/shared/log";
-import { createStore } from "@shamdan/shared/store/create-store";
+import { createBus } from "@shamdan/shared/adapters/create-bus";
+import { createStore } from "@shamdan/shared/adapters/create-store";
+import { retryWithBackoff } from "@shamdan/shared/core/backoff";
+import { loadConfig } from "@shamdan/shared/core/config";
+import { describeError } from "@shamdan/shared/core/errors";
+import { createLogger } from "@shamdan/shared/core/log";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { type Command, ExitCode, parseOptions, UsageError } from "../command.ts";
 import { untilSignal } from "../until-signal.ts";

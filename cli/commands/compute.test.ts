@@ -3,8 +3,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { UdfResponseSchema, udfToCandles } from "@shamdan/shared/core/udf";
 import { computeSeries, type EngineSettings } from "@shamdan/shared/indicators/engine";
-import { UdfResponseSchema, udfToCandles } from "@shamdan/shared/udf";
 import * as v from "valibot";
 
 const root = join(import.meta.dir, "../..");

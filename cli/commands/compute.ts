@@ -4,9 +4,9 @@
  * A file that is not a valid UDF response fails with the problem named and exit code 2: a backtest
  * must not silently skip bad rows.
  */
-import { loadConfig } from "@shamdan/shared/config";
+import { loadConfig } from "@shamdan/shared/core/config";
+import { splitUdfCandles, UdfResponseSchema } from "@shamdan/shared/core/udf";
 import { computeSeries, engineSettings } from "@shamdan/shared/indicators/engine";
-import { splitUdfCandles, UdfResponseSchema } from "@shamdan/shared/udf";
 import * as v from "valibot";
 import { type Command, ExitCode, parseOptions, UsageError } from "../command.ts";
 

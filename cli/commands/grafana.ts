@@ -1,4 +1,4 @@
-import { loadConfig } from "@shamdan/shared/config";
+import { loadConfig } from "@shamdan/shared/core/config";
 import { type Command, ExitCode, parseOptions, UsageError } from "../command.ts";
 
 const help = `Usage: bun run shamdan grafana <generate|check>

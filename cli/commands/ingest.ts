@@ -1,8 +1,8 @@
 import { startIngestService } from "@shamdan/ingest/ingest-service";
-import { createBus } from "@shamdan/shared/bus/create-bus";
-import { loadConfig } from "@shamdan/shared/config";
-import { describeError, ShamdanError } from "@shamdan/shared/errors";
-import { createLogger } from "@shamdan/shared/log";
+import { createBus } from "@shamdan/shared/adapters/create-bus";
+import { loadConfig } from "@shamdan/shared/core/config";
+import { describeError, ShamdanError } from "@shamdan/shared/core/errors";
+import { createLogger } from "@shamdan/shared/core/log";
 import { type Command, ExitCode, parseOptions } from "../command.ts";
 import { startUnlessStopped, untilSignal } from "../until-signal.ts";
 

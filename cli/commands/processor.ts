@@ -6,10 +6,10 @@
  * still waits for Kafka ends the wait and exits 0.
  */
 import { startProcessor } from "@shamdan/processor/processor";
-import { createBus } from "@shamdan/shared/bus/create-bus";
-import { loadConfig } from "@shamdan/shared/config";
-import { startHealthServer } from "@shamdan/shared/health-server";
-import { createLogger } from "@shamdan/shared/log";
+import { createBus } from "@shamdan/shared/adapters/create-bus";
+import { loadConfig } from "@shamdan/shared/core/config";
+import { startHealthServer } from "@shamdan/shared/core/health-server";
+import { createLogger } from "@shamdan/shared/core/log";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { type Command, ExitCode, parseOptions } from "../command.ts";
 import { startUnlessStopped, untilSignal } from "../until-signal.ts";

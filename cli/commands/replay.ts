@@ -1,9 +1,9 @@
 import { parseMap } from "@shamdan/ingest/parse-map";
 import { createProgress } from "@shamdan/ingest/progress";
 import { replay } from "@shamdan/ingest/replay";
-import { createBus } from "@shamdan/shared/bus/create-bus";
-import { loadConfig } from "@shamdan/shared/config";
-import { createLogger } from "@shamdan/shared/log";
+import { createBus } from "@shamdan/shared/adapters/create-bus";
+import { loadConfig } from "@shamdan/shared/core/config";
+import { createLogger } from "@shamdan/shared/core/log";
 import { type Command, ExitCode, parseOptions, UsageError } from "../command.ts";
 
 const help = `Usage: bun run shamdan replay --data DIR [--symbols A,B] [--speed X | --as-fast-as-possible]

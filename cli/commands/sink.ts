@@ -6,11 +6,11 @@
  * the wait and exits 0.
  */
 
-import { createBus } from "@shamdan/shared/bus/create-bus";
-import { loadConfig } from "@shamdan/shared/config";
-import { startHealthServer } from "@shamdan/shared/health-server";
-import { createLogger } from "@shamdan/shared/log";
-import { createStore } from "@shamdan/shared/store/create-store";
+import { createBus } from "@shamdan/shared/adapters/create-bus";
+import { createStore } from "@shamdan/shared/adapters/create-store";
+import { loadConfig } from "@shamdan/shared/core/config";
+import { startHealthServer } from "@shamdan/shared/core/health-server";
+import { createLogger } from "@shamdan/shared/core/log";
 import { startSink } from "@shamdan/sink/sink";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { type Command, ExitCode, parseOptions } from "../command.ts";

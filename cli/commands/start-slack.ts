@@ -2,11 +2,11 @@
  * Embedded mode's alerting: follows OUTPUT_TOPIC in its own consumer group and posts live signal
  * changes to Slack (compose/Minikube use Grafana's Slack contact point instead).
  */
-import type { Bus } from "@shamdan/shared/bus/bus";
-import { textDecoder } from "@shamdan/shared/bus/bus";
-import type { Config } from "@shamdan/shared/config";
-import type { Logger } from "@shamdan/shared/log";
-import { type IndicatorRow, IndicatorRowSchema } from "@shamdan/shared/messages";
+import type { Bus } from "@shamdan/shared/core/bus";
+import { textDecoder } from "@shamdan/shared/core/bus";
+import type { Config } from "@shamdan/shared/core/config";
+import type { Logger } from "@shamdan/shared/core/log";
+import { type IndicatorRow, IndicatorRowSchema } from "@shamdan/shared/core/messages";
 import { SlackNotifier } from "@shamdan/sink/slack-notifier";
 import * as v from "valibot";
 

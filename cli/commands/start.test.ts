@@ -10,14 +10,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryBus } from "@shamdan/shared/bus/memory-bus";
-import { loadConfig } from "@shamdan/shared/config";
+import { MemoryBus } from "@shamdan/shared/adapters/memory/memory-bus";
+import { loadConfig } from "@shamdan/shared/core/config";
+import { silentLogger } from "@shamdan/shared/core/log";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
+import type { Candle } from "@shamdan/shared/core/udf";
 import { computeSeries, engineSettings } from "@shamdan/shared/indicators/engine";
-import { silentLogger } from "@shamdan/shared/log";
-import type { IndicatorRow } from "@shamdan/shared/messages";
 import { waitFor } from "@shamdan/shared/testing/integration";
 import { readRecording } from "@shamdan/shared/testing/recordings";
-import type { Candle } from "@shamdan/shared/udf";
 import { startSlackAlerts } from "./start-slack.ts";
 
 /** The demo maps SYMBOLS[i] to RECORDINGS[i % 3] (start.ts). */

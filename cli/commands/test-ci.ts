@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { loadConfig } from "@shamdan/shared/config";
+import { loadConfig } from "@shamdan/shared/core/config";
 import { type Command, ExitCode, parseOptions } from "../command.ts";
 import { infraUp } from "../infra/infra.ts";
 import { countJunit } from "./junit-count.ts";

@@ -1,5 +1,5 @@
 /** The local infrastructure: a real Kafka and a real QuestDB as background JVM processes. */
-import type { Config } from "@shamdan/shared/config";
+import type { Config } from "@shamdan/shared/core/config";
 import { type JavaService, logFile, serviceState, startService, stopService } from "./java-service.ts";
 import { kafkaService } from "./kafka.ts";
 import { questDbService } from "./questdb.ts";

@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { portAnswers } from "@shamdan/shared/port-answers";
+import { portAnswers } from "@shamdan/shared/core/port-answers";
 
 export interface JavaService {
   /** Short name used in messages and file names. */

@@ -1,6 +1,6 @@
 /** Test double of the Bus port: keeps every published candle message per topic; can be told to fail. */
-import type { Bus, OutgoingMessage, TopicSpec } from "@shamdan/shared/bus/bus";
-import type { CandleMessage } from "@shamdan/shared/messages";
+import type { Bus, OutgoingMessage, TopicSpec } from "@shamdan/shared/core/bus";
+import type { CandleMessage } from "@shamdan/shared/core/messages";
 
 export class RecordingBus implements Bus {
   readonly topics = new Map<string, CandleMessage[]>();

@@ -5,12 +5,12 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Bus } from "@shamdan/shared/bus/bus";
-import { type Config, topicFor } from "@shamdan/shared/config";
+import type { Bus } from "@shamdan/shared/core/bus";
+import { type Config, topicFor } from "@shamdan/shared/core/config";
+import type { CandleMessage, IndicatorRow } from "@shamdan/shared/core/messages";
+import { NUMERIC_FIELDS } from "@shamdan/shared/core/store";
+import { UdfResponseSchema, udfToCandles } from "@shamdan/shared/core/udf";
 import { type CandleInput, computeSeries, engineSettings } from "@shamdan/shared/indicators/engine";
-import type { CandleMessage, IndicatorRow } from "@shamdan/shared/messages";
-import { NUMERIC_FIELDS } from "@shamdan/shared/store/store";
-import { UdfResponseSchema, udfToCandles } from "@shamdan/shared/udf";
 import { Kafka, logLevel } from "kafkajs";
 import postgres from "postgres";
 import * as v from "valibot";

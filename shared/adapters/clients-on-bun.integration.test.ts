@@ -7,8 +7,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Sender } from "@questdb/nodejs-client";
 import { Kafka, logLevel } from "kafkajs";
 import postgres from "postgres";
-import { ilpConfForBun } from "./questdb-conf.ts";
-import { requireInfra, testConfig, uniqueName, waitFor } from "./testing/integration.ts";
+import { requireInfra, testConfig, uniqueName, waitFor } from "../testing/integration.ts";
+import { ilpConfForBun } from "./questdb/questdb-conf.ts";
 
 const config = testConfig();
 const kafka = new Kafka({

@@ -1,9 +1,9 @@
 import { expect, test } from "bun:test";
-import { loadConfig } from "../config.ts";
-import { silentLogger } from "../log.ts";
+import { loadConfig } from "../core/config.ts";
+import { silentLogger } from "../core/log.ts";
 import { createBus } from "./create-bus.ts";
-import { KafkaBus } from "./kafka-bus.ts";
-import { MemoryBus } from "./memory-bus.ts";
+import { KafkaBus } from "./kafka/kafka-bus.ts";
+import { MemoryBus } from "./memory/memory-bus.ts";
 
 test("createBus picks the adapter named by BUS", async () => {
   const memory = createBus(loadConfig({}, { BUS: "memory" }), silentLogger);

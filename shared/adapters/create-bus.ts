@@ -1,9 +1,10 @@
 /** Wiring: the Bus adapter named by `config.BUS` (services only ever see the `Bus` port). */
-import type { Config } from "../config.ts";
-import type { Logger } from "../log.ts";
-import type { Bus } from "./bus.ts";
-import { KafkaBus } from "./kafka-bus.ts";
-import { MemoryBus } from "./memory-bus.ts";
+
+import type { Bus } from "../core/bus.ts";
+import type { Config } from "../core/config.ts";
+import type { Logger } from "../core/log.ts";
+import { KafkaBus } from "./kafka/kafka-bus.ts";
+import { MemoryBus } from "./memory/memory-bus.ts";
 
 export function createBus(
   config: Pick<

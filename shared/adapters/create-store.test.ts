@@ -1,9 +1,9 @@
 import { expect, test } from "bun:test";
-import { loadConfig } from "../config.ts";
-import { createLogger } from "../log.ts";
+import { loadConfig } from "../core/config.ts";
+import { createLogger } from "../core/log.ts";
 import { createStore } from "./create-store.ts";
-import { QuestDbStore } from "./questdb-store.ts";
-import { SqliteStore } from "./sqlite-store.ts";
+import { QuestDbStore } from "./questdb/questdb-store.ts";
+import { SqliteStore } from "./sqlite/sqlite-store.ts";
 
 test("STORE picks the adapter; the log names where it points, never the PG password", async () => {
   const lines: string[] = [];

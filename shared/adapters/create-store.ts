@@ -1,9 +1,9 @@
 /** Wiring decides the mode, not the code: `STORE=questdb` in compose/k8s, `sqlite` in embedded `bun start`. */
-import type { Config } from "../config.ts";
-import type { Logger } from "../log.ts";
-import { QuestDbStore } from "./questdb-store.ts";
-import { SqliteStore } from "./sqlite-store.ts";
-import type { Store } from "./store.ts";
+import type { Config } from "../core/config.ts";
+import type { Logger } from "../core/log.ts";
+import type { Store } from "../core/store.ts";
+import { QuestDbStore } from "./questdb/questdb-store.ts";
+import { SqliteStore } from "./sqlite/sqlite-store.ts";
 
 export function createStore(config: Config, logger: Logger): Store {
   if (config.STORE === "sqlite") {

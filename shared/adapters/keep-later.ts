@@ -1,5 +1,5 @@
 /** The "latest value per key" rule both Bus adapters apply in readLatestByKey (bus.ts, ReadLatestOptions). */
-import type { ReadLatestOptions } from "./bus.ts";
+import type { ReadLatestOptions } from "../core/bus.ts";
 
 export function keepLater(
   latest: Map<string, Uint8Array>,

@@ -2,8 +2,8 @@
  * SQL fragments and result mapping that both adapters share, so QuestDB and SQLite answer in the
  * same shapes: numbers as numbers (int8 arrives as a string from postgres.js), nulls kept null.
  */
-import type { SignalKind } from "../messages.ts";
-import type { Aggregation, Bar, SignalEvent, Stats, Summary } from "./store.ts";
+import type { SignalKind } from "../core/messages.ts";
+import type { Aggregation, Bar, SignalEvent, Stats, Summary } from "../core/store.ts";
 
 const SQL_AGGREGATE: Record<Aggregation, string> = { avg: "AVG", highest: "MAX", lowest: "MIN" };
 

@@ -6,10 +6,10 @@
  * `signal_changed BOOLEAN` — true when the row's signal differs from the previous candle's, so alerts
  * and `signals(changesOnly)` need no self-join.
  */
-import { type Config, indicatorColumns } from "../config.ts";
-import { ShamdanError } from "../errors.ts";
-import type { IndicatorRow, SignalKind } from "../messages.ts";
-import { NUMERIC_FIELDS, type NumericField } from "./store.ts";
+import { type Config, indicatorColumns } from "../core/config.ts";
+import { ShamdanError } from "../core/errors.ts";
+import type { IndicatorRow, SignalKind } from "../core/messages.ts";
+import { NUMERIC_FIELDS, type NumericField } from "../core/store.ts";
 
 export type ColumnNames = Readonly<Record<NumericField, string>>;
 

@@ -67,7 +67,7 @@ describe("loadConfig", () => {
 });
 
 describe(".env.example", () => {
-  const lines = readFileSync(join(import.meta.dir, "..", ".env.example"), "utf8").split("\n");
+  const lines = readFileSync(join(import.meta.dir, "..", "..", ".env.example"), "utf8").split("\n");
   const entries = lines
     .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
     .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)] as const);

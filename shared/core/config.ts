@@ -41,7 +41,7 @@ const optionalStr = () => v.optional(v.pipe(v.string(), v.minLength(1)));
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
   v.optional(v.picklist(values, `must be one of ${values.join(", ")}`), fallback);
 
-/** Codecs KafkaBus can produce with (shared/bus/kafka-compression.ts). */
+/** Codecs KafkaBus can produce with (shared/adapters/kafka/kafka-compression.ts). */
 export const KAFKA_COMPRESSIONS = ["none", "gzip", "zstd"] as const;
 
 export const SYMBOL_PATTERN = /^[A-Z0-9]{2,20}$/;

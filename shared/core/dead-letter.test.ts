@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import type { DeadLetter } from "../messages.ts";
 import { type ConsumedMessage, textDecoder } from "./bus.ts";
 import { deadLetterFor, MAX_DEAD_LETTER_BYTES } from "./dead-letter.ts";
+import type { DeadLetter } from "./messages.ts";
 
 const consumed = (value: Uint8Array, key: string | null = "AAA"): ConsumedMessage => ({
   topic: "aaa_topic",

@@ -1,5 +1,5 @@
 /**
- * A consumed message that failed its schema, wrapped as a `DeadLetter` (shared/messages.ts): the reason,
+ * A consumed message that failed its schema, wrapped as a `DeadLetter` (shared/core/messages.ts): the reason,
  * where it came from and its original bytes untouched, so it can be inspected and replayed later.
  *
  * A letter always fits the broker: Kafka refuses a record above `max.message.bytes` (1 MiB by default),
@@ -8,8 +8,8 @@
  * `originalBytes` (its full length) and `originalSha256` (of the full original) still identify it.
  */
 import { createHash } from "node:crypto";
-import type { DeadLetter } from "../messages.ts";
 import type { ConsumedMessage, OutgoingMessage } from "./bus.ts";
+import type { DeadLetter } from "./messages.ts";
 
 /** Upper bound of a letter's JSON, in bytes: half of Kafka's default 1 MiB, leaving room for framing. */
 export const MAX_DEAD_LETTER_BYTES = 512 * 1024;

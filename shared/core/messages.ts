@@ -12,7 +12,7 @@ const price = v.pipe(finite, v.minValue(0, "prices are never negative"));
 const nullableFinite = v.nullable(finite);
 
 /**
- * Starts the message of every plausibility issue (shared/plausibility.ts), so a consumer can count
+ * Starts the message of every plausibility issue (shared/core/plausibility.ts), so a consumer can count
  * implausible candles apart from malformed ones.
  */
 export const IMPLAUSIBLE = "implausible";
@@ -33,7 +33,7 @@ export const CandleMessageSchema = v.pipe(
       v.regex(/^[A-Z0-9]{2,20}$/, "symbol must be 2-20 upper-case letters or digits"),
     ),
     resolution: v.string(),
-    // A plausible candle time (shared/plausibility.ts): a schema-valid 0 or 2^53 - 1 would reach
+    // A plausible candle time (shared/core/plausibility.ts): a schema-valid 0 or 2^53 - 1 would reach
     // indicator state and storage (QuestDB refuses timestamps far outside its range).
     openTime: v.pipe(
       v.number(),
@@ -111,7 +111,7 @@ export const ROW_NUMBER_FIELDS = [
 
 /**
  * What goes to the dead-letter topic: why, where from, and the original bytes (base64). A letter stays
- * under a size bound (shared/bus/dead-letter.ts): a larger original is cut, and `truncated`,
+ * under a size bound (shared/core/dead-letter.ts): a larger original is cut, and `truncated`,
  * `originalBytes` and `originalSha256` say so and still identify it. Those three are optional for
  * readers: letters written before they existed lack them (and were never truncated).
  */

@@ -13,7 +13,7 @@
  * STORE_SERVER_ERROR (QuestDB's HTTP 5xx, canRetry: the store is failing, or it failed on these rows;
  * `pingWrites` tells the two apart). Messages carry the store's own reason.
  */
-import { type IndicatorRow, ROW_NUMBER_FIELDS, type SignalKind } from "../messages.ts";
+import { type IndicatorRow, ROW_NUMBER_FIELDS, type SignalKind } from "./messages.ts";
 
 /** Numeric fields by their logical name; the table's column names come from `indicatorColumns(config)`. */
 export const NUMERIC_FIELDS = ROW_NUMBER_FIELDS;

@@ -8,7 +8,7 @@
  * - per candle (`candleProblem`): finite values, `low <= min(open, close) <= max(open, close) <= high`,
  *   `volume >= 0`. A bad candle is dropped and reported; the rest of the page is kept. Finiteness is a
  *   per-candle check because `JSON.parse("1e999")` yields Infinity for one value, not a broken page.
- * - plausibility (`implausibility`, shared/plausibility.ts): an open time before 2010 or more than a day
+ * - plausibility (`implausibility`, shared/core/plausibility.ts): an open time before 2010 or more than a day
  *   ahead of the clock, a value above 1e18. Kept out of `candleProblem` because the indicator engine
  *   shares that and is exercised with small synthetic times; ingest applies it to each polled page.
  */

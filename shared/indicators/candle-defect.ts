@@ -1,9 +1,9 @@
 /**
  * The gate in front of indicator state (issue #3 point 4): one NaN, infinite or negative price would
  * poison every later EMA/RSI value, so such a candle is rejected before it touches anything.
- * Same rules as ingest's `candleProblem` (shared/udf.ts), plus a valid open time.
+ * Same rules as ingest's `candleProblem` (shared/core/udf.ts), plus a valid open time.
  */
-import { candleProblem } from "../udf.ts";
+import { candleProblem } from "../core/udf.ts";
 import type { CandleInput } from "./engine.ts";
 
 /** Why the candle cannot enter indicator state, or null when it can. */

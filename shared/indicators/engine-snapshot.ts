@@ -5,8 +5,8 @@
  * silently half-restored state.
  */
 import * as v from "valibot";
-import { ShamdanError } from "../errors.ts";
-import { SignalSchema } from "../messages.ts";
+import { ShamdanError } from "../core/errors.ts";
+import { SignalSchema } from "../core/messages.ts";
 import { EmaStateSchema } from "./ema.ts";
 import { CutlerRsiStateSchema } from "./rsi-cutler.ts";
 import { WilderRsiStateSchema } from "./rsi-wilder.ts";

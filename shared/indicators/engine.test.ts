@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { loadConfig } from "../config.ts";
-import { ShamdanError } from "../errors.ts";
+import { loadConfig } from "../core/config.ts";
+import { ShamdanError } from "../core/errors.ts";
 import {
   type CandleInput,
   computeSeries,

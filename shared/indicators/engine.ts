@@ -14,9 +14,9 @@
  *
  * `next` reuses one result object per engine (see there); `computeSeries` and `copyStep` give copies.
  */
-import type { Config } from "../config.ts";
-import { ShamdanError } from "../errors.ts";
-import { SignalKind } from "../messages.ts";
+import type { Config } from "../core/config.ts";
+import { ShamdanError } from "../core/errors.ts";
+import { SignalKind } from "../core/messages.ts";
 import { candleDefect } from "./candle-defect.ts";
 import { EMA, EmaStyle } from "./ema.ts";
 import { type EngineSnapshot, EngineSnapshotSchema, parseSnapshot } from "./engine-snapshot.ts";

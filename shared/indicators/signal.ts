@@ -3,7 +3,7 @@
  * any input undefined -> HOLD; SMA > EMA and RSI < buyBelow -> BUY; SMA < EMA and RSI > sellAbove -> SELL;
  * otherwise HOLD. (The seed calls a short average above the long one with RSI not overbought a BUY.)
  */
-import { SignalKind } from "../messages.ts";
+import { SignalKind } from "../core/messages.ts";
 
 export interface SignalThresholds {
   rsiBuyBelow: number;

@@ -4,10 +4,10 @@
  * Every test uses its own topics and groups and polls with waitFor: Kafka rebalances take seconds.
  */
 import { describe, expect, test } from "bun:test";
-import { uniqueName, waitFor } from "../testing/integration.ts";
-import type { Batch, Bus, ConsumedMessage, TopicPartition } from "./bus.ts";
-import { textDecoder } from "./bus.ts";
-import { partitionForKey } from "./partition-for-key.ts";
+import { partitionForKey } from "../adapters/memory/partition-for-key.ts";
+import type { Batch, Bus, ConsumedMessage, TopicPartition } from "../core/bus.ts";
+import { textDecoder } from "../core/bus.ts";
+import { uniqueName, waitFor } from "./integration.ts";
 
 const text = (m: ConsumedMessage) => textDecoder.decode(m.value);
 const id = (m: ConsumedMessage) => `${m.topic}/${m.partition}/${m.offset}`;

@@ -5,8 +5,8 @@
  */
 import { expect } from "bun:test";
 import type * as v from "valibot";
-import { textEncoder } from "../bus/bus.ts";
-import { type Parsed, parseMessage } from "../bus/parse-message.ts";
+import { textEncoder } from "../core/bus.ts";
+import { type Parsed, parseMessage } from "../core/parse-message.ts";
 
 /** Number literals JSON.parse reads as ±Infinity / that are not JSON at all. */
 const RAW_NUMBERS = ["1e999", "-1e999", "NaN"];

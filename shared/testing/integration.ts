@@ -4,8 +4,8 @@
  * reachable the test FAILS with a clear message; it never skips silently.
  */
 import { randomUUID } from "node:crypto";
-import { type Config, loadConfig } from "../config.ts";
-import { portAnswers } from "../port-answers.ts";
+import { type Config, loadConfig } from "../core/config.ts";
+import { portAnswers } from "../core/port-answers.ts";
 
 /** Config for integration tests: the defaults (loopback infra) plus the caller's overrides. */
 export function testConfig(overrides: Record<string, string> = {}): Config {

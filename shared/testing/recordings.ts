@@ -6,10 +6,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
-import { type Config, loadConfig } from "../config.ts";
+import { type Config, loadConfig } from "../core/config.ts";
+import type { IndicatorRow } from "../core/messages.ts";
+import { type Candle, UdfResponseSchema, udfToCandles } from "../core/udf.ts";
 import { computeSeries, engineSettings } from "../indicators/engine.ts";
-import type { IndicatorRow } from "../messages.ts";
-import { type Candle, UdfResponseSchema, udfToCandles } from "../udf.ts";
 
 export const RECORDINGS_DIR = join(import.meta.dir, "..", "..", "data", "candles");
 

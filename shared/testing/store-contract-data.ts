@@ -3,9 +3,9 @@
  * engine (warm-up nulls, rs null when there is no loss), and the expected answers computed here in
  * plain JS, independently of SQL.
  */
-import type { IndicatorRow } from "../messages.ts";
-import { recordedRows } from "../testing/recordings.ts";
-import type { Aggregation, Bar, NumericField, Stats, TimeWindow } from "./store.ts";
+import type { IndicatorRow } from "../core/messages.ts";
+import type { Aggregation, Bar, NumericField, Stats, TimeWindow } from "../core/store.ts";
+import { recordedRows } from "./recordings.ts";
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 

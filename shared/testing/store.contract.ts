@@ -5,16 +5,7 @@
  * to 1e-9 relative (engines add in different orders); everything else exactly.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { IndicatorRow } from "../messages.ts";
-import { waitFor } from "../testing/integration.ts";
-import {
-  buildRows,
-  expectedAggregate,
-  expectedBars,
-  expectedStats,
-  inWindow,
-  near,
-} from "./contract-data.ts";
+import type { IndicatorRow } from "../core/messages.ts";
 import {
   AGGREGATIONS,
   type Bar,
@@ -22,7 +13,16 @@ import {
   type Store,
   type Summary,
   type TimeWindow,
-} from "./store.ts";
+} from "../core/store.ts";
+import { waitFor } from "./integration.ts";
+import {
+  buildRows,
+  expectedAggregate,
+  expectedBars,
+  expectedStats,
+  inWindow,
+  near,
+} from "./store-contract-data.ts";
 
 const A = "XRPETH";
 const B = "ETHBTC";

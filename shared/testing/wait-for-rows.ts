@@ -3,8 +3,8 @@
  * asynchronously (WAL apply), so tests and tools poll the port instead of sleeping; on SQLite the
  * first check already succeeds.
  */
-import type { IndicatorRow } from "../messages.ts";
-import type { Store, TimeWindow } from "./store.ts";
+import type { IndicatorRow } from "../core/messages.ts";
+import type { Store, TimeWindow } from "../core/store.ts";
 
 export async function waitForRows(
   store: Pick<Store, "rows">,

@@ -3,7 +3,7 @@
  * last one got through, nothing per attempt (also not kafkajs's own reconnect errors, see quiet).
  */
 import { describe, expect, test } from "bun:test";
-import { createLogger } from "../log.ts";
+import { createLogger } from "../../core/log.ts";
 import { KafkaAvailability } from "./kafka-availability.ts";
 
 function capture() {

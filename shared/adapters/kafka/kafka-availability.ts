@@ -4,8 +4,8 @@
  * "Kafka reachable again". Attempts in between log at debug only, so a broker that takes a minute to
  * come up costs two lines, not one per retry (or one per kafkajs reconnect, see `quiet`).
  */
-import { describeError } from "../errors.ts";
-import type { Logger } from "../log.ts";
+import { describeError } from "../../core/errors.ts";
+import type { Logger } from "../../core/log.ts";
 
 export class KafkaAvailability {
   /** Operations currently waiting (an operation is any object its caller keeps for its duration). */

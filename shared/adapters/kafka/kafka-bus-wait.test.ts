@@ -5,10 +5,10 @@
  * is proven against a real broker by cli/startup-race.integration.test.ts.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { loadConfig } from "../config.ts";
-import { ShamdanError } from "../errors.ts";
-import { createLogger } from "../log.ts";
-import { waitFor } from "../testing/integration.ts";
+import { loadConfig } from "../../core/config.ts";
+import { ShamdanError } from "../../core/errors.ts";
+import { createLogger } from "../../core/log.ts";
+import { waitFor } from "../../testing/integration.ts";
 import { KafkaBus } from "./kafka-bus.ts";
 
 async function closedPort(): Promise<number> {

@@ -5,11 +5,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { KAFKA_COMPRESSIONS } from "../config.ts";
-import { ShamdanError } from "../errors.ts";
-import { requireInfra, testConfig, uniqueName, waitFor } from "../testing/integration.ts";
-import { busContract } from "./bus.contract.ts";
-import { type Bus, type ConsumedMessage, textDecoder } from "./bus.ts";
+import { type Bus, type ConsumedMessage, textDecoder } from "../../core/bus.ts";
+import { KAFKA_COMPRESSIONS } from "../../core/config.ts";
+import { ShamdanError } from "../../core/errors.ts";
+import { busContract } from "../../testing/bus.contract.ts";
+import { requireInfra, testConfig, uniqueName, waitFor } from "../../testing/integration.ts";
 import { KafkaBus } from "./kafka-bus.ts";
 
 const config = testConfig({ KAFKA_CLIENT_ID: "shamdan-bus-test" });

@@ -9,10 +9,10 @@ import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 // The infra helpers live in the CLI workspace; only this test reaches for them (relative import:
 // shared/ does not depend on cli/ at runtime).
-import { startService, stopService } from "../../cli/infra/java-service.ts";
-import { kafkaService } from "../../cli/infra/kafka.ts";
-import { requireInfra, testConfig, uniqueName, waitFor } from "../testing/integration.ts";
-import { textDecoder } from "./bus.ts";
+import { startService, stopService } from "../../../cli/infra/java-service.ts";
+import { kafkaService } from "../../../cli/infra/kafka.ts";
+import { textDecoder } from "../../core/bus.ts";
+import { requireInfra, testConfig, uniqueName, waitFor } from "../../testing/integration.ts";
 import { KafkaBus } from "./kafka-bus.ts";
 
 const config = testConfig();

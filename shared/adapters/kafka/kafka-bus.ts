@@ -31,10 +31,7 @@
  * kafka-availability.ts logs the waiting once per change of state.
  */
 import { type Admin, Kafka, type Message, type Producer, type RetryOptions } from "kafkajs";
-import { backoffDelay, retryWithBackoff } from "../backoff.ts";
-import type { Config } from "../config.ts";
-import { isRetryable, ShamdanError } from "../errors.ts";
-import { type Logger, silentLogger } from "../log.ts";
+import { backoffDelay, retryWithBackoff } from "../../core/backoff.ts";
 import type {
   Bus,
   OutgoingMessage,
@@ -42,7 +39,10 @@ import type {
   SubscribeOptions,
   Subscription,
   TopicSpec,
-} from "./bus.ts";
+} from "../../core/bus.ts";
+import type { Config } from "../../core/config.ts";
+import { isRetryable, ShamdanError } from "../../core/errors.ts";
+import { type Logger, silentLogger } from "../../core/log.ts";
 import { KafkaAvailability } from "./kafka-availability.ts";
 import { type KafkaCompression, kafkaCompressionType } from "./kafka-compression.ts";
 import { kafkaError, withoutExistingTopics } from "./kafka-error.ts";

@@ -14,7 +14,7 @@
  * batch). Kafka's own tools read zstd natively (Kafka >= 2.1).
  */
 import { CompressionCodecs, CompressionTypes } from "kafkajs";
-import type { KAFKA_COMPRESSIONS } from "../config.ts";
+import type { KAFKA_COMPRESSIONS } from "../../core/config.ts";
 
 export type KafkaCompression = (typeof KAFKA_COMPRESSIONS)[number];
 

@@ -3,7 +3,7 @@
  * built from kafkajs's own error classes and protocol error table (what the broker's codes become).
  */
 import { describe, expect, test } from "bun:test";
-import { ShamdanError } from "../errors.ts";
+import { ShamdanError } from "../../core/errors.ts";
 import { isRetriableKafkaError, kafkaError, withoutExistingTopics } from "./kafka-error.ts";
 
 interface ProtocolErrorDefinition {

@@ -2,7 +2,7 @@
  * kafkajs errors -> ShamdanError with a stable code and `canRetry`, decided from kafkajs's own
  * error names, protocol types and `retriable` flags along the cause chain (never from message text).
  */
-import { describeError, ShamdanError } from "../errors.ts";
+import { describeError, ShamdanError } from "../../core/errors.ts";
 
 /** Errors that mean "the broker is (temporarily) unreachable or busy": worth retrying later. */
 const RETRIABLE_NAMES = new Set([

@@ -3,7 +3,7 @@
  * internals are chatty (INFO on every join/commit), so the Kafka client is created at WARN by default.
  */
 import { type logCreator, logLevel } from "kafkajs";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../core/log.ts";
 
 /**
  * `quiet`: while it returns true (the bus is waiting for Kafka and has said so once, see

@@ -6,11 +6,11 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Admin, Kafka } from "kafkajs";
-import { ShamdanError } from "../errors.ts";
-import type { Logger } from "../log.ts";
-import type { ReadLatestOptions } from "./bus.ts";
+import type { ReadLatestOptions } from "../../core/bus.ts";
+import { ShamdanError } from "../../core/errors.ts";
+import type { Logger } from "../../core/log.ts";
+import { keepLater } from "../keep-later.ts";
 import { kafkaError } from "./kafka-error.ts";
-import { keepLater } from "./read-latest.ts";
 
 export async function kafkaReadLatestByKey(
   kafka: Kafka,

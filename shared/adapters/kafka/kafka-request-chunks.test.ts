@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { Message } from "kafkajs";
-import { mulberry32 } from "../prng.ts";
+import { mulberry32 } from "../../core/prng.ts";
 import { kafkaRequestChunks, MAX_REQUEST_BYTES, MAX_REQUEST_MESSAGES } from "./kafka-request-chunks.ts";
 
 test("splits under the byte limit, in order, nothing lost", () => {

@@ -16,12 +16,12 @@
  *   does not exist at all fails at once (a missing ensureTopics, not something time fixes).
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, RetryOptions } from "kafkajs";
-import { ShamdanError } from "../errors.ts";
-import type { Logger } from "../log.ts";
-import type { ConsumedMessage, SubscribeOptions, Subscription, TopicPartition } from "./bus.ts";
+import type { ConsumedMessage, SubscribeOptions, Subscription, TopicPartition } from "../../core/bus.ts";
+import { ShamdanError } from "../../core/errors.ts";
+import type { Logger } from "../../core/log.ts";
+import { retryDelayMs } from "../retry-delay.ts";
 import type { KafkaAvailability } from "./kafka-availability.ts";
 import { isRetriableKafkaError, kafkaError } from "./kafka-error.ts";
-import { retryDelayMs } from "./retry-delay.ts";
 
 export interface KafkaSubscriptionSettings {
   retry: RetryOptions;

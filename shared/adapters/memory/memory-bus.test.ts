@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { ShamdanError } from "../errors.ts";
-import { waitFor } from "../testing/integration.ts";
-import { busContract } from "./bus.contract.ts";
-import { textDecoder } from "./bus.ts";
+import { textDecoder } from "../../core/bus.ts";
+import { ShamdanError } from "../../core/errors.ts";
+import { busContract } from "../../testing/bus.contract.ts";
+import { waitFor } from "../../testing/integration.ts";
 import { MemoryBus } from "./memory-bus.ts";
 
 busContract("memory", async () => new MemoryBus({ retryBackoffMs: { initial: 10, max: 100 } }));

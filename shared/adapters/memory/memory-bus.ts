@@ -7,8 +7,7 @@
  * available on one partition up to `maxBatchSize`. Ordinary topics are bounded by retention
  * (memory-retention.ts): what every group consumed is dropped, and a per-partition cap bounds the rest.
  */
-import { ShamdanError } from "../errors.ts";
-import { type Logger, silentLogger } from "../log.ts";
+
 import type {
   Bus,
   ConsumedMessage,
@@ -18,8 +17,12 @@ import type {
   Subscription,
   TopicPartition,
   TopicSpec,
-} from "./bus.ts";
-import { textEncoder } from "./bus.ts";
+} from "../../core/bus.ts";
+import { textEncoder } from "../../core/bus.ts";
+import { ShamdanError } from "../../core/errors.ts";
+import { type Logger, silentLogger } from "../../core/log.ts";
+import { keepLater } from "../keep-later.ts";
+import { retryDelayMs } from "../retry-delay.ts";
 import { ASSIGN_RETRY, type Group, type Member, pendingRetryDelay, tpKey } from "./memory-group.ts";
 import { PartitionLog } from "./memory-partition-log.ts";
 import {
@@ -29,8 +32,6 @@ import {
   type RetentionStats,
 } from "./memory-retention.ts";
 import { partitionForKey } from "./partition-for-key.ts";
-import { keepLater } from "./read-latest.ts";
-import { retryDelayMs } from "./retry-delay.ts";
 import { assignRoundRobin } from "./round-robin-assignment.ts";
 import { WakeSignal, waitForWake } from "./wake-signal.ts";
 

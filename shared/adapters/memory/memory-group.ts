@@ -2,7 +2,7 @@
  * The in-memory bus's consumer-group bookkeeping: members, their assignments and retry backoffs,
  * and the group's committed offsets (see memory-bus.ts).
  */
-import type { SubscribeOptions, TopicPartition } from "./bus.ts";
+import type { SubscribeOptions, TopicPartition } from "../../core/bus.ts";
 
 export interface Member {
   id: number;

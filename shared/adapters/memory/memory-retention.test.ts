@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { createLogger } from "../log.ts";
-import { waitFor } from "../testing/integration.ts";
-import type { Batch } from "./bus.ts";
-import { textDecoder } from "./bus.ts";
+import type { Batch } from "../../core/bus.ts";
+import { textDecoder } from "../../core/bus.ts";
+import { createLogger } from "../../core/log.ts";
+import { waitFor } from "../../testing/integration.ts";
 import { MemoryBus } from "./memory-bus.ts";
 import { PartitionLog } from "./memory-partition-log.ts";
 

@@ -14,7 +14,7 @@
  *
  * Compacted topics are left alone: compaction already keeps only the latest value per key.
  */
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../core/log.ts";
 import type { PartitionLog } from "./memory-partition-log.ts";
 
 export interface RetentionOptions {

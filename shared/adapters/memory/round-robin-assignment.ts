@@ -4,7 +4,7 @@
  * RoundRobinAssigner, extended to members with different subscriptions, so five one-partition symbol
  * topics spread over two replicas 3 + 2 instead of 5 + 0.
  */
-import type { TopicPartition } from "./bus.ts";
+import type { TopicPartition } from "../../core/bus.ts";
 
 export interface AssignmentMember {
   id: number;

@@ -4,8 +4,8 @@
  * QuestDB's answers are in sink/sink.integration.test.ts.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import type { IndicatorRow } from "../messages.ts";
-import { type ColumnNames, columnNames } from "./columns.ts";
+import type { IndicatorRow } from "../../core/messages.ts";
+import { type ColumnNames, columnNames } from "../store-columns.ts";
 import { IlpWriter, ilpConfForBatches } from "./ilp-writer.ts";
 
 const cols: ColumnNames = columnNames({ SMA_PERIOD: 5, EMA_PERIOD: 10, RSI_PERIOD: 10 });

@@ -14,12 +14,12 @@
  */
 import { readFileSync } from "node:fs";
 import { Sender } from "@questdb/nodejs-client";
-import { ShamdanError } from "../errors.ts";
-import type { IndicatorRow } from "../messages.ts";
-import { portAnswers } from "../port-answers.ts";
-import { ilpConfForBun } from "../questdb-conf.ts";
-import type { ColumnNames } from "./columns.ts";
-import { NUMERIC_FIELDS } from "./store.ts";
+import { ShamdanError } from "../../core/errors.ts";
+import type { IndicatorRow } from "../../core/messages.ts";
+import { portAnswers } from "../../core/port-answers.ts";
+import { NUMERIC_FIELDS } from "../../core/store.ts";
+import type { ColumnNames } from "../store-columns.ts";
+import { ilpConfForBun } from "./questdb-conf.ts";
 
 /**
  * Auto-flush would split a large batch into several transactions (default every 75,000 rows), so a

@@ -5,12 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import postgres from "postgres";
-import { ShamdanError } from "../errors.ts";
-import { requireInfra, testConfig, uniqueName, waitFor } from "../testing/integration.ts";
-import { buildRows } from "./contract-data.ts";
+import { ShamdanError } from "../../core/errors.ts";
+import { requireInfra, testConfig, uniqueName, waitFor } from "../../testing/integration.ts";
+import { buildRows } from "../../testing/store-contract-data.ts";
+import { TcpProxy } from "../../testing/tcp-proxy.ts";
+import { waitForRows } from "../../testing/wait-for-rows.ts";
 import { QuestDbStore } from "./questdb-store.ts";
-import { TcpProxy } from "./tcp-proxy.ts";
-import { waitForRows } from "./wait-for-rows.ts";
 
 // Real QuestDB on a loaded CI box: room for polling (bunfig's [test] timeout is not applied).
 setDefaultTimeout(60_000);

@@ -1,9 +1,9 @@
 import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import postgres from "postgres";
-import { requireInfra, testConfig, uniqueName } from "../testing/integration.ts";
-import { buildRows } from "./contract-data.ts";
+import { requireInfra, testConfig, uniqueName } from "../../testing/integration.ts";
+import { storeContract } from "../../testing/store.contract.ts";
+import { buildRows } from "../../testing/store-contract-data.ts";
 import { QuestDbStore } from "./questdb-store.ts";
-import { storeContract } from "./store.contract.ts";
 
 // Real QuestDB on a loaded CI box: room for polling (bunfig's [test] timeout is not applied).
 setDefaultTimeout(60_000);

@@ -13,21 +13,9 @@
  * would otherwise auto-create a table with a `timestamp` column and no dedup keys.
  */
 import postgres from "postgres";
-import type { Config } from "../config.ts";
-import { ShamdanError } from "../errors.ts";
-import type { IndicatorRow } from "../messages.ts";
-import {
-  type ColumnNames,
-  checkInterval,
-  checkLimit,
-  clampMs,
-  columnNames,
-  type StoredRecord,
-  selectNumericAs,
-  toIndicatorRow,
-} from "./columns.ts";
-import { IlpWriter } from "./ilp-writer.ts";
-import { sqlAggregate, statsOf, toBar, toSignalEvent, toSummary } from "./sql-shapes.ts";
+import type { Config } from "../../core/config.ts";
+import { ShamdanError } from "../../core/errors.ts";
+import type { IndicatorRow } from "../../core/messages.ts";
 import {
   type Aggregation,
   type Bar,
@@ -38,7 +26,19 @@ import {
   type Summary,
   type SymbolInfo,
   type TimeWindow,
-} from "./store.ts";
+} from "../../core/store.ts";
+import { sqlAggregate, statsOf, toBar, toSignalEvent, toSummary } from "../sql-shapes.ts";
+import {
+  type ColumnNames,
+  checkInterval,
+  checkLimit,
+  clampMs,
+  columnNames,
+  type StoredRecord,
+  selectNumericAs,
+  toIndicatorRow,
+} from "../store-columns.ts";
+import { IlpWriter } from "./ilp-writer.ts";
 
 type QuestDbConfig = Pick<
   Config,

@@ -2,11 +2,11 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../config.ts";
-import { buildRows } from "./contract-data.ts";
+import { loadConfig } from "../../core/config.ts";
+import { storeContract } from "../../testing/store.contract.ts";
+import { buildRows } from "../../testing/store-contract-data.ts";
+import { waitForRows } from "../../testing/wait-for-rows.ts";
 import { SqliteStore } from "./sqlite-store.ts";
-import { storeContract } from "./store.contract.ts";
-import { waitForRows } from "./wait-for-rows.ts";
 
 const config = (overrides: Record<string, string> = {}) =>
   loadConfig({}, { STORE: "sqlite", SQLITE_PATH: ":memory:", ...overrides });

@@ -6,20 +6,9 @@
 import { Database, type SQLQueryBindings } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Config } from "../config.ts";
-import { ShamdanError } from "../errors.ts";
-import type { IndicatorRow } from "../messages.ts";
-import {
-  type ColumnNames,
-  checkInterval,
-  checkLimit,
-  clampMs,
-  columnNames,
-  type StoredRecord,
-  selectNumericAs,
-  toIndicatorRow,
-} from "./columns.ts";
-import { sqlAggregate, statsOf, toBar, toSignalEvent, toSummary } from "./sql-shapes.ts";
+import type { Config } from "../../core/config.ts";
+import { ShamdanError } from "../../core/errors.ts";
+import type { IndicatorRow } from "../../core/messages.ts";
 import {
   type Aggregation,
   type Bar,
@@ -30,7 +19,18 @@ import {
   type Summary,
   type SymbolInfo,
   type TimeWindow,
-} from "./store.ts";
+} from "../../core/store.ts";
+import { sqlAggregate, statsOf, toBar, toSignalEvent, toSummary } from "../sql-shapes.ts";
+import {
+  type ColumnNames,
+  checkInterval,
+  checkLimit,
+  clampMs,
+  columnNames,
+  type StoredRecord,
+  selectNumericAs,
+  toIndicatorRow,
+} from "../store-columns.ts";
 
 type Params = Record<string, string | number | null>;
 
