@@ -10,11 +10,13 @@ const M = 0x5bd1e995;
 /** Kafka's murmur2 of the key's bytes (signed 32-bit). */
 export function murmur2(data: Uint8Array): number {
   const length = data.length;
+  // Indexes below stay under `length`; `?? 0` only satisfies the type checker (never taken).
+  const at = (i: number): number => data[i] ?? 0;
   let h = SEED ^ length;
   const length4 = length >>> 2;
   for (let i = 0; i < length4; i++) {
     const i4 = i * 4;
-    let k = data[i4] | (data[i4 + 1] << 8) | (data[i4 + 2] << 16) | (data[i4 + 3] << 24);
+    let k = at(i4) | (at(i4 + 1) << 8) | (at(i4 + 2) << 16) | (at(i4 + 3) << 24);
     k = Math.imul(k, M);
     k ^= k >>> 24;
     k = Math.imul(k, M);
@@ -24,10 +26,10 @@ export function murmur2(data: Uint8Array): number {
   // The 1-3 tail bytes, mixed as Java's switch with fall-through does.
   const tail = length & ~3;
   const rest = length & 3;
-  if (rest === 3) h ^= data[tail + 2] << 16;
-  if (rest >= 2) h ^= data[tail + 1] << 8;
+  if (rest === 3) h ^= at(tail + 2) << 16;
+  if (rest >= 2) h ^= at(tail + 1) << 8;
   if (rest >= 1) {
-    h ^= data[tail];
+    h ^= at(tail);
     h = Math.imul(h, M);
   }
   h ^= h >>> 13;
