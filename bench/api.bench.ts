@@ -1,5 +1,5 @@
 /**
- * API latency under load (issue #6, point 7): one year of 1-minute candles for 5 symbols
+ * API latency under load: one year of 1-minute candles for 5 symbols
  * (5 x 525,600 rows, a seeded random walk with streaming SMA/EMA/RSI) in a QuestDB table of its own,
  * the app served with Bun.serve on 127.0.0.1, and autocannon (npm) at 100 connections for 10 s each
  * on `summarize` and `candles`. Targets: p99 < 50 ms and >= 2,000 req/s for summarize.

@@ -1,5 +1,5 @@
 /**
- * Bus throughput (issue #5's consumer/producer numbers rest on it): publish (batched, 1,000 messages
+ * Bus throughput (the processor's and sink's numbers rest on it): publish (batched, 1,000 messages
  * per call) and consume (one subscriber, fresh group, from the beginning) of the same messages, for
  * the in-memory bus and for the real Kafka on 127.0.0.1:9092. Bounded: 100k messages per adapter,
  * a candle-sized JSON value (~200 bytes), 12 keys over 3 partitions; the Kafka topic is deleted after.
@@ -45,7 +45,7 @@ const rate = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleS
 async function run(name: string, bus: Bus, topic: string): Promise<void> {
   const batches = messages();
   await bus.ensureTopics([{ name: topic, partitions: 3 }]);
-  // Connect the producer and let the JIT warm up outside the timing (the first ~20k sends are ~2x slower).
+  // Connect the producer and let the JIT warm up outside the timing (the first sends are much slower).
   const warmup = batches.slice(0, 20);
   for (const batch of warmup) await bus.publish(topic, batch);
   const total = 2 * N + warmup.length * BATCH;

@@ -1,5 +1,5 @@
 /**
- * Issue #3 point 7: the full per-candle step (SMA + EMA + RSI + signal) of SymbolEngine, against the
+ * The full per-candle step (SMA + EMA + RSI + signal) of SymbolEngine, against the
  * same step built from npm `trading-signals`, and a fused loop (the three formulas inlined in one
  * function, no classes) as the practical limit. Same series, same run.
  * Targets: engine >= 4x faster than trading-signals, and within 4x of the fused loop.

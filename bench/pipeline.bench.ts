@@ -1,5 +1,5 @@
 /**
- * Pipeline benchmarks (issue #5, point 8), on the real Kafka and QuestDB:
+ * Pipeline benchmarks, on the real Kafka and QuestDB:
  * 1. processor throughput (candles/s, first batch to last row acknowledged) vs a bare kafkajs
  *    consume→produce passthrough of the same messages, interleaved rounds; ratio target >= 0.8;
  * 2. sink throughput (rows/s from a pre-filled output topic into QuestDB, first write to last ack) vs a

@@ -1,5 +1,5 @@
 /**
- * Store write throughput (issue #5: sink rows/s as a ratio to a bare ILP write, target >= 0.8):
+ * Store write throughput (the sink's rows/s as a ratio to a bare ILP write, target >= 0.8):
  * `QuestDbStore.write` in batches of 1,000 against a bare @questdb/nodejs-client Sender writing the
  * same rows with one flush per 1,000, into two tables of the same schema. Interleaved rounds (store,
  * bare, store, bare, ...) so machine load hits both alike; bounded at 200k rows per contender.

@@ -15,7 +15,7 @@ export interface Command {
 }
 
 /** Exit codes shared by all commands. */
-export const ExitCode = { ok: 0, failure: 1, usage: 2, notBuilt: 3 } as const;
+export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -28,17 +28,4 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig["options"]>>(
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-}
-
-/** For a command whose body arrives in a later issue: says so and exits non-zero, never pretends. */
-export function notBuilt(name: string, summary: string, issue: number): Command {
-  return {
-    name,
-    summary: `${summary} (not built yet, issue #${issue})`,
-    help: `Usage: bun run shamdan ${name}\n\n${summary}.\nNot built yet: tracked in issue #${issue}.`,
-    async run() {
-      process.stderr.write(`shamdan ${name}: not built yet (issue #${issue}).\n`);
-      return ExitCode.notBuilt;
-    },
-  };
 }

@@ -1,5 +1,5 @@
 /**
- * Per-symbol backoff (issue #4 point 2): HTTP 429 waits exactly the `backOff` seconds Nobitex asked
+ * Per-symbol backoff: HTTP 429 waits exactly the `backOff` seconds Nobitex asked
  * for; other failures back off exponentially with jitter, capped. Times come from the injected clock.
  */
 import { backoffDelay } from "@shamdan/shared/core/backoff";

@@ -1,5 +1,5 @@
 /**
- * Exact dedup of re-delivered candles for one symbol (issue #4 point 3): Nobitex re-sends the
+ * Exact dedup of re-delivered candles for one symbol: Nobitex re-sends the
  * still-forming candle on every poll and the overlap window re-sends closed ones. A candle is
  * published when its open time is new or its values changed; an identical re-delivery is not.
  *

@@ -1,5 +1,5 @@
 /**
- * A local stand-in for Nobitex `GET /market/udf/history` (issue #4 point 5) serving recorded
+ * A local stand-in for Nobitex `GET /market/udf/history` (docs/nobitex.md) serving recorded
  * candles (`DIR/<SYMBOL>.udf.json`) with the real endpoint's semantics: `symbol`, `resolution` (only
  * the recording's; another one answers `{"s":"error","errmsg":"Invalid resolution!"}`), `to`
  * (required, inclusive), `from`, `countback` (priority over `from`), `page`, at most 500 candles per

@@ -1,5 +1,5 @@
 /**
- * Ingest end to end against the REAL Kafka (issue #4 point 8): the croner poller polls the fake
+ * Ingest end to end against the REAL Kafka: the croner poller polls the fake
  * Nobitex in live mode on an accelerated clock while every fault is injected (429 with backOff, 5xx,
  * slow answers past the client timeout, malformed bodies, invalid candles). Each topic must end with
  * exactly the recording: every open time present, the last message per open time equal to the

@@ -1,4 +1,4 @@
-/** Prometheus metrics of ingest (issue #4 point 9), on their own registry so tests can make many. */
+/** Prometheus metrics of ingest, on their own registry so tests can make many. */
 import { Counter, Gauge, Registry } from "prom-client";
 
 export function createIngestMetrics(registry: Registry = new Registry()) {

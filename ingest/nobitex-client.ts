@@ -1,5 +1,5 @@
 /**
- * Typed client for Nobitex `GET /market/udf/history` (../shared/NOBITEX.md, issue #4 point 1).
+ * Typed client for Nobitex `GET /market/udf/history` (the API facts it relies on: docs/nobitex.md).
  * Every answer is parsed with valibot right after the fetch; failures become NobitexError with a
  * stable code, never an exception of another type.
  */

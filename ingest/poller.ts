@@ -1,5 +1,5 @@
 /**
- * The ingest poller (issue #4 points 2-4): a croner job (`protect`: runs never overlap) polls every
+ * The ingest poller: a croner job (`protect`: runs never overlap) polls every
  * configured symbol with bounded concurrency, publishes new or changed candles as CandleMessages to
  * `topicFor(symbol)` (key = symbol) through the Bus port, and keeps per-symbol state:
  * - the last seen open time: the next poll starts there, inclusive, so the still-forming candle is

@@ -1,5 +1,5 @@
 /**
- * Replay (issue #4 point 6): publishes recorded candles as CandleMessages to the same topics ingest
+ * Replay: publishes recorded candles as CandleMessages to the same topics ingest
  * uses, in open-time order across symbols, in batches. `speed` X plays X recorded seconds per real
  * second; without it, as fast as the bus takes them (demos, backfills, benchmarks).
  */

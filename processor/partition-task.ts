@@ -73,7 +73,7 @@ export class PartitionTask {
     const last = messages.at(-1);
     if (last === undefined) return result;
     // Offsets rise within a batch, so what the state already reflects is a prefix; converting every
-    // offset to a BigInt cost ~0.1 µs a candle, so only the prefix check and the last one are converted.
+    // offset to a BigInt showed in profiles, so only the prefix check and the last one are converted.
     let start = 0;
     while (start < messages.length && BigInt((messages[start] as ConsumedMessage).offset) < this.nextOffset)
       start++;

@@ -1,5 +1,5 @@
 /**
- * End to end on the REAL Kafka and QuestDB (issue #5, point 7): recorded candles → symbol topics →
+ * End to end on the REAL Kafka and QuestDB: recorded candles → symbol topics →
  * processor → output topic → sink → QuestDB, then every stored row is compared with `computeSeries` on
  * the same candles: none missing, none duplicated, every value equal (1e-9 relative). Three runs: plain,
  * two processor replicas (child processes) with a kill -9 of one mid-stream, and QuestDB stopped and

@@ -1,5 +1,5 @@
 /**
- * `shamdan compute --input FILE`: the offline/backtest entry point (issue #3 point 5). Reads a
+ * `shamdan compute --input FILE`: the offline/backtest entry point. Reads a
  * Nobitex UDF response file, runs the indicator engine over it and prints one JSON line per candle.
  * A file that is not a valid UDF response fails with the problem named and exit code 2: a backtest
  * must not silently skip bad rows.

@@ -2,7 +2,7 @@
  * The table's column names, built once from the configured indicator periods. Both adapters take
  * column names ONLY from this fixed map (a whitelist): no caller-supplied text ever becomes SQL.
  *
- * Table contract (../shared/DESIGN.md, "stock_data"), plus one addition over the seed:
+ * Table contract (docs/contracts.md, "stock_data"), plus one addition over the original system:
  * `signal_changed BOOLEAN` — true when the row's signal differs from the previous candle's, so alerts
  * and `signals(changesOnly)` need no self-join.
  */

@@ -1,7 +1,7 @@
 /**
  * The one place that reads `process.env`. Parsed once at start-up with a valibot schema; every
- * problem is reported at once; the result is frozen and passed down (see ../shared/DESIGN.md for
- * the table of names and defaults, kept in step with `.env.example`, compose and k8s by config.test.ts).
+ * problem is reported at once; the result is frozen and passed down (`.env.example` lists
+ * every name with its default and meaning, kept in step with this schema, compose and k8s by config.test.ts).
  */
 import * as v from "valibot";
 
@@ -46,7 +46,7 @@ export const KAFKA_COMPRESSIONS = ["none", "gzip", "zstd"] as const;
 
 export const SYMBOL_PATTERN = /^[A-Z0-9]{2,20}$/;
 
-/** Every variable Shamdan reads, with its default. Names follow ../shared/DESIGN.md. */
+/** Every variable Shamdan reads, with its default (names kept from the original system: docs/contracts.md). */
 export const ConfigSchema = v.object({
   SYMBOLS: v.pipe(
     csv("BTCIRT,ETHIRT,USDTIRT,ETCIRT,SHIBIRT"),

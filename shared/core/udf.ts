@@ -1,8 +1,8 @@
 /**
  * The Nobitex `GET /market/udf/history` response (TradingView UDF shape), parsed with valibot.
- * See ../shared/NOBITEX.md: `s` is `ok` (+ column arrays), `no_data`, or `error` (+ `errmsg`).
+ * `s` is `ok` (+ column arrays), `no_data`, or `error` (+ `errmsg`); docs/nobitex.md has the API facts.
  *
- * Two levels of checks (issue #4, point 1):
+ * Two levels of checks:
  * - structural (this schema): a known `s`, column arrays of equal length, numbers, integer strictly
  *   increasing `t`. A failure rejects the whole page (an error of that poll, never a crash);
  * - per candle (`candleProblem`): finite values, `low <= min(open, close) <= max(open, close) <= high`,

@@ -10,7 +10,7 @@ const require = createRequire(import.meta.url);
 const talib = require("talib");
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, "../../shared/indicators/fixtures");
-const udfPath = process.argv[2] ?? "/work/shared/data/candles/XRPETH.udf.json";
+const udfPath = process.argv[2] ?? join(here, "../../data/candles/XRPETH.udf.json");
 const XRP_COUNT = 2000;
 
 // Input 1: TA-Lib's own regression closes (already extracted to JSON, see fixtures/README.md).

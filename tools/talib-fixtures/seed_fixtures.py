@@ -1,5 +1,5 @@
-"""Seed-flavor reference values: the original system's pandas formulas (issue #3, point 2), run on
-the first 2,000 real XRP/ETH 1-minute closes of the team data kit. Writes
+"""Seed-flavor reference values: the original system's pandas formulas, run on
+the first 2,000 real XRP/ETH 1-minute closes of data/candles/XRPETH.udf.json. Writes
 shared/indicators/fixtures/seed-reference.json.
 
     pip install pandas && python3 tools/talib-fixtures/seed_fixtures.py [path/to/XRPETH.udf.json]
@@ -14,7 +14,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.parent.parent / "shared" / "indicators" / "fixtures"
-UDF = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/candles/XRPETH.udf.json")
+UDF = Path(sys.argv[1] if len(sys.argv) > 1 else str(Path(__file__).resolve().parents[2] / "data/candles/XRPETH.udf.json"))
 COUNT = 2000
 PERIOD_SETS = [(5, 10, 10), (2, 3, 4), (30, 14, 14)]
 BUY_BELOW, SELL_ABOVE = 70, 30
@@ -30,7 +30,7 @@ def seed_frame(close: pd.Series, sma_n: int, ema_n: int, rsi_n: int) -> pd.DataF
     df["loss"] = -df["delta"].clip(upper=0)
     df["avg_gain"] = df["gain"].rolling(rsi_n).mean()
     df["avg_loss"] = df["loss"].rolling(rsi_n).mean()
-    # rs is undefined where avg_loss is 0 (DESIGN.md, seed flavor), and so is RSI.
+    # rs is undefined where avg_loss is 0 (the original system's formulas, docs/contracts.md), and so is RSI.
     df["rs"] = df["avg_gain"] / df["avg_loss"].replace(0, np.nan)
     df["rsi"] = 100 - 100 / (1 + df["rs"])
     buy = (df["sma"] > df["ema"]) & (df["rsi"] < BUY_BELOW)

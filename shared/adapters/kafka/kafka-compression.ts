@@ -3,10 +3,10 @@
  *
  * Why: kafkajs encodes produce requests in JavaScript, and its cost grows with the bytes — it copies
  * every request several times and computes CRC32C byte by byte over the record batch. With a
- * compressed batch those copies and the checksum cover ~1/5 of the bytes, and the compression itself
- * runs in native code off the JavaScript thread (Bun.zstdCompress is asynchronous). On the pipeline
- * bench the processor went from 0.69 to 0.76 of a bare kafkajs passthrough with it at equal rounds
- * (processor/README.md, performance), and the sink's fetches carry ~5x more rows per byte. The broker
+ * compressed batch those copies and the checksum cover a fraction of the bytes, and the compression
+ * itself runs in native code off the JavaScript thread (Bun.zstdCompress is asynchronous), so the
+ * processor keeps up better with a bare kafkajs passthrough and the sink's fetches carry more rows per
+ * byte: measured in `bun run bench pipeline` (figures in processor/README.md, performance). The broker
  * stores and serves the batches as they are.
  *
  * kafkajs ships GZIP and leaves ZSTD to a registered codec: importing this module registers one, on
@@ -18,7 +18,7 @@ import type { KAFKA_COMPRESSIONS } from "../../core/config.ts";
 
 export type KafkaCompression = (typeof KAFKA_COMPRESSIONS)[number];
 
-/** zstd level 1: on recorded rows ~5x smaller at ~0.8 µs a row; level 3 was 1.7x slower for no gain here. */
+/** zstd level 1: higher levels cost more time per row for no smaller batches of these rows (`bun run bench pipeline`). */
 const ZSTD_LEVEL = 1;
 
 CompressionCodecs[CompressionTypes.ZSTD] = () => ({

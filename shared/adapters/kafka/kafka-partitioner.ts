@@ -1,8 +1,8 @@
 /**
  * kafkajs's DefaultPartitioner (murmur2 of the key modulo the partition count, like the Java client),
  * remembering the answer per string key. kafkajs calls the partitioner once per message, and the
- * default one filters the partition list and hashes the key bytes each time: ~10% of the processor's
- * CPU in `bun --cpu-prof`, for a handful of distinct keys (one per symbol). The result depends only on
+ * default one filters the partition list and hashes the key bytes each time, a visible share of the
+ * processor's CPU in `bun --cpu-prof` for a handful of distinct keys (one per symbol). The result depends only on
  * (key, partition count), so the cache is keyed by both and returns exactly what the default would.
  */
 import { type ICustomPartitioner, Partitioners } from "kafkajs";

@@ -4,8 +4,8 @@
  * Kafka refuses a record batch above `message.max.bytes` (1 MiB by default; kafkajs sends one batch per
  * partition per request), so a request carries at most ~900 KB. It also carries at most 500
  * messages: kafkajs 2.2.4 groups a request's messages per partition by copying the partition's array
- * for every message (`groupMessagesPerPartition.js`, O(n²) per partition), which made a 2,600-message
- * request spend ~40% of its time there (measured with `bun --cpu-prof`); 500 keeps that small
+ * for every message (`groupMessagesPerPartition.js`, O(n²) per partition), which made a request of a
+ * few thousand messages spend much of its time there (seen with `bun --cpu-prof`); 500 keeps that small
  * while a request still amortises its round trip. Chunks are sent one after another, so per-key
  * (per-partition) order holds.
  */
@@ -35,7 +35,7 @@ const boundOf = (value: Message["value"] | Message["key"]): number =>
 /**
  * Consecutive slices of `messages`, each within the limits (a single oversized message goes alone).
  * A chunk is measured by upper bounds first and exactly only once those could pass `maxBytes`:
- * Buffer.byteLength of every row cost ~1% of the processor's time, and rows never get near the limit.
+ * Buffer.byteLength of every row showed in the processor's profile, and rows never get near the limit.
  */
 export function kafkaRequestChunks<M extends Message>(
   messages: readonly M[],

@@ -1,5 +1,5 @@
 /**
- * Failure behaviour of QuestDbStore (issue 5 item 5, issue 6 item 3): unreachable => typed retryable
+ * Failure behaviour of QuestDbStore (for the sink and for the API): unreachable => typed retryable
  * errors, never a hang or a crash; when the server is back, the SAME store object works again.
  * Outages are simulated with a loopback proxy, so the shared QuestDB keeps running.
  */
