@@ -10,6 +10,7 @@ import { ingestCommand } from "./ingest.ts";
 import { nobitexFakeCommand } from "./nobitex-fake.ts";
 import { processorCommand } from "./processor.ts";
 import { replayCommand } from "./replay.ts";
+import { schemasCommand } from "./schemas.ts";
 import { sinkCommand } from "./sink.ts";
 import { startCommand } from "./start.ts";
 import { testCiCommand } from "./test-ci.ts";
@@ -25,6 +26,7 @@ export const commands: Command[] = [
   nobitexFakeCommand,
   benchCommand,
   grafanaCommand,
+  schemasCommand,
   infra,
   testCiCommand,
   chaosCommand,
