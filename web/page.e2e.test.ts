@@ -83,11 +83,17 @@ describe.skipIf(!existsSync(CHROMIUM))("the chart page in headless Chromium", ()
   let child: ReturnType<typeof Bun.spawn> | undefined;
   let browser: BrowserContext | undefined;
   let page: Page;
+  /** The demo's API (the test's own reads) and the proxy in front of it (the browser's). */
+  let api = "";
   let base = "";
+  let proxy: ReturnType<typeof Bun.serve> | undefined;
+  let cut = false;
+  /** Cuts each live stream passing through the proxy. */
+  const streams = new Set<() => void>();
   const problems: string[] = [];
 
   const getJson = async <T>(path: string): Promise<T> => {
-    const response = await fetch(`${base}${path}`);
+    const response = await fetch(`${api}${path}`);
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   };
@@ -111,7 +117,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the chart page in headless Chromium", ()
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
     const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
+    api = `http://127.0.0.1:${port}`;
     child = Bun.spawn(
       [process.execPath, join(ROOT, "cli", "main.ts"), "start", "--demo", "--port", `${port}`],
       {
@@ -132,7 +138,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the chart page in headless Chromium", ()
     await waitFor(
       "every symbol of the demo has candles",
       async () => {
-        const ready = await fetch(`${base}/readyz`).catch(() => undefined);
+        const ready = await fetch(`${api}/readyz`).catch(() => undefined);
         if (!ready?.ok) return undefined;
         const { symbols } = await getJson<{ symbols: { rows: number }[] }>("/api/symbols");
         return symbols.length > 1 && symbols.every((s) => s.rows > 0) ? true : undefined;
@@ -140,6 +146,53 @@ describe.skipIf(!existsSync(CHROMIUM))("the chart page in headless Chromium", ()
       30_000,
       200,
     );
+    // The browser reaches the API through a pass-through proxy that can cut the live streams, as a
+    // restarting server or a flaky network would.
+    proxy = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      idleTimeout: 0,
+      fetch: async (request) => {
+        const url = new URL(request.url);
+        const target = `${api}${url.pathname}${url.search}`;
+        const isStream = url.pathname === "/api/signals/stream";
+        if (isStream && cut) return new Response("cut by the test", { status: 503 });
+        const response = await fetch(target, {
+          method: request.method,
+          headers: request.headers,
+          body:
+            request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer(),
+          decompress: false,
+        });
+        if (!isStream || !response.body)
+          return new Response(response.body, { status: response.status, headers: response.headers });
+        // A cut ends the browser's response where it is, as a server going away would.
+        const upstream = response.body.getReader();
+        let cutThis = () => {};
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            cutThis = () => {
+              upstream.cancel().catch(() => {});
+              controller.close();
+            };
+            streams.add(cutThis);
+          },
+          async pull(controller) {
+            const chunk = await upstream.read().catch(() => ({ done: true as const, value: undefined }));
+            if (chunk.done) {
+              streams.delete(cutThis);
+              controller.close();
+            } else controller.enqueue(chunk.value);
+          },
+          cancel() {
+            streams.delete(cutThis);
+            upstream.cancel().catch(() => {});
+          },
+        });
+        return new Response(body, { status: response.status, headers: response.headers });
+      },
+    });
+    base = `http://127.0.0.1:${proxy.port}`;
     browser = await chromium.launchPersistentContext(join(dir, "profile"), {
       executablePath: CHROMIUM,
       headless: true,
@@ -174,6 +227,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the chart page in headless Chromium", ()
 
   afterAll(async () => {
     await browser?.close();
+    await proxy?.stop(true);
     if (child && child.exitCode === null) child.kill("SIGTERM");
     await child?.exited;
     rmSync(dir, { recursive: true, force: true });
@@ -343,4 +397,23 @@ describe.skipIf(!existsSync(CHROMIUM))("the chart page in headless Chromium", ()
   test("no console errors, failed requests or page errors", async () => {
     expect(problems).toEqual([]);
   });
+
+  // Last: the cut streams make the browser log failed requests.
+  test("a dropped stream shows a banner with the reason; it clears when the stream is back", async () => {
+    await until("s.streamOpen && s.banner === null");
+    const before = (await state()).liveRows;
+    cut = true;
+    for (const cutStream of streams) cutStream();
+    streams.clear();
+    await until("!s.streamOpen && s.banner !== null", 15_000);
+    expect((await state()).banner).toContain("Live updates interrupted");
+    expect(await page.isVisible("#banner")).toBe(true);
+    // EventSource retries by itself; the proxy refuses it (503), after which EventSource gives up and
+    // the page's own backoff takes over, saying so.
+    await until('s.banner.includes("refused")', 15_000);
+    cut = false;
+    await until("s.streamOpen && s.banner === null", 30_000);
+    expect(await page.isVisible("#banner")).toBe(false);
+    await until(`s.liveRows > ${before}`, 20_000);
+  }, 60_000);
 });

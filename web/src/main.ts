@@ -537,17 +537,30 @@ function scheduleListRender() {
   }, 250);
 }
 
+/** Retry delay after the server refused the stream (EventSource gives up on a non-200 answer). */
+let retryMs = 2000;
+let interrupted = false;
+
 function connect() {
   source?.close();
-  source = new EventSource("/api/signals/stream");
-  source.addEventListener("open", () => {
+  const current = new EventSource("/api/signals/stream");
+  source = current;
+  current.addEventListener("open", () => {
     state.streamOpen = true;
     state.streamError = null;
+    retryMs = 2000;
     renderBanner();
+    // Whatever cut the stream may have been reported by /readyz too: ask again rather than wait.
+    void checkReadiness();
+    if (interrupted) void resync();
+    interrupted = false;
   });
-  source.addEventListener("row", (event) => onRow(JSON.parse((event as MessageEvent).data) as StreamRow));
-  source.addEventListener("error", (event) => {
+  current.addEventListener("row", (event) => onRow(JSON.parse((event as MessageEvent).data) as StreamRow));
+  current.addEventListener("error", (event) => {
+    if (current !== source) return;
     state.streamOpen = false;
+    interrupted = true;
+    // The server's own `event: error` says why; a dropped connection says nothing.
     const data = (event as MessageEvent).data;
     let reason = "the connection to the server dropped";
     if (typeof data === "string") {
@@ -555,13 +568,45 @@ function connect() {
         reason = (JSON.parse(data) as { message?: string }).message ?? reason;
       } catch {}
     }
-    state.streamError =
-      source?.readyState === EventSource.CLOSED
-        ? `Live updates stopped: ${reason}. Reload the page to try again.`
-        : `Live updates interrupted: ${reason}; reconnecting…`;
+    if (current.readyState === EventSource.CLOSED) {
+      // Refused (e.g. 503 while the store is down, or too many streams): try again with a backoff.
+      reason = "the server refused the live stream";
+      state.streamError = `Live updates interrupted: ${reason}; retrying in ${Math.round(retryMs / 1000)} s…`;
+      setTimeout(() => {
+        if (current === source) connect();
+      }, retryMs);
+      retryMs = Math.min(retryMs * 2, 30_000);
+    } else {
+      state.streamError = `Live updates interrupted: ${reason}; reconnecting…`;
+    }
     renderBanner();
     void checkReadiness();
   });
+}
+
+/** After an interruption: rows sent while the stream was away are read back from the API. */
+async function resync() {
+  const load = state.load;
+  const last = state.bars.at(-1);
+  try {
+    const [tail, latest] = await Promise.all([
+      last ? fetchBars(state.symbol, state.interval, last.openTime) : Promise.resolve([]),
+      getJson<{ signals: StreamRow[] }>("/api/signals/latest"),
+    ]);
+    for (const row of latest.signals) {
+      const known = state.latest.get(row.symbol);
+      if (!known || row.open_time >= known.open_time) state.latest.set(row.symbol, row);
+    }
+    if (load === state.load && tail.length > 0) {
+      mergeTail(state.bars, tail);
+      drawAll();
+    }
+    renderSummary();
+    renderSymbols();
+    renderTable();
+  } catch {
+    // The stream is back; the next rows bring the chart forward anyway.
+  }
 }
 
 // ---- banner: stream, readiness, stale data --------------------------------------------------
