@@ -447,6 +447,8 @@ async function fetchBars(symbol: string, interval: Interval, fromMs: number): Pr
 async function loadChart() {
   const load = ++state.load;
   const { symbol, interval } = state;
+  // Live rows wait for the new bars: applied to the old ones they would draw on the wrong chart.
+  state.loaded = false;
   setBusy(true);
   try {
     const bars = await fetchBars(symbol, interval, Date.now() - windowMs(interval));
