@@ -57,9 +57,7 @@ export function createApiContext(
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
-          reject(
-            new ShamdanError("QUERY_TIMEOUT", `${what} took over ${config.API_QUERY_TIMEOUT_MS} ms`, true),
-          ),
+          reject(new ShamdanError("QUERY_TIMEOUT", `${what} took over ${config.API_QUERY_TIMEOUT_MS} ms`)),
         config.API_QUERY_TIMEOUT_MS,
       );
     });
@@ -70,7 +68,7 @@ export function createApiContext(
       // Whatever else the store throws (driver errors, dropped connections) is the store's failure,
       // not the client's: a retryable 503, with the cause kept for the log.
       logger.warn("store query failed", { what, error });
-      throw new ShamdanError("STORE_ERROR", `${what} failed`, true, { cause: error });
+      throw new ShamdanError("STORE_ERROR", `${what} failed`, { cause: error });
     } finally {
       clearTimeout(timer);
     }

@@ -3,7 +3,7 @@
  * (hono's HTTPException convention). Store outages become 503 with a clear body; nothing a client
  * sends can produce a 500 — only a bug can, and that is logged with the request id.
  */
-import { ShamdanError } from "@shamdan/shared/core/errors";
+import { type ErrorCode, ShamdanError } from "@shamdan/shared/core/errors";
 import type { Logger } from "@shamdan/shared/core/log";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -28,7 +28,7 @@ export class ApiError extends HTTPException {
   }
 }
 
-export const STORE_ERROR_CODES = new Set([
+export const STORE_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "STORE_UNAVAILABLE",
   "STORE_ERROR",
   "STORE_TIMEOUT",

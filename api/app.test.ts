@@ -120,7 +120,7 @@ describe("auth and CORS", () => {
 
 describe("store outages", () => {
   const config = loadConfig({}, { SYMBOLS: "BTCIRT", API_QUERY_TIMEOUT_MS: "50" });
-  const down = new ShamdanError("STORE_UNAVAILABLE", "QuestDB unreachable: ECONNREFUSED", true);
+  const down = new ShamdanError("STORE_UNAVAILABLE", "QuestDB unreachable: ECONNREFUSED");
   const failing = (error: unknown): StoreReader => {
     const fail = () => Promise.reject(error);
     return {

@@ -4,8 +4,8 @@ import { NobitexError } from "./nobitex-error.ts";
 
 const policy = { baseMs: 1000, maxMs: 8000, maxServerBackOffMs: 60_000 };
 const rateLimited = (backOffSeconds?: number) =>
-  new NobitexError("RATE_LIMITED", "rate_limited", "429", { canRetry: true, backOffSeconds });
-const unavailable = new NobitexError("UPSTREAM_UNAVAILABLE", "upstream_5xx", "503", { canRetry: true });
+  new NobitexError("RATE_LIMITED", "rate_limited", "429", { backOffSeconds });
+const unavailable = new NobitexError("UPSTREAM_UNAVAILABLE", "upstream_5xx", "503");
 
 test("429 waits exactly the backOff the server asked for", () => {
   const backoff = new Backoff(policy, () => 0.5);

@@ -78,13 +78,12 @@ export class NobitexClient {
         NobitexErrorCode.unavailable,
         timedOut ? NobitexFault.timeout : NobitexFault.network,
         timedOut ? `no answer within ${this.#timeoutMs} ms` : `request failed: ${String(error)}`,
-        { canRetry: true, cause: error },
+        { cause: error },
       );
     }
     if (status === 429) throw rateLimited(text);
     if (status >= 500) {
       throw new NobitexError(NobitexErrorCode.unavailable, NobitexFault.upstream5xx, `HTTP ${status}`, {
-        canRetry: true,
         status,
       });
     }
@@ -94,7 +93,6 @@ export class NobitexClient {
         NobitexFault.rejected,
         `HTTP ${status}: ${text.slice(0, 200)}`,
         {
-          canRetry: false,
           status,
         },
       );
@@ -136,7 +134,6 @@ export function parseHistory(text: string): HistoryPage {
     json = JSON.parse(text);
   } catch (error) {
     throw new NobitexError(NobitexErrorCode.malformed, NobitexFault.malformed, "response is not JSON", {
-      canRetry: true,
       cause: error,
     });
   }
@@ -148,7 +145,6 @@ export function parseHistory(text: string): HistoryPage {
       NobitexErrorCode.malformed,
       NobitexFault.malformed,
       `unexpected response shape${where ? ` at ${where}` : ""}: ${issue.message}`,
-      { canRetry: true },
     );
   }
   const body = result.output;
@@ -157,9 +153,7 @@ export function parseHistory(text: string): HistoryPage {
       NobitexErrorCode.upstreamError,
       NobitexFault.upstreamError,
       body.errmsg || "error",
-      {
-        canRetry: false,
-      },
+      {},
     );
   }
   if (body.s === "no_data") return { status: "no_data", candles: [], rejected: [] };
@@ -179,7 +173,6 @@ function rateLimited(text: string): NobitexError {
     NobitexFault.rateLimited,
     "HTTP 429 Too Many Requests",
     {
-      canRetry: true,
       backOffSeconds,
       status: 429,
     },

@@ -1,5 +1,5 @@
 /**
- * Errors of the Nobitex client: a stable `code` (retry decisions go by code), a `fault` kind for the
+ * Errors of the Nobitex client: a stable `code` (whether to retry follows from it, errors.ts), a `fault` kind for the
  * metrics, and for HTTP 429 the `backOffSeconds` the server asked for.
  */
 import { ShamdanError } from "@shamdan/shared/core/errors";
@@ -28,9 +28,9 @@ export class NobitexError extends ShamdanError {
     code: (typeof NobitexErrorCode)[keyof typeof NobitexErrorCode],
     readonly fault: NobitexFault,
     message: string,
-    options: { canRetry: boolean; cause?: unknown; backOffSeconds?: number; status?: number },
+    options: { cause?: unknown; backOffSeconds?: number; status?: number } = {},
   ) {
-    super(code, message, options.canRetry, { cause: options.cause });
+    super(code, message, { cause: options.cause });
     this.name = "NobitexError";
     this.backOffSeconds = options.backOffSeconds;
     this.status = options.status;

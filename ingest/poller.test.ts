@@ -89,7 +89,7 @@ test("one failing symbol backs off while the others keep flowing; faults are cou
     async fetchRange({ symbol }): Promise<HistoryPage> {
       calls.push(symbol);
       if (symbol === "BAD1") {
-        throw new NobitexError("RATE_LIMITED", "rate_limited", "429", { canRetry: true, backOffSeconds: 30 });
+        throw new NobitexError("RATE_LIMITED", "rate_limited", "429", { backOffSeconds: 30 });
       }
       const c = { openTime: t, open: 1, high: 1, low: 1, close: 1, volume: 1 };
       return { status: "ok", candles: [c], rejected: [] };
@@ -353,9 +353,7 @@ test("readiness: not ready while every symbol's polls fail, with one log line pe
   const source: CandleSource = {
     async fetchRange({ symbol }): Promise<HistoryPage> {
       if (down || symbol === "BAD1")
-        throw new NobitexError("UPSTREAM_UNAVAILABLE", "network", "request failed: ConnectionRefused", {
-          canRetry: true,
-        });
+        throw new NobitexError("UPSTREAM_UNAVAILABLE", "network", "request failed: ConnectionRefused");
       return {
         status: "ok",
         candles: [{ openTime: t - 60_000, open: 1, high: 1, low: 1, close: 1, volume: 1 }],
@@ -421,8 +419,7 @@ test("readiness: a symbol that worked stays ready through a blip; failing after 
   let fail = false;
   const source: CandleSource = {
     async fetchRange(): Promise<HistoryPage> {
-      if (fail)
-        throw new NobitexError("UPSTREAM_UNAVAILABLE", "upstream_5xx", "HTTP 502", { canRetry: true });
+      if (fail) throw new NobitexError("UPSTREAM_UNAVAILABLE", "upstream_5xx", "HTTP 502");
       return {
         status: "ok",
         candles: [{ openTime: t - 60_000, open: 1, high: 1, low: 1, close: 1, volume: 1 }],
@@ -461,7 +458,7 @@ test("readiness: failures lasting a minute count as failing even when fewer than
   let fail = false;
   const source: CandleSource = {
     async fetchRange(): Promise<HistoryPage> {
-      if (fail) throw new NobitexError("RATE_LIMITED", "rate_limited", "HTTP 429", { canRetry: true });
+      if (fail) throw new NobitexError("RATE_LIMITED", "rate_limited", "HTTP 429");
       return { status: "no_data", candles: [], rejected: [] };
     },
   };

@@ -32,14 +32,14 @@ export async function recordedSymbols(dir: string): Promise<string[]> {
 export async function loadRecording(dir: string, file: string, limit?: number): Promise<Recording> {
   const path = join(dir, `${file}${SUFFIX}`);
   const source = Bun.file(path);
-  if (!(await source.exists())) throw new ShamdanError("RECORDING_MISSING", `no recording ${path}`, false);
+  if (!(await source.exists())) throw new ShamdanError("RECORDING_MISSING", `no recording ${path}`);
   const parsed = v.safeParse(UdfOkSchema, await source.json());
   if (!parsed.success) {
-    throw new ShamdanError("RECORDING_INVALID", `${path}: ${parsed.issues[0].message}`, false);
+    throw new ShamdanError("RECORDING_INVALID", `${path}: ${parsed.issues[0].message}`);
   }
   const { candles, rejected } = splitUdfCandles(parsed.output);
   if (rejected.length > 0) {
-    throw new ShamdanError("RECORDING_INVALID", `${path}: ${rejected.length} invalid candles`, false);
+    throw new ShamdanError("RECORDING_INVALID", `${path}: ${rejected.length} invalid candles`);
   }
   const kept = limit === undefined ? candles : candles.slice(0, limit);
   let period = Number.POSITIVE_INFINITY;

@@ -208,7 +208,6 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
         throw new ShamdanError(
           "PROCESSOR_STATE_INVALID",
           `changelog ${changelog} key ${key} is not a valid state (${parsed.reason})`,
-          false,
         );
       }
       state = parsed.value;

@@ -51,8 +51,7 @@ function flaky(inner: StoreWriter, failures: number): StoreWriter & { attempts: 
     close: () => inner.close(),
     async write(rows: readonly IndicatorRow[]) {
       wrapper.attempts++;
-      if (wrapper.attempts <= failures)
-        throw new ShamdanError("STORE_UNAVAILABLE", "connection refused", true);
+      if (wrapper.attempts <= failures) throw new ShamdanError("STORE_UNAVAILABLE", "connection refused");
       await inner.write(rows);
     },
   };
@@ -64,7 +63,11 @@ function flaky(inner: StoreWriter, failures: number): StoreWriter & { attempts: 
  * `code` STORE_REJECTED (HTTP 4xx) or STORE_SERVER_ERROR (HTTP 500 while /ping answers, unless
  * `healthy` is false). Every other write goes to `inner`.
  */
-function refusing(inner: StoreWriter, bad: (row: IndicatorRow) => boolean, code = "STORE_REJECTED") {
+function refusing(
+  inner: StoreWriter,
+  bad: (row: IndicatorRow) => boolean,
+  code: "STORE_REJECTED" | "STORE_SERVER_ERROR" = "STORE_REJECTED",
+) {
   const wrapper = {
     writes: 0,
     healthy: true,
@@ -74,14 +77,14 @@ function refusing(inner: StoreWriter, bad: (row: IndicatorRow) => boolean, code 
     close: () => inner.close(),
     async write(rows: readonly IndicatorRow[]) {
       wrapper.writes++;
-      if (wrapper.failing) throw new ShamdanError("STORE_SERVER_ERROR", "HTTP 503: shutting down", true);
+      if (wrapper.failing) throw new ShamdanError("STORE_SERVER_ERROR", "HTTP 503: shutting down");
       const first = rows.find(bad);
       if (first !== undefined)
-        throw new ShamdanError(code, `minute ${minuteOf(first)}: designated timestamp out of range`, false);
+        throw new ShamdanError(code, `minute ${minuteOf(first)}: designated timestamp out of range`);
       await inner.write(rows);
     },
     async pingWrites() {
-      if (!wrapper.healthy) throw new ShamdanError("STORE_UNAVAILABLE", "ping: connection refused", true);
+      if (!wrapper.healthy) throw new ShamdanError("STORE_UNAVAILABLE", "ping: connection refused");
     },
   } satisfies StoreWriter & Record<string, unknown>;
   return wrapper;
@@ -347,7 +350,7 @@ describe("sink", () => {
     const slow: StoreWriter = {
       async init() {
         inits++;
-        if (inits < 3) throw new ShamdanError("STORE_UNAVAILABLE", "not yet", true);
+        if (inits < 3) throw new ShamdanError("STORE_UNAVAILABLE", "not yet");
         await store.init();
       },
       write: (rows) => store.write(rows),

@@ -39,7 +39,10 @@ const items = (n: number): Item[] => Array.from({ length: n }, (_, id) => ({ row
  * given code and a reason naming the first bad row; `down` makes every write and ping fail as if
  * unreachable. Records what it stored and every write it was asked for.
  */
-function refusingStore(bad: (minute: number) => boolean, code = "STORE_REJECTED") {
+function refusingStore(
+  bad: (minute: number) => boolean,
+  code: "STORE_REJECTED" | "STORE_SERVER_ERROR" = "STORE_REJECTED",
+) {
   const minuteOf = (r: IndicatorRow) => (r.openTime - 1_700_000_000_000) / 60_000;
   const store = {
     stored: new Set<number>(),
@@ -52,20 +55,19 @@ function refusingStore(bad: (minute: number) => boolean, code = "STORE_REJECTED"
     close: async () => {},
     async write(rows: readonly IndicatorRow[]) {
       store.writes++;
-      if (store.down)
-        throw new ShamdanError("STORE_UNAVAILABLE", "connect ECONNREFUSED 127.0.0.1:9000", true);
+      if (store.down) throw new ShamdanError("STORE_UNAVAILABLE", "connect ECONNREFUSED 127.0.0.1:9000");
       if (store.transient > 0) {
         store.transient--;
-        throw new ShamdanError("STORE_SERVER_ERROR", "QuestDB failed the write (HTTP 500): busy", true);
+        throw new ShamdanError("STORE_SERVER_ERROR", "QuestDB failed the write (HTTP 500): busy");
       }
       const first = rows.map(minuteOf).find(bad);
       if (first !== undefined)
-        throw new ShamdanError(code, `row ${first} refused: designated timestamp beyond 9999-12-31`, false);
+        throw new ShamdanError(code, `row ${first} refused: designated timestamp beyond 9999-12-31`);
       for (const r of rows) store.stored.add(minuteOf(r));
     },
     async pingWrites() {
       store.pings++;
-      if (store.down) throw new ShamdanError("STORE_UNAVAILABLE", "ping refused", true);
+      if (store.down) throw new ShamdanError("STORE_UNAVAILABLE", "ping refused");
     },
   } satisfies StoreWriter & Record<string, unknown>;
   return store;
@@ -146,7 +148,7 @@ describe("writeIsolating", () => {
     store.pingWrites = async () => {
       store.pings++;
       if (outages.length >= 5) store.transient = 0;
-      throw new ShamdanError("STORE_UNAVAILABLE", "ping: HTTP 503", true);
+      throw new ShamdanError("STORE_UNAVAILABLE", "ping: HTTP 503");
     };
     const result = await writeIsolating(
       items(10),

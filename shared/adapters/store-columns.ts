@@ -66,7 +66,7 @@ export function toIndicatorRow(record: StoredRecord): IndicatorRow {
 /** Epoch-ms bounds outside the JS Date range are clamped, so microsecond math stays within int64. */
 const MAX_MS = 8_640_000_000_000_000;
 export function clampMs(ms: number): number {
-  if (Number.isNaN(ms)) throw new ShamdanError("STORE_BAD_INPUT", "time bound is not a number", false);
+  if (Number.isNaN(ms)) throw new ShamdanError("STORE_BAD_INPUT", "time bound is not a number");
   return Math.max(-MAX_MS, Math.min(MAX_MS, Math.trunc(ms)));
 }
 
@@ -76,13 +76,12 @@ export function checkInterval(intervalSeconds: number): number {
     throw new ShamdanError(
       "STORE_BAD_INPUT",
       `interval must be whole seconds in 1..${366 * 86_400}, got ${intervalSeconds}`,
-      false,
     );
   return intervalSeconds;
 }
 
 export function checkLimit(limit: number): number {
   if (!Number.isSafeInteger(limit) || limit < 0)
-    throw new ShamdanError("STORE_BAD_INPUT", `limit must be a non-negative integer, got ${limit}`, false);
+    throw new ShamdanError("STORE_BAD_INPUT", `limit must be a non-negative integer, got ${limit}`);
   return limit;
 }

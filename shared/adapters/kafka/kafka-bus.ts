@@ -41,7 +41,7 @@ import type {
   TopicSpec,
 } from "../../core/bus.ts";
 import type { Config } from "../../core/config.ts";
-import { isRetryable, ShamdanError } from "../../core/errors.ts";
+import { type CauseErrorCode, isRetryable, ShamdanError } from "../../core/errors.ts";
 import { type Logger, silentLogger } from "../../core/log.ts";
 import { KafkaAvailability } from "./kafka-availability.ts";
 import { type KafkaCompression, kafkaCompressionType } from "./kafka-compression.ts";
@@ -192,7 +192,7 @@ export class KafkaBus implements Bus {
     );
     const waiting = names.filter((name) => !ready.has(name));
     if (waiting.length > 0)
-      throw new ShamdanError("BUS_TOPIC_NOT_READY", `topics ${waiting} have no leader yet`, true);
+      throw new ShamdanError("BUS_TOPIC_NOT_READY", `topics ${waiting} have no leader yet`);
   }
 
   /**
@@ -295,7 +295,7 @@ export class KafkaBus implements Bus {
    * logging the wait once, kafka-availability.ts); a non-retriable failure is thrown at once, and
    * close() ends the wait with BUS_CLOSED without waiting for the attempt in flight.
    */
-  private async untilDone<T>(code: string, what: string, attempt: () => Promise<T>): Promise<T> {
+  private async untilDone<T>(code: CauseErrorCode, what: string, attempt: () => Promise<T>): Promise<T> {
     const op = {};
     const slowMs = this.options.slowAttemptMs ?? 5000;
     const backoff = this.options.waitBackoffMs ?? { initial: 250, max: 5000 };
@@ -333,7 +333,7 @@ export class KafkaBus implements Bus {
   }
 
   private closedError(what: string): ShamdanError {
-    return new ShamdanError("BUS_CLOSED", `${what}: the bus was closed`, false);
+    return new ShamdanError("BUS_CLOSED", `${what}: the bus was closed`);
   }
 
   async readLatestByKey(topic: string, read: ReadLatestOptions = {}): Promise<Map<string, Uint8Array>> {
@@ -378,7 +378,6 @@ export class KafkaBus implements Bus {
       throw new ShamdanError(
         "BUS_UNKNOWN_TOPIC",
         `topic "${topic}" does not exist (call ensureTopics first)`,
-        true,
       );
   }
 

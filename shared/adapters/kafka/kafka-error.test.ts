@@ -111,7 +111,7 @@ describe("kafkaError", () => {
     expect(error.code).toBe("BUS_ENSURE_TOPICS_FAILED");
     expect(error.canRetry).toBe(false);
     expect(error.message).toBe("creating topics a,b: KafkaJSCreateTopicError: Replication-factor is invalid");
-    const typed = new ShamdanError("BUS_TOPIC_NOT_READY", "no leader yet", true);
-    expect(kafkaError("OTHER", "x", typed)).toBe(typed);
+    const typed = new ShamdanError("BUS_TOPIC_NOT_READY", "no leader yet");
+    expect(kafkaError("BUS_READ_FAILED", "x", typed)).toBe(typed);
   });
 });

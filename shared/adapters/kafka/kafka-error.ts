@@ -2,7 +2,7 @@
  * kafkajs errors -> ShamdanError with a stable code and `canRetry`, decided from kafkajs's own
  * error names, protocol types and `retriable` flags along the cause chain (never from message text).
  */
-import { describeError, ShamdanError } from "../../core/errors.ts";
+import { type CauseErrorCode, describeError, ShamdanError } from "../../core/errors.ts";
 
 /** Errors that mean "the broker is (temporarily) unreachable or busy": worth retrying later. */
 const RETRIABLE_NAMES = new Set([
@@ -57,7 +57,7 @@ function describeKafkaError(error: unknown): string {
   return parts ? [...new Set(parts.map(describeError))].join("; ") : describeError(error);
 }
 
-export function kafkaError(code: string, what: string, error: unknown): ShamdanError {
+export function kafkaError(code: CauseErrorCode, what: string, error: unknown): ShamdanError {
   if (error instanceof ShamdanError) return error;
   return new ShamdanError(code, `${what}: ${describeKafkaError(error)}`, isRetriableKafkaError(error), {
     cause: error,

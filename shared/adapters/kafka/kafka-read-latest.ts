@@ -36,7 +36,7 @@ export async function kafkaReadLatestByKey(
   const timer = setTimeout(
     () =>
       finished.reject(
-        new ShamdanError("BUS_READ_TIMEOUT", `reading ${topic} took over ${options.timeoutMs} ms`, true),
+        new ShamdanError("BUS_READ_TIMEOUT", `reading ${topic} took over ${options.timeoutMs} ms`),
       ),
     options.timeoutMs,
   );

@@ -111,7 +111,7 @@ export class KafkaSubscription implements Subscription {
     });
     try {
       await consumer.connect();
-      if (this.stopping) throw new ShamdanError("BUS_CLOSED", "the subscription stopped", false);
+      if (this.stopping) throw new ShamdanError("BUS_CLOSED", "the subscription stopped");
       await consumer.subscribe({
         topics: this.options.topics,
         fromBeginning: this.options.fromBeginning ?? true,

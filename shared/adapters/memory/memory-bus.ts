@@ -46,7 +46,7 @@ export interface MemoryBusOptions extends RetentionOptions {
 }
 
 const unknownTopic = (topic: string) =>
-  new ShamdanError("BUS_UNKNOWN_TOPIC", `topic "${topic}" does not exist (call ensureTopics first)`, true);
+  new ShamdanError("BUS_UNKNOWN_TOPIC", `topic "${topic}" does not exist (call ensureTopics first)`);
 
 export class MemoryBus implements Bus {
   private readonly topics = new Map<string, PartitionLog[]>();
@@ -83,7 +83,7 @@ export class MemoryBus implements Bus {
       if (this.topics.has(spec.name)) continue;
       const count = spec.partitions ?? this.defaultPartitions;
       if (!Number.isInteger(count) || count < 1)
-        throw new ShamdanError("BUS_INVALID_TOPIC", `topic "${spec.name}" needs >= 1 partitions`, false);
+        throw new ShamdanError("BUS_INVALID_TOPIC", `topic "${spec.name}" needs >= 1 partitions`);
       const logs = Array.from({ length: count }, () => new PartitionLog(spec.compacted === true));
       this.topics.set(spec.name, logs);
     }
@@ -164,7 +164,7 @@ export class MemoryBus implements Bus {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new ShamdanError("BUS_CLOSED", "the memory bus is closed", false);
+    if (this.closed) throw new ShamdanError("BUS_CLOSED", "the memory bus is closed");
   }
 
   private logsOf(topic: string): PartitionLog[] {

@@ -115,7 +115,6 @@ export class IlpWriter {
       throw new ShamdanError(
         "STORE_UNAVAILABLE",
         `QuestDB ILP at ${host}:${port} does not accept connections`,
-        true,
       );
     }
     let status: number;
@@ -126,8 +125,7 @@ export class IlpWriter {
     } catch (error) {
       throw unavailable(error);
     }
-    if (status >= 300)
-      throw new ShamdanError("STORE_UNAVAILABLE", `QuestDB /ping answered HTTP ${status}`, true);
+    if (status >= 300) throw new ShamdanError("STORE_UNAVAILABLE", `QuestDB /ping answered HTTP ${status}`);
   }
 
   async close(): Promise<void> {
@@ -222,7 +220,10 @@ export class IlpWriter {
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** The client reports an answered request as "HTTP request failed, statusCode=NNN, error=...". */
+/**
+ * The client reports an answered request as "HTTP request failed, statusCode=NNN, error=..." in a plain
+ * Error with no status field: its text is the only place the status is, so it is parsed here, once.
+ */
 function statusOf(error: unknown): number | undefined {
   const status = /statusCode=(\d{3})/.exec(messageOf(error))?.[1];
   return status === undefined ? undefined : Number(status);
@@ -242,7 +243,7 @@ function questDbReason(body: string): string {
 
 function unavailable(error: unknown): ShamdanError {
   if (error instanceof ShamdanError) return error;
-  return new ShamdanError("STORE_UNAVAILABLE", `QuestDB write failed: ${messageOf(error)}`, true, {
+  return new ShamdanError("STORE_UNAVAILABLE", `QuestDB write failed: ${messageOf(error)}`, {
     cause: error,
   });
 }
@@ -255,31 +256,16 @@ const NOT_ABOUT_ROWS = new Set([401, 403, 404, 405, 407, 408, 429]);
 
 function refused(status: number, reason: string, cause: unknown): ShamdanError {
   if (NOT_ABOUT_ROWS.has(status))
-    return new ShamdanError(
-      "STORE_UNAVAILABLE",
-      `QuestDB refused the request (HTTP ${status}): ${reason}`,
-      true,
-      {
-        cause,
-      },
-    );
+    return new ShamdanError("STORE_UNAVAILABLE", `QuestDB refused the request (HTTP ${status}): ${reason}`, {
+      cause,
+    });
   if (status >= 400 && status < 500)
-    return new ShamdanError(
-      "STORE_REJECTED",
-      `QuestDB rejected the rows (HTTP ${status}): ${reason}`,
-      false,
-      {
-        cause,
-      },
-    );
+    return new ShamdanError("STORE_REJECTED", `QuestDB rejected the rows (HTTP ${status}): ${reason}`, {
+      cause,
+    });
   if (status >= 500)
-    return new ShamdanError(
-      "STORE_SERVER_ERROR",
-      `QuestDB failed the write (HTTP ${status}): ${reason}`,
-      true,
-      {
-        cause,
-      },
-    );
+    return new ShamdanError("STORE_SERVER_ERROR", `QuestDB failed the write (HTTP ${status}): ${reason}`, {
+      cause,
+    });
   return unavailable(cause);
 }

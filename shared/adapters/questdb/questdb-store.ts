@@ -128,13 +128,9 @@ export class QuestDbStore implements Store {
       const now = await state();
       if (now === undefined || Number(now.writerTxn) >= target) return;
       if (now.suspended === true)
-        throw new ShamdanError(
-          "STORE_FAILED",
-          `QuestDB suspended WAL apply: ${String(now.errorMessage)}`,
-          false,
-        );
+        throw new ShamdanError("STORE_FAILED", `QuestDB suspended WAL apply: ${String(now.errorMessage)}`);
       if (Date.now() > deadline)
-        throw new ShamdanError("STORE_TIMEOUT", `WAL apply not done after ${timeoutMs} ms`, true);
+        throw new ShamdanError("STORE_TIMEOUT", `WAL apply not done after ${timeoutMs} ms`);
       await Bun.sleep(10);
     }
   }
@@ -266,7 +262,7 @@ export class QuestDbStore implements Store {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         pending.cancel();
-        reject(new ShamdanError("STORE_TIMEOUT", `QuestDB query exceeded ${this.timeoutMs} ms`, true));
+        reject(new ShamdanError("STORE_TIMEOUT", `QuestDB query exceeded ${this.timeoutMs} ms`));
       }, this.timeoutMs);
     });
     const settled = Promise.race([pending, timeout]);
@@ -288,9 +284,9 @@ const WHERE = "stock_symbol = $1 AND local_time >= $2 AND local_time < $3";
 function classifyReadError(error: unknown): ShamdanError {
   if (error instanceof ShamdanError) return error;
   if (error instanceof postgres.PostgresError)
-    return new ShamdanError("STORE_QUERY_FAILED", `QuestDB query failed: ${error.message}`, false, {
+    return new ShamdanError("STORE_QUERY_FAILED", `QuestDB query failed: ${error.message}`, {
       cause: error,
     });
   const text = error instanceof Error ? error.message : String(error);
-  return new ShamdanError("STORE_UNAVAILABLE", `QuestDB unreachable: ${text}`, true, { cause: error });
+  return new ShamdanError("STORE_UNAVAILABLE", `QuestDB unreachable: ${text}`, { cause: error });
 }

@@ -212,7 +212,7 @@ export class SqliteStore implements Store {
       const code = (error as { code?: string }).code ?? "";
       // Another process holding the write lock is transient; anything else is a bug or a broken file.
       const busy = code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED");
-      throw new ShamdanError(busy ? "STORE_UNAVAILABLE" : "STORE_FAILED", `sqlite: ${String(error)}`, busy, {
+      throw new ShamdanError(busy ? "STORE_UNAVAILABLE" : "STORE_FAILED", `sqlite: ${String(error)}`, {
         cause: error,
       });
     }
