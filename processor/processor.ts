@@ -23,6 +23,7 @@ import type {
 import { type Config, topicFor } from "@shamdan/shared/core/config";
 import { deadLetterFor } from "@shamdan/shared/core/dead-letter";
 import { describeError, ShamdanError } from "@shamdan/shared/core/errors";
+import { sampleLag } from "@shamdan/shared/core/lag-sampler";
 import type { Logger } from "@shamdan/shared/core/log";
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { parseMessage } from "@shamdan/shared/core/parse-message";
@@ -439,13 +440,12 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   });
   logger.info("processor started", { group: config.PROCESSOR_GROUP, topics: inputTopics, changelog });
 
-  const lagTimer = setInterval(() => {
-    subscription.lag().then(
-      (lag) => metrics.lag.set(lag),
-      (error) => logger.debug("lag sample failed", { error: describeError(error) }),
-    );
-  }, options.lagIntervalMs ?? 5000);
-  lagTimer.unref?.();
+  const stopLagSamples = sampleLag(
+    subscription,
+    (lag) => metrics.lag.set(lag),
+    logger,
+    options.lagIntervalMs,
+  );
 
   const failing = (): FailingPartition[] => {
     const now = Date.now();
@@ -465,7 +465,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     async stop() {
       if (stopping) return;
       stopping = true;
-      clearInterval(lagTimer);
+      stopLagSamples();
       await subscription.stop();
       logger.info("processor stopped");
     },

@@ -19,6 +19,7 @@ import type {
 import type { Config } from "@shamdan/shared/core/config";
 import { deadLetterFor } from "@shamdan/shared/core/dead-letter";
 import { describeError, ShamdanError } from "@shamdan/shared/core/errors";
+import { sampleLag } from "@shamdan/shared/core/lag-sampler";
 import type { Logger } from "@shamdan/shared/core/log";
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import type { StoreWriter } from "@shamdan/shared/core/store";
@@ -167,20 +168,19 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
   });
   logger.info("sink started", { group: config.SINK_GROUP, topic: config.OUTPUT_TOPIC });
 
-  const lagTimer = setInterval(() => {
-    subscription.lag().then(
-      (lag) => metrics.lag.set(lag),
-      (error) => logger.debug("lag sample failed", { error: describeError(error) }),
-    );
-  }, options.lagIntervalMs ?? 5000);
-  lagTimer.unref?.();
+  const stopLagSamples = sampleLag(
+    subscription,
+    (lag) => metrics.lag.set(lag),
+    logger,
+    options.lagIntervalMs,
+  );
 
   return {
     ready: () => running() && !paused,
     async stop() {
       if (stopping) return;
       stopping = true;
-      clearInterval(lagTimer);
+      stopLagSamples();
       await subscription.stop();
       logger.info("sink stopped");
     },

@@ -31,7 +31,7 @@
  * kafka-availability.ts logs the waiting once per change of state.
  */
 import { type Admin, Kafka, type Message, type Producer, type RetryOptions } from "kafkajs";
-import { backoffDelay, retryWithBackoff } from "../../core/backoff.ts";
+import { retryWithBackoff } from "../../core/backoff.ts";
 import type {
   Bus,
   OutgoingMessage,
@@ -226,30 +226,37 @@ export class KafkaBus implements Bus {
     };
     const deadline = Date.now() + (this.options.publishRetryMs ?? 120_000);
     const op = {};
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const producer = await this.producer(lane);
-        await producer.send(record);
-        this.availability.reached(op);
-        return;
-      } catch (error) {
-        const failure = kafkaError(
-          "BUS_PUBLISH_FAILED",
-          `publishing ${messages.length} messages to ${topic}`,
-          error,
-        );
-        // kafkajs gives up at once when the broker refuses connections while it reconnects (it wraps
-        // ECONNREFUSED in KafkaJSNonRetriableError despite the idempotent producer's endless retries),
-        // so a broker restart would fail every publish in flight: retry here until the deadline.
-        // A resend is de-duplicated by the broker (idempotent producer, same sequence numbers).
-        if (!failure.canRetry || this.closed || Date.now() >= deadline) {
-          this.availability.abandoned(op);
-          throw failure;
-        }
-        this.availability.failed(op, `publishing to ${topic}`, failure);
-        await Bun.sleep(backoffDelay(attempt, 200, 5000));
-      }
+    // kafkajs gives up at once when the broker refuses connections while it reconnects (it wraps
+    // ECONNREFUSED in KafkaJSNonRetriableError despite the idempotent producer's endless retries),
+    // so a broker restart would fail every publish in flight: retry here until the deadline.
+    // A resend is de-duplicated by the broker (idempotent producer, same sequence numbers).
+    try {
+      await retryWithBackoff(
+        async () => {
+          try {
+            const producer = await this.producer(lane);
+            await producer.send(record);
+          } catch (error) {
+            throw kafkaError(
+              "BUS_PUBLISH_FAILED",
+              `publishing ${messages.length} messages to ${topic}`,
+              error,
+            );
+          }
+        },
+        {
+          baseMs: 200,
+          maxMs: 5000,
+          shouldContinue: () => !this.closed && Date.now() < deadline,
+          retryIf: isRetryable,
+          onRetry: (failure) => this.availability.failed(op, `publishing to ${topic}`, failure),
+        },
+      );
+    } catch (failure) {
+      this.availability.abandoned(op);
+      throw failure;
     }
+    this.availability.reached(op);
   }
 
   /** Resolves once the consumer runs, waiting (see untilDone) while Kafka or the topics are not ready. */

@@ -16,10 +16,10 @@
  *   does not exist at all fails at once (a missing ensureTopics, not something time fixes).
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, RetryOptions } from "kafkajs";
+import { backoffDelay, noJitter, retryWithBackoff } from "../../core/backoff.ts";
 import type { ConsumedMessage, SubscribeOptions, Subscription, TopicPartition } from "../../core/bus.ts";
 import { ShamdanError } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
-import { retryDelayMs } from "../retry-delay.ts";
 import type { KafkaAvailability } from "./kafka-availability.ts";
 import { isRetriableKafkaError, kafkaError } from "./kafka-error.ts";
 
@@ -174,19 +174,26 @@ export class KafkaSubscription implements Subscription {
   /** Calls onAssigned until it succeeds (or the subscription stops); batches wait for it. */
   private async announce(partitions: TopicPartition[]): Promise<void> {
     const op = {};
-    for (let attempt = 1; !this.stopping; attempt++) {
+    if (!this.stopping) {
       try {
-        await this.options.onAssigned?.(partitions);
+        // Every failure is retried: batches wait for the assignment, so giving up would stall them.
+        await retryWithBackoff(async () => this.options.onAssigned?.(partitions), {
+          baseMs: this.settings.backoff.initial,
+          maxMs: this.settings.backoff.max,
+          random: noJitter,
+          shouldContinue: () => !this.stopping,
+          onRetry: (error, attempt, delay) => {
+            // Kafka not answering (e.g. a state restore during a broker restart) is logged once; other
+            // failures are the caller's and logged each time.
+            if (isRetriableKafkaError(error) || (error as { canRetry?: unknown }).canRetry === true)
+              this.waiting.availability.failed(op, `onAssigned of group ${this.options.groupId}`, error);
+            else this.logger.warn("onAssigned failed; retrying", { attempt, delay, error });
+          },
+        });
         this.waiting.availability.reached(op);
         return;
-      } catch (error) {
-        const delay = retryDelayMs(attempt, this.settings.backoff);
-        // Kafka not answering (e.g. a state restore during a broker restart) is logged once; other
-        // failures are the caller's and logged each time.
-        if (isRetriableKafkaError(error) || (error as { canRetry?: unknown }).canRetry === true)
-          this.waiting.availability.failed(op, `onAssigned of group ${this.options.groupId}`, error);
-        else this.logger.warn("onAssigned failed; retrying", { attempt, delay, error });
-        await Bun.sleep(delay);
+      } catch {
+        // Only a stop ends the retries: nothing to report but the abandoned wait.
       }
     }
     this.waiting.availability.abandoned(op);
@@ -221,7 +228,12 @@ export class KafkaSubscription implements Subscription {
     } catch (error) {
       const attempts = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, attempts);
-      const delay = retryDelayMs(attempts, this.settings.backoff);
+      const delay = backoffDelay(
+        attempts,
+        this.settings.backoff.initial,
+        this.settings.backoff.max,
+        noJitter,
+      );
       this.logger.warn("onBatch failed; the batch will be delivered again", {
         topic,
         partition,

@@ -8,6 +8,7 @@
  * (memory-retention.ts): what every group consumed is dropped, and a per-partition cap bounds the rest.
  */
 
+import { backoffDelay, noJitter } from "../../core/backoff.ts";
 import type {
   Bus,
   ConsumedMessage,
@@ -22,7 +23,6 @@ import { textEncoder } from "../../core/bus.ts";
 import { ShamdanError } from "../../core/errors.ts";
 import { type Logger, silentLogger } from "../../core/log.ts";
 import { keepLater } from "../keep-later.ts";
-import { retryDelayMs } from "../retry-delay.ts";
 import { ASSIGN_RETRY, type Group, type Member, pendingRetryDelay, tpKey } from "./memory-group.ts";
 import { PartitionLog } from "./memory-partition-log.ts";
 import {
@@ -253,7 +253,10 @@ export class MemoryBus implements Bus {
       if (group.generation === generation) member.seenGeneration = generation;
     } catch (error) {
       const attempts = (retry?.attempts ?? 0) + 1;
-      member.retries.set(retryKey, { attempts, at: Date.now() + retryDelayMs(attempts, this.backoff) });
+      member.retries.set(retryKey, {
+        attempts,
+        at: Date.now() + backoffDelay(attempts, this.backoff.initial, this.backoff.max, noJitter),
+      });
       this.logger.warn("onAssigned failed; retrying", { groupId: member.options.groupId, attempts, error });
     }
     return true;
@@ -300,7 +303,7 @@ export class MemoryBus implements Bus {
       this.retention.afterCommit(this.log(topic, partition), () => this.positions(topic, partition));
     } catch (error) {
       const attempts = (member.retries.get(key)?.attempts ?? 0) + 1;
-      const delay = retryDelayMs(attempts, this.backoff);
+      const delay = backoffDelay(attempts, this.backoff.initial, this.backoff.max, noJitter);
       member.retries.set(key, { attempts, at: Date.now() + delay });
       this.logger.warn("onBatch failed; the batch will be delivered again", {
         groupId: member.options.groupId,
