@@ -112,7 +112,9 @@ test("no benchmark figures in code comments", () => {
   ];
   const comment = /^\s*(?:\/\/|\/?\*+|#)(.*)$/;
   const found: string[] = [];
-  for (const path of textFiles.filter((p) => /\.(ts|mjs|py)$/.test(p) && !p.startsWith("bench/"))) {
+  for (const path of textFiles.filter(
+    (p) => /\.(ts|mjs|py|ya?ml)$|\.env\.example$|Dockerfile$/.test(p) && !p.startsWith("bench/"),
+  )) {
     read(path)
       .split("\n")
       .forEach((line, index) => {
