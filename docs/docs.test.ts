@@ -82,6 +82,28 @@ describe("the repository names nothing outside itself", () => {
     expect(missing).toEqual([]);
   });
 
+  test("every repository path a comment or document names exists (from the root or the file's folder)", () => {
+    // Paths inside other repositories, cited as sources.
+    const elsewhere = /^docs\/sources\//;
+    const folders = "shared|indicators|ingest|processor|sink|api|web|grafana|cli|bench|docs|k8s|data|tools";
+    const mention = new RegExp(`(?<![\\w@/.-])(?:${folders})/[\\w./-]*\\.(?:ts|md|json|ya?ml)\\b`, "g");
+    const missing: string[] = [];
+    for (const path of textFiles.filter((p) => /\.(ts|mjs|py|md|ya?ml)$/.test(p))) {
+      const text = read(path);
+      for (const match of text.matchAll(mention)) {
+        const named = match[0];
+        if (
+          elsewhere.test(named) ||
+          existsSync(join(ROOT, named)) ||
+          existsSync(resolve(ROOT, dirname(path), named))
+        )
+          continue;
+        missing.push(`${path}:${lineOf(text, match.index)}: ${named}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   test("every relative link and image in the Markdown points to an existing file", () => {
     const broken: string[] = [];
     for (const path of textFiles.filter((p) => p.endsWith(".md"))) {
