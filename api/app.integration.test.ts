@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { QuestDbStore } from "@shamdan/shared/adapters/questdb/questdb-store";
 import { silentLogger } from "@shamdan/shared/core/log";
+import { at, first } from "@shamdan/shared/testing/at";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
 import postgres from "postgres";
 import { createApp } from "./app.ts";
@@ -60,7 +61,7 @@ describe("QuestDB-backed API", () => {
   test("every field x aggregation equals plain JS, on three windows", async () => {
     for (const { symbol, index, period } of WINDOWS) {
       const rows = sqlite.rows[symbol];
-      const end = rows[index].openTime;
+      const end = at(rows, index).openTime;
       const window = rows.filter((r) => r.openTime >= end - period * 60_000 && r.openTime <= end);
       for (const [column, field] of COLUMNS) {
         const expected = statsOf(window.map((r) => r[field] as number | null));
@@ -83,7 +84,7 @@ describe("QuestDB-backed API", () => {
   test("summaries (single and multiple) equal plain JS", async () => {
     for (const { symbol, index, period } of WINDOWS) {
       const rows = sqlite.rows[symbol];
-      const end = rows[index].openTime;
+      const end = at(rows, index).openTime;
       const window = rows.filter((r) => r.openTime >= end - period * 60_000 && r.openTime <= end);
       const res = await postJson(app, "/api/summarize/", { stock_symbol: symbol, period, end: end / 1000 });
       const { summary } = (await res.json()) as { summary: Record<string, Record<string, unknown>> };
@@ -95,10 +96,10 @@ describe("QuestDB-backed API", () => {
       ] as const) {
         const expected = statsOf(window.map((r) => r[field]));
         for (const stat of ["avg", "highest", "lowest"] as const)
-          near(summary[key][stat], expected[stat], `${key}.${stat}`);
+          near(summary[key]?.[stat], expected[stat], `${key}.${stat}`);
       }
-      near(summary.gain_loss.highest_gain, statsOf(window.map((r) => r.gain)).highest, "highest_gain");
-      near(summary.gain_loss.highest_loss, statsOf(window.map((r) => r.loss)).highest, "highest_loss");
+      near(summary.gain_loss?.highest_gain, statsOf(window.map((r) => r.gain)).highest, "highest_gain");
+      near(summary.gain_loss?.highest_loss, statsOf(window.map((r) => r.loss)).highest, "highest_loss");
       const multiple = await postJson(app, "/api/summarize/multiple/", {
         stock_symbol: [symbol, "BTCIRT", "NOPE"],
         period,
@@ -112,19 +113,19 @@ describe("QuestDB-backed API", () => {
       const again = body.summaries[symbol] as Record<string, Record<string, number | null>>;
       for (const [key, stats] of Object.entries(summary))
         for (const [stat, value] of Object.entries(stats))
-          near(again[key][stat], value as number | null, `multiple ${key}.${stat}`);
+          near(again[key]?.[stat], value as number | null, `multiple ${key}.${stat}`);
       expect(Object.keys(body.errors)).toEqual(["NOPE"]);
     }
   });
 
   test("candles, signals, latest and symbols match the SQLite-backed app", async () => {
-    const from = sqlite.rows.ETHBTC[1000].openTime / 1000;
+    const from = at(sqlite.rows.ETHBTC, 1000).openTime / 1000;
     const paths = [
       `/api/candles?symbol=ETHBTC&from=${from}&interval=15m`,
       `/api/candles?symbol=ETHBTC&from=${from}&interval=1h&limit=5`,
-      `/api/candles?symbol=XRPETH&from=${sqlite.rows.XRPETH[0].openTime / 1000}&limit=100`,
+      `/api/candles?symbol=XRPETH&from=${first(sqlite.rows.XRPETH).openTime / 1000}&limit=100`,
       `/api/signals?symbol=ETHBTC&from=${from}&changes_only=true`,
-      `/api/signals?from=${sqlite.rows.XRPETH[0].openTime / 1000}&limit=50`,
+      `/api/signals?from=${first(sqlite.rows.XRPETH).openTime / 1000}&limit=50`,
       "/api/signals/latest",
       "/api/symbols",
     ];

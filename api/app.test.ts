@@ -78,11 +78,11 @@ describe("OpenAPI and docs", () => {
         "/",
       ].sort(),
     );
-    const aggregate = spec.paths["/api/aggregate/"].post.requestBody?.content["application/json"].schema;
-    expect(aggregate?.properties.field.enum).toContain("RSI_10");
-    expect(aggregate?.properties.aggregation.enum).toEqual(["avg", "highest", "lowest"]);
+    const aggregate = spec.paths["/api/aggregate/"]?.post?.requestBody?.content["application/json"]?.schema;
+    expect(aggregate?.properties.field?.enum).toContain("RSI_10");
+    expect(aggregate?.properties.aggregation?.enum).toEqual(["avg", "highest", "lowest"]);
     expect(aggregate?.required.sort()).toEqual(["aggregation", "field", "period", "stock_symbol"]);
-    const params = spec.paths["/api/candles"].get.parameters?.map((p) => p.name);
+    const params = spec.paths["/api/candles"]?.get?.parameters?.map((p) => p.name);
     expect(params).toEqual(["symbol", "from", "to", "interval", "limit"]);
   });
 

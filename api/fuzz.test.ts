@@ -6,12 +6,13 @@
  */
 import { beforeAll, expect, test } from "bun:test";
 import { mulberry32 } from "@shamdan/shared/core/prng";
+import { at } from "@shamdan/shared/testing/at";
 import { type TestApp, testApp } from "./testing/test-app.ts";
 
 const REQUESTS = 12_000;
 
 const random = mulberry32(0x5ea1);
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
+const pick = <T>(xs: readonly T[]): T => at(xs, Math.floor(random() * xs.length));
 
 const HOSTILE_STRINGS = [
   "",

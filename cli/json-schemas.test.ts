@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { at } from "@shamdan/shared/testing/at";
 import { generateJsonSchemas, jsonSchemaDrift, writeJsonSchemas } from "./json-schemas.ts";
 
 test("the committed docs/schemas/ equal what the valibot schemas generate (`bun run shamdan schemas generate`)", async () => {
@@ -36,13 +37,14 @@ test("the generated schemas name every field of the messages", () => {
 test("drift names a changed, a missing and a stray file", async () => {
   const dir = mkdtempSync(join(tmpdir(), "schemas-"));
   try {
-    const [first, second] = await writeJsonSchemas(dir);
+    const written = await writeJsonSchemas(dir);
+    const [changed, missing] = [at(written, 0), at(written, 1)];
     expect(await jsonSchemaDrift(dir)).toEqual([]);
-    writeFileSync(join(dir, first ?? ""), "{}\n");
-    rmSync(join(dir, second ?? ""));
+    writeFileSync(join(dir, changed), "{}\n");
+    rmSync(join(dir, missing));
     writeFileSync(join(dir, "old.schema.json"), "{}\n");
     expect((await jsonSchemaDrift(dir)).sort()).toEqual(
-      [first, `${second} (missing)`, "old.schema.json (not generated)"].sort(),
+      [changed, `${missing} (missing)`, "old.schema.json (not generated)"].sort(),
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -99,7 +99,7 @@ describe("rendered objects", () => {
     for (const v of volumes) {
       const cm = docs.find((d) => d.kind === "ConfigMap" && d.metadata.name === v.configMap.name);
       expect(cm).toBeDefined();
-      const want = files.filter((f) => f.startsWith(`${v.name}/`)).map((f) => f.split("/")[1]);
+      const want = files.filter((f) => f.startsWith(`${v.name}/`)).map((f) => f.slice(v.name.length + 1));
       expect(Object.keys(cm?.data ?? {}).sort()).toEqual(want.sort());
     }
   });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { at, first, last } from "@shamdan/shared/testing/at";
 import { postJson, type TestApp, testApp } from "../testing/test-app.ts";
 
 let t: TestApp;
@@ -14,59 +15,60 @@ const get = async (path: string) => {
 describe("GET /api/candles", () => {
   test("1m returns the stored candles of [from, to)", async () => {
     const rows = t.rows.ETHBTC.slice(100, 160);
-    const from = rows[0].openTime / 1000;
-    const to = rows[rows.length - 1].openTime / 1000 + 60;
+    const from = first(rows).openTime / 1000;
+    const to = last(rows).openTime / 1000 + 60;
     const { status, body } = await get(`/api/candles?symbol=ETHBTC&from=${from}&to=${to}`);
     expect(status).toBe(200);
     const candles = body.candles as Record<string, unknown>[];
     expect(candles.length).toBe(60);
+    const row = first(rows);
     expect(candles[0]).toEqual({
-      time: new Date(rows[0].openTime).toISOString(),
-      open_time: rows[0].openTime,
-      open: rows[0].open,
-      high: rows[0].high,
-      low: rows[0].low,
-      close: rows[0].close,
-      volume: rows[0].volume,
-      SMA_5: rows[0].sma,
-      EMA_10: rows[0].ema,
-      RSI_10: rows[0].rsi,
-      signal: rows[0].signal,
+      time: new Date(row.openTime).toISOString(),
+      open_time: row.openTime,
+      open: row.open,
+      high: row.high,
+      low: row.low,
+      close: row.close,
+      volume: row.volume,
+      SMA_5: row.sma,
+      EMA_10: row.ema,
+      RSI_10: row.rsi,
+      signal: row.signal,
     });
     expect(body.next_from).toBeNull();
   });
 
   test("15m downsamples: first open, max high, min low, last close, summed volume", async () => {
     const all = t.rows.ETHBTC;
-    const start = Math.ceil(all[500].openTime / 900_000) * 900_000;
+    const start = Math.ceil(at(all, 500).openTime / 900_000) * 900_000;
     const end = start + 4 * 900_000;
     const { body } = await get(
       `/api/candles?symbol=ETHBTC&interval=15m&from=${new Date(start).toISOString()}&to=${new Date(end).toISOString()}`,
     );
-    const candles = body.candles as Record<string, number>[];
+    const candles = body.candles as Record<string, number | null>[];
     expect(candles.length).toBe(4);
     for (const [i, bar] of candles.entries()) {
       const bucket = all.filter(
         (r) => r.openTime >= start + i * 900_000 && r.openTime < start + (i + 1) * 900_000,
       );
       expect(bar.open_time).toBe(start + i * 900_000);
-      expect(bar.open).toBe(bucket[0].open);
+      expect(bar.open).toBe(first(bucket).open);
       expect(bar.high).toBe(Math.max(...bucket.map((r) => r.high)));
       expect(bar.low).toBe(Math.min(...bucket.map((r) => r.low)));
-      expect(bar.close).toBe(bucket[bucket.length - 1].close);
+      expect(bar.close).toBe(last(bucket).close);
       expect(bar.volume).toBeCloseTo(
         bucket.reduce((s, r) => s + r.volume, 0),
         9,
       );
-      expect(bar.RSI_10).toBe(bucket[bucket.length - 1].rsi as number);
+      expect(bar.RSI_10).toBe(last(bucket).rsi);
     }
   });
 
   test("limit cuts the page and says where the next one starts", async () => {
-    const from = t.rows.XRPETH[0].openTime;
+    const from = first(t.rows.XRPETH).openTime;
     const { body } = await get(`/api/candles?symbol=XRPETH&from=${from / 1000}&limit=10`);
     expect((body.candles as unknown[]).length).toBe(10);
-    expect(body.next_from).toBe(new Date(t.rows.XRPETH[10].openTime).toISOString());
+    expect(body.next_from).toBe(new Date(at(t.rows.XRPETH, 10).openTime).toISOString());
   });
 
   test("bad queries are 400 naming the field; unknown symbol 404", async () => {
@@ -80,7 +82,7 @@ describe("GET /api/candles", () => {
       ["symbol=ETHBTC&foo=1", "foo"],
       ["symbol=ETHBTC&symbol=XRPETH", "symbol"],
       ["", "symbol"],
-    ]) {
+    ] as const) {
       const { status, body } = await get(`/api/candles?${query}`);
       expect(status).toBe(400);
       expect((body.issues as { field: string }[]).map((i) => i.field)).toContain(field);
@@ -92,8 +94,8 @@ describe("GET /api/candles", () => {
 describe("signals", () => {
   test("changes_only keeps exactly the rows whose signal changed", async () => {
     const rows = t.rows.ETHBTC.slice(0, 3000);
-    const from = rows[0].openTime / 1000;
-    const to = rows[rows.length - 1].openTime / 1000 + 1;
+    const from = first(rows).openTime / 1000;
+    const to = last(rows).openTime / 1000 + 1;
     const { body } = await get(
       `/api/signals?symbol=ETHBTC&from=${from}&to=${to}&changes_only=true&limit=10000`,
     );
@@ -101,33 +103,34 @@ describe("signals", () => {
     const signals = body.signals as Record<string, unknown>[];
     expect(signals.length).toBe(expected.length);
     expect(signals.map((s) => s.open_time)).toEqual(expected.map((r) => r.openTime));
+    const row = first(expected);
     expect(signals[0]).toEqual({
       symbol: "ETHBTC",
-      time: new Date(expected[0].openTime).toISOString(),
-      open_time: expected[0].openTime,
-      close: expected[0].close,
-      signal: expected[0].signal,
+      time: new Date(row.openTime).toISOString(),
+      open_time: row.openTime,
+      close: row.close,
+      signal: row.signal,
       signal_changed: true,
-      SMA_5: expected[0].sma,
-      EMA_10: expected[0].ema,
-      RSI_10: expected[0].rsi,
+      SMA_5: row.sma,
+      EMA_10: row.ema,
+      RSI_10: row.rsi,
     });
   });
 
   test("without a symbol, every symbol's rows in time order", async () => {
-    const from = t.rows.XRPETH[0].openTime;
+    const from = first(t.rows.XRPETH).openTime;
     const { body } = await get(`/api/signals?from=${from / 1000}&limit=5`);
     const signals = body.signals as { symbol: string; open_time: number }[];
     expect(signals.map((s) => s.open_time)).toEqual(t.rows.XRPETH.slice(0, 5).map((r) => r.openTime));
-    expect(body.next_from).toBe(new Date(t.rows.XRPETH[4].openTime).toISOString());
+    expect(body.next_from).toBe(new Date(at(t.rows.XRPETH, 4).openTime).toISOString());
   });
 
   test("latest: one per symbol with data, filterable", async () => {
     const { body } = await get("/api/signals/latest");
     const signals = body.signals as { symbol: string; open_time: number; signal: string }[];
     expect(signals.map((s) => s.symbol)).toEqual(["ETHBTC", "XRPETH"]);
-    expect(signals[0].open_time).toBe(t.rows.ETHBTC[t.rows.ETHBTC.length - 1].openTime);
-    expect(signals[0].signal).toBe(t.rows.ETHBTC[t.rows.ETHBTC.length - 1].signal);
+    expect(first(signals).open_time).toBe(last(t.rows.ETHBTC).openTime);
+    expect(first(signals).signal).toBe(last(t.rows.ETHBTC).signal);
     const only = await get("/api/signals/latest?symbol=xrpeth");
     expect((only.body.signals as unknown[]).length).toBe(1);
     expect((await get("/api/signals/latest?symbol=x'--")).status).toBe(400);
@@ -148,17 +151,17 @@ test("GET /api/symbols lists configured and stored symbols", async () => {
     {
       symbol: "ETHBTC",
       configured: true,
-      last_candle_time: new Date(t.rows.ETHBTC[t.rows.ETHBTC.length - 1].openTime).toISOString(),
-      last_open_time: t.rows.ETHBTC[t.rows.ETHBTC.length - 1].openTime,
-      latest_signal: t.rows.ETHBTC[t.rows.ETHBTC.length - 1].signal,
+      last_candle_time: new Date(last(t.rows.ETHBTC).openTime).toISOString(),
+      last_open_time: last(t.rows.ETHBTC).openTime,
+      latest_signal: last(t.rows.ETHBTC).signal,
       rows: t.rows.ETHBTC.length,
     },
     {
       symbol: "XRPETH",
       configured: true,
-      last_candle_time: new Date(t.rows.XRPETH[t.rows.XRPETH.length - 1].openTime).toISOString(),
-      last_open_time: t.rows.XRPETH[t.rows.XRPETH.length - 1].openTime,
-      latest_signal: t.rows.XRPETH[t.rows.XRPETH.length - 1].signal,
+      last_candle_time: new Date(last(t.rows.XRPETH).openTime).toISOString(),
+      last_open_time: last(t.rows.XRPETH).openTime,
+      latest_signal: last(t.rows.XRPETH).signal,
       rows: t.rows.XRPETH.length,
     },
   ]);

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
+import { at } from "@shamdan/shared/testing/at";
 import { SEED_COLUMNS as COLUMNS, statsOf } from "../testing/stats-of.ts";
 import { postJson, type TestApp, testApp } from "../testing/test-app.ts";
 
@@ -12,7 +13,10 @@ beforeAll(async () => {
 const inWindow = (rows: IndicatorRow[], endMs: number, period: number) =>
   rows.filter((r) => r.openTime >= endMs - period * 60_000 && r.openTime <= endMs);
 
-const close = (actual: number | null, expected: number | null) => {
+type Stats = Record<"avg" | "highest" | "lowest", number | null>;
+
+/** A missing value (undefined) fails both branches: toBeNull and toBeCloseTo are strict. */
+const close = (actual: number | null | undefined, expected: number | null) => {
   if (expected === null) expect(actual).toBeNull();
   else expect(actual).toBeCloseTo(expected, Math.max(0, 10 - Math.ceil(Math.log10(Math.abs(expected) + 1))));
 };
@@ -20,7 +24,7 @@ const close = (actual: number | null, expected: number | null) => {
 describe("POST /api/aggregate/", () => {
   test("every field and aggregation equals the plain-JS value over the window", async () => {
     const rows = t.rows.ETHBTC;
-    const end = rows[2000].openTime;
+    const end = at(rows, 2000).openTime;
     const window = inWindow(rows, end, 90);
     expect(window.length).toBe(91); // both ends inclusive, no gap here
     for (const [column, field] of COLUMNS) {
@@ -34,10 +38,10 @@ describe("POST /api/aggregate/", () => {
           end: end / 1000,
         });
         expect(res.status).toBe(200);
-        const body = (await res.json()) as Record<string, number | null>;
+        const body = (await res.json()) as Partial<Stats> & { field: string; stock_symbol: string };
         expect(Object.keys(body).sort()).toEqual([aggregation, "field", "stock_symbol"].sort());
-        expect(body.field as unknown).toBe(column);
-        expect(body.stock_symbol as unknown).toBe("ETHBTC");
+        expect(body.field).toBe(column);
+        expect(body.stock_symbol).toBe("ETHBTC");
         close(body[aggregation], expected[aggregation]);
       }
     }
@@ -45,7 +49,7 @@ describe("POST /api/aggregate/", () => {
 
   test("end accepts ISO-8601 and a lowercase symbol; an empty window is null", async () => {
     const rows = t.rows.XRPETH;
-    const end = rows[100].openTime;
+    const end = at(rows, 100).openTime;
     const res = await postJson(t.app, "/api/aggregate/", {
       aggregation: "highest",
       stock_symbol: "xrpeth",
@@ -116,7 +120,7 @@ describe("POST /api/aggregate/", () => {
 describe("POST /api/summarize/", () => {
   test("the seed's shape, values computed independently", async () => {
     const rows = t.rows.ETHBTC;
-    const end = rows[5000].openTime;
+    const end = at(rows, 5000).openTime;
     const res = await postJson(t.app, "/api/summarize/", {
       stock_symbol: "ETHBTC",
       period: 240,
@@ -126,7 +130,9 @@ describe("POST /api/summarize/", () => {
     const body = (await res.json()) as {
       stock_symbol: string;
       period: number;
-      summary: Record<string, Record<string, number | null>>;
+      summary: Record<"close" | "SMA_5" | "EMA_10" | "RSI_10", Stats> & {
+        gain_loss: Record<"highest_gain" | "highest_loss", number | null>;
+      };
     };
     expect(body.stock_symbol).toBe("ETHBTC");
     expect(body.period).toBe(240);
@@ -168,7 +174,7 @@ describe("POST /api/summarize/", () => {
 
 describe("POST /api/summarize/multiple/", () => {
   test("summaries per symbol; an unknown symbol goes to errors without failing the others", async () => {
-    const end = t.rows.XRPETH[3000].openTime;
+    const end = at(t.rows.XRPETH, 3000).openTime;
     const res = await postJson(t.app, "/api/summarize/multiple/", {
       stock_symbol: ["XRPETH", "NOPE", "BTCIRT"],
       period: 60,
@@ -177,7 +183,7 @@ describe("POST /api/summarize/multiple/", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as {
       period: number;
-      summaries: Record<string, { close: { avg: number | null } }>;
+      summaries: Record<"XRPETH" | "BTCIRT", { close: { avg: number | null } }>;
       errors: Record<string, string>;
     };
     expect(body.period).toBe(60);

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
+import { at, first, last } from "@shamdan/shared/testing/at";
 import { waitFor } from "@shamdan/shared/testing/integration";
 import { LiveHub } from "../live-feed.ts";
 import { readEvents } from "../testing/sse-reader.ts";
@@ -22,26 +23,25 @@ describe("with a live feed", () => {
     const res = await t.app.request("/api/signals/stream?symbol=ETHBTC");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
-    const last = t.rows.ETHBTC[t.rows.ETHBTC.length - 1];
-    const fresh = next(last, 1, { signal: "BUY", signalChanged: true });
+    const fresh = next(last(t.rows.ETHBTC), 1, { signal: "BUY", signalChanged: true });
     const events = readEvents(
       res,
       (e) => e.some((x) => x.event === "row") && e.some((x) => x.comment === "heartbeat"),
     );
     // The handler subscribed before answering, so nothing published from here on is lost.
-    hub.publish(next(t.rows.XRPETH[0], 0));
+    hub.publish(next(first(t.rows.XRPETH), 0));
     hub.publish(fresh);
     const got = await events;
     const data = got.filter((e) => e.event);
     expect(data.map((e) => e.event)).toEqual(["signal", "row"]);
-    expect(data[0].id).toBeUndefined();
-    expect(data[1].id).toBe(`${fresh.openTime}-ETHBTC`);
-    expect(JSON.parse(data[0].data ?? "")).toMatchObject({
+    expect(first(data).id).toBeUndefined();
+    expect(at(data, 1).id).toBe(`${fresh.openTime}-ETHBTC`);
+    expect(JSON.parse(first(data).data ?? "")).toMatchObject({
       symbol: "ETHBTC",
       signal: "BUY",
       signal_changed: true,
     });
-    expect(JSON.parse(data[1].data ?? "")).toMatchObject({
+    expect(JSON.parse(at(data, 1).data ?? "")).toMatchObject({
       symbol: "ETHBTC",
       open_time: fresh.openTime,
       open: fresh.open,
@@ -57,13 +57,13 @@ describe("with a live feed", () => {
 
   test("Last-Event-ID replays the stored rows after it, then continues live", async () => {
     const rows = t.rows.XRPETH;
-    const from = rows[rows.length - 4];
+    const from = at(rows, -4);
     const res = await t.app.request("/api/signals/stream?symbol=XRPETH", {
       headers: { "last-event-id": `${from.openTime}-XRPETH` },
     });
-    const live = next(rows[rows.length - 1], 1);
+    const live = next(last(rows), 1);
     const events = readEvents(res, (e) => e.filter((x) => x.event === "row").length >= 4);
-    hub.publish(rows[rows.length - 2]); // older than the replay: a duplicate, dropped
+    hub.publish(at(rows, -2)); // older than the replay: a duplicate, dropped
     hub.publish(live);
     const ids = (await events).filter((e) => e.event === "row").map((e) => e.id);
     expect(ids).toEqual([...rows.slice(-3), live].map((r) => `${r.openTime}-XRPETH`));
@@ -79,8 +79,7 @@ describe("with a live feed", () => {
 test("without a feed the stream polls the store", async () => {
   const t = await testApp({}, { stream: { heartbeatMs: 1000, pollMs: 20 } });
   const res = await t.app.request("/api/signals/stream?symbol=ETHBTC");
-  const last = t.rows.ETHBTC[t.rows.ETHBTC.length - 1];
-  const fresh = next(last, 1);
+  const fresh = next(last(t.rows.ETHBTC), 1);
   await t.store.write([fresh]);
   let replaced = false;
   const events = await readEvents(res, (e) => {

@@ -11,7 +11,13 @@ export interface TestApp {
   app: ReturnType<typeof createApp>;
   store: SqliteStore;
   config: Config;
-  rows: Record<string, IndicatorRow[]>;
+  rows: RecordedRows;
+}
+
+/** The recorded symbols' rows, by symbol: known keys, so a test reads `rows.ETHBTC` unchecked. */
+export interface RecordedRows {
+  ETHBTC: IndicatorRow[];
+  XRPETH: IndicatorRow[];
 }
 
 /** ETHBTC (14,397 candles, 1 gap) and XRPETH (3,560) recorded; BTCIRT configured but empty. */
@@ -25,7 +31,7 @@ export async function testApp(
   );
   const store = new SqliteStore(config);
   await store.init();
-  const rows = {
+  const rows: RecordedRows = {
     ETHBTC: recordedRows("ETHBTC.udf.json", "ETHBTC", { config }),
     XRPETH: recordedRows("XRPETH.udf.json", "XRPETH", { config }),
   };

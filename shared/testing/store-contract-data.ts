@@ -5,6 +5,7 @@
  */
 import type { IndicatorRow } from "../core/messages.ts";
 import type { Aggregation, Bar, NumericField, Stats, TimeWindow } from "../core/store.ts";
+import { at, first, last } from "./at.ts";
 import { recordedRows } from "./recordings.ts";
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -18,9 +19,9 @@ export function buildRows(file: string, symbol: string, count: number, shiftMs =
   const rows = recordedRows(file, symbol, { count, shiftMs });
   // Volumes whose decimals the seed truncated away: they must come back exactly.
   if (rows.length > 20) {
-    rows[7].volume = 1e-8;
-    rows[8].volume = 0.64692989;
-    rows[9].volume = 12345.678901234567;
+    at(rows, 7).volume = 1e-8;
+    at(rows, 8).volume = 0.64692989;
+    at(rows, 9).volume = 12345.678901234567;
   }
   return rows;
 }
@@ -56,18 +57,18 @@ export function expectedBars(rows: readonly IndicatorRow[], intervalSeconds: num
     buckets.set(key, list);
   }
   return [...buckets.entries()].map(([openTime, list]) => {
-    const last = list[list.length - 1];
+    const closing = last(list);
     return {
       openTime,
-      open: list[0].open,
+      open: first(list).open,
       high: Math.max(...list.map((r) => r.high)),
       low: Math.min(...list.map((r) => r.low)),
-      close: last.close,
+      close: closing.close,
       volume: list.reduce((a, r) => a + r.volume, 0),
-      sma: last.sma,
-      ema: last.ema,
-      rsi: last.rsi,
-      signal: last.signal,
+      sma: closing.sma,
+      ema: closing.ema,
+      rsi: closing.rsi,
+      signal: closing.signal,
     };
   });
 }

@@ -14,6 +14,7 @@ import {
   type Summary,
   type TimeWindow,
 } from "../core/store.ts";
+import { at, first, last } from "./at.ts";
 import { waitFor } from "./integration.ts";
 import {
   buildRows,
@@ -40,16 +41,14 @@ export function storeContract(
     const a = buildRows("XRPETH.udf.json", A, 3560);
     // ETHBTC re-timed to start 30 minutes after XRPETH, so the two symbols interleave in time.
     const b0 = buildRows("ETHBTC.udf.json", B, 1500);
-    const b = buildRows("ETHBTC.udf.json", B, 1500, a[0].openTime + 30 * MIN - b0[0].openTime);
+    const b = buildRows("ETHBTC.udf.json", B, 1500, first(a).openTime + 30 * MIN - first(b0).openTime);
     const all = [...a, ...b];
-    const t0 = a[0].openTime;
-    const whole: TimeWindow = { symbol: A, from: t0, to: a[a.length - 1].openTime + MIN };
-    const windows: TimeWindow[] = [
-      whole,
-      { symbol: A, from: t0, to: t0 + 60 * MIN }, // warm-up nulls inside
-      { symbol: A, from: t0 + 1234 * MIN + 17_000, to: t0 + 1534 * MIN }, // unaligned start
-      { symbol: B, from: t0, to: t0 + 24 * 60 * MIN },
-    ];
+    const t0 = first(a).openTime;
+    const whole: TimeWindow = { symbol: A, from: t0, to: last(a).openTime + MIN };
+    const warmUp: TimeWindow = { symbol: A, from: t0, to: t0 + 60 * MIN }; // warm-up nulls inside
+    const unaligned: TimeWindow = { symbol: A, from: t0 + 1234 * MIN + 17_000, to: t0 + 1534 * MIN };
+    const dayOfB: TimeWindow = { symbol: B, from: t0, to: t0 + 24 * 60 * MIN };
+    const windows: TimeWindow[] = [whole, warmUp, unaligned, dayOfB];
     const empty: TimeWindow[] = [
       { symbol: A, from: t0 - 600 * MIN, to: t0 },
       { symbol: "NOSUCH", from: t0, to: whole.to },
@@ -75,10 +74,10 @@ export function storeContract(
     test("rows come back exactly as written: nulls stay null, volume keeps its decimals", async () => {
       const got = await store.rows(whole, 10_000);
       expect(got).toEqual(a);
-      expect(got[0].sma).toBeNull();
-      expect(got[7].volume).toBe(1e-8);
-      expect(got[8].volume).toBe(0.64692989);
-      expect(await store.rows({ ...windows[3] }, 100_000)).toEqual(inWindow(b, windows[3]));
+      expect(first(got).sma).toBeNull();
+      expect(at(got, 7).volume).toBe(1e-8);
+      expect(at(got, 8).volume).toBe(0.64692989);
+      expect(await store.rows({ ...dayOfB }, 100_000)).toEqual(inWindow(b, dayOfB));
     });
 
     test("rows honour the limit, earliest first", async () => {
@@ -133,8 +132,8 @@ export function storeContract(
         }
       }
       // 60s bars of 1-minute candles are the candles themselves.
-      const raw = await store.bars(windows[1], 60, 1000);
-      expect(raw.map((x) => x.close)).toEqual(inWindow(a, windows[1]).map((r) => r.close));
+      const raw = await store.bars(warmUp, 60, 1000);
+      expect(raw.map((x) => x.close)).toEqual(inWindow(a, warmUp).map((r) => r.close));
       expect(await store.bars(whole, 300, 3)).toHaveLength(3);
     });
 
@@ -170,8 +169,8 @@ export function storeContract(
     });
 
     test("latestSignals and symbols", async () => {
-      const lastA = a[a.length - 1];
-      const lastB = b[b.length - 1];
+      const lastA = last(a);
+      const lastB = last(b);
       const latest = await store.latestSignals();
       expect(latest.map((s) => [s.symbol, s.openTime, s.signal, s.close])).toEqual([
         [B, lastB.openTime, lastB.signal, lastB.close],
@@ -214,13 +213,13 @@ export function storeContract(
     });
 
     test("writing a row again replaces it: one row, the new values, nulls as null", async () => {
-      const target = a[100];
+      const target = at(a, 100);
       const replacement: IndicatorRow = { ...target, close: target.close * 1.5, sma: null, volume: 0.5 };
       await store.write([replacement]);
       const point: TimeWindow = { symbol: A, from: target.openTime, to: target.openTime + MIN };
       const got = await waitFor("replacement visible", async () => {
         const rows = await store.rows(point, 10);
-        return rows.length === 1 && rows[0].close === replacement.close ? rows : undefined;
+        return rows.length === 1 && rows[0]?.close === replacement.close ? rows : undefined;
       });
       expect(got).toEqual([replacement]);
       expect((await store.symbols()).find((s) => s.symbol === A)?.rows).toBe(a.length);
@@ -233,9 +232,12 @@ const inTime = (rows: readonly IndicatorRow[], w: { from: number; to: number }) 
 
 function expectBars(got: Bar[], want: Bar[], what: string): void {
   if (got.length !== want.length) throw new Error(`${what}: ${got.length} bars, want ${want.length}`);
-  for (let i = 0; i < want.length; i++) {
-    const ok = near(got[i].volume, want[i].volume);
-    if (!ok || JSON.stringify({ ...got[i], volume: 0 }) !== JSON.stringify({ ...want[i], volume: 0 }))
-      throw new Error(`${what}: bar ${i} is ${JSON.stringify(got[i])}, want ${JSON.stringify(want[i])}`);
+  for (const [i, w] of want.entries()) {
+    const g = at(got, i);
+    if (
+      !near(g.volume, w.volume) ||
+      JSON.stringify({ ...g, volume: 0 }) !== JSON.stringify({ ...w, volume: 0 })
+    )
+      throw new Error(`${what}: bar ${i} is ${JSON.stringify(g)}, want ${JSON.stringify(w)}`);
   }
 }

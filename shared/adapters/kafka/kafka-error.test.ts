@@ -22,7 +22,15 @@ const {
   KafkaJSNonRetriableError,
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
-} = require("kafkajs") as Record<string, ErrorClass>;
+} = require("kafkajs") as Record<
+  | "KafkaJSAggregateError"
+  | "KafkaJSConnectionError"
+  | "KafkaJSCreateTopicError"
+  | "KafkaJSNonRetriableError"
+  | "KafkaJSNumberOfRetriesExceeded"
+  | "KafkaJSProtocolError",
+  ErrorClass
+>;
 const { createErrorFromCode } = require("kafkajs/src/protocol/error") as {
   createErrorFromCode(code: number): ProtocolErrorDefinition;
 };
