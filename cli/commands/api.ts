@@ -10,15 +10,11 @@
 import { createApp } from "@shamdan/api/app";
 import { BusLiveFeed } from "@shamdan/api/kafka-live-feed";
 import { serveApi } from "@shamdan/api/serve";
-import { createBus } from "@shamdan/shared/adapters/create-bus";
-import { createStore } from "@shamdan/shared/adapters/create-store";
 import { retryWithBackoff } from "@shamdan/shared/core/backoff";
 import { loadConfig } from "@shamdan/shared/core/config";
 import { describeError } from "@shamdan/shared/core/errors";
-import { createLogger } from "@shamdan/shared/core/log";
-import { collectDefaultMetrics, Registry } from "prom-client";
-import { type Command, ExitCode, parseOptions, UsageError } from "../command.ts";
-import { untilSignal } from "../until-signal.ts";
+import { type Command, parseOptions, UsageError } from "../command.ts";
+import { runService } from "../service-bootstrap.ts";
 
 const help = `Usage: bun run shamdan api [--port N] [--host ADDRESS] [--no-live]
 
@@ -50,51 +46,50 @@ export const apiCommand: Command = {
     const port = values.port === undefined ? config.API_PORT : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65_535)
       throw new UsageError(`bad --port ${values.port}`);
-    const signal = untilSignal();
-    const logger = createLogger(config.LOG_LEVEL, { service: "api" });
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
-    const store = createStore(config, logger);
-    let stopping = false;
-    // Reads need the table; creating it is idempotent (the sink creates it too). Until the store
-    // answers, requests get 503 and /readyz says so; the server does not wait for it.
-    const storeReady = retryWithBackoff(() => store.init(), {
-      baseMs: 500,
-      maxMs: 10_000,
-      shouldContinue: () => !stopping,
-      onRetry: (error, attempt) => {
-        if (attempt === 1) logger.warn("waiting for the store", { error: describeError(error) });
+    return runService({
+      name: "api",
+      config,
+      start: ({ logger, registry, abortSignal, bus, store: storeOf }) => {
+        const store = storeOf();
+        const stopping = () => abortSignal.aborted;
+        // Reads need the table; creating it is idempotent (the sink creates it too). Until the store
+        // answers, requests get 503 and /readyz says so; the server does not wait for it.
+        const storeReady = retryWithBackoff(() => store.init(), {
+          baseMs: 500,
+          maxMs: 10_000,
+          shouldContinue: () => !stopping(),
+          onRetry: (error, attempt) => {
+            if (attempt === 1) logger.warn("waiting for the store", { error: describeError(error) });
+          },
+        }).then(
+          () => logger.info("store ready"),
+          (error) => {
+            if (!stopping()) logger.error("store initialisation failed", { error: describeError(error) });
+          },
+        );
+        const liveBus = config.BUS === "kafka" && !values["no-live"] ? bus() : undefined;
+        const liveFeed = liveBus ? new BusLiveFeed(liveBus, config, logger) : undefined;
+        // The feed is the stream's source from the start; it waits for Kafka (and the topic) as long as
+        // that takes and fails only on an error waiting cannot fix, or when the bus closes at shutdown.
+        const feedStarted = liveFeed?.start().catch((error) => {
+          if (!stopping())
+            logger.error("live feed failed; streams carry no live rows", { error: describeError(error) });
+        });
+        const app = createApp({ store, config, logger, registry, ...(liveFeed ? { liveFeed } : {}) });
+        // A request may wait for a query up to API_QUERY_TIMEOUT_MS: the idle limit must not cut it first.
+        const idleTimeoutSeconds = Math.ceil(config.API_QUERY_TIMEOUT_MS / 1000) + 10;
+        const server = serveApi(app, { port, hostname: values.host, logger, idleTimeoutSeconds });
+        return Promise.resolve({
+          // The bootstrap closes the store after this.
+          async stop() {
+            await server.stop();
+            await liveBus?.close().catch(() => {});
+            await feedStarted;
+            await liveFeed?.stop().catch(() => {});
+            await storeReady;
+          },
+        });
       },
-    }).then(
-      () => logger.info("store ready"),
-      (error) => {
-        if (!stopping) logger.error("store initialisation failed", { error: describeError(error) });
-      },
-    );
-
-    const bus = config.BUS === "kafka" && !values["no-live"] ? createBus(config, logger) : undefined;
-    const liveFeed = bus ? new BusLiveFeed(bus, config, logger) : undefined;
-    // The feed is the stream's source from the start; it waits for Kafka (and the topic) as long as
-    // that takes and fails only on an error waiting cannot fix, or when the bus closes at shutdown.
-    const feedStarted = liveFeed?.start().catch((error) => {
-      if (!stopping)
-        logger.error("live feed failed; streams carry no live rows", { error: describeError(error) });
     });
-    const app = createApp({ store, config, logger, registry, ...(liveFeed ? { liveFeed } : {}) });
-    // A request may wait for a query up to API_QUERY_TIMEOUT_MS: the idle limit must not cut it first.
-    const idleTimeoutSeconds = Math.ceil(config.API_QUERY_TIMEOUT_MS / 1000) + 10;
-    const server = serveApi(app, { port, hostname: values.host, logger, idleTimeoutSeconds });
-    try {
-      logger.info("shutting down", { signal: await signal });
-      return ExitCode.ok;
-    } finally {
-      stopping = true;
-      await server.stop();
-      await bus?.close().catch(() => {});
-      await feedStarted;
-      await liveFeed?.stop().catch(() => {});
-      await storeReady;
-      await store.close();
-    }
   },
 };

@@ -1,10 +1,6 @@
 import { startIngestService } from "@shamdan/ingest/ingest-service";
-import { createBus } from "@shamdan/shared/adapters/create-bus";
-import { loadConfig } from "@shamdan/shared/core/config";
-import { describeError, ShamdanError } from "@shamdan/shared/core/errors";
-import { createLogger } from "@shamdan/shared/core/log";
-import { type Command, ExitCode, parseOptions } from "../command.ts";
-import { startUnlessStopped, untilSignal } from "../until-signal.ts";
+import { type Command, parseOptions } from "../command.ts";
+import { runService } from "../service-bootstrap.ts";
 
 const help = `Usage: bun run shamdan ingest
 
@@ -31,32 +27,13 @@ export const ingestCommand: Command = {
   service: true,
   async run(argv) {
     parseOptions(argv, {});
-    const config = loadConfig();
-    const signal = untilSignal();
-    const logger = createLogger(config.LOG_LEVEL, { service: "ingest" });
-    const bus = createBus(config, logger);
-    try {
-      // The health server is up (not ready) while ingest waits for Kafka and backfills.
-      const service = await startUnlessStopped(
-        startIngestService({ config, bus, logger }),
-        signal,
-        () => bus.close(),
-        (late) => late.stop(),
-      );
-      if (!service) {
-        logger.info("ingest stopped while starting", { signal: await signal });
-        return ExitCode.ok;
-      }
-      logger.info("ingest stopping", { signal: await signal });
-      await service.stop();
-      return ExitCode.ok;
-    } catch (error) {
-      // Kafka rejecting the configuration (e.g. a replication factor above the broker count): one line, code 2 (main.ts).
-      if (error instanceof ShamdanError && !error.canRetry) throw error;
-      logger.error("ingest failed", { error: describeError(error) });
-      return ExitCode.failure;
-    } finally {
-      await bus.close();
-    }
+    // Ingest serves its own health endpoints: its readiness is the poller's, which exists only inside
+    // startIngestService, and they must answer while that still waits for Kafka and backfills.
+    return runService({
+      name: "ingest",
+      metricsPrefix: "shamdan_ingest_",
+      start: ({ config, logger, registry, bus }) =>
+        startIngestService({ config, bus: bus(), logger, registry }),
+    });
   },
 };

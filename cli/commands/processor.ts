@@ -5,14 +5,9 @@
  * batch finishes (rows and state published, offsets committed), then the bus closes. A signal while it
  * still waits for Kafka ends the wait and exits 0.
  */
-import { startProcessor } from "@shamdan/processor/processor";
-import { createBus } from "@shamdan/shared/adapters/create-bus";
-import { loadConfig } from "@shamdan/shared/core/config";
-import { startHealthServer } from "@shamdan/shared/core/health-server";
-import { createLogger } from "@shamdan/shared/core/log";
-import { collectDefaultMetrics, Registry } from "prom-client";
-import { type Command, ExitCode, parseOptions } from "../command.ts";
-import { startUnlessStopped, untilSignal } from "../until-signal.ts";
+import { type RunningProcessor, startProcessor } from "@shamdan/processor/processor";
+import { type Command, parseOptions } from "../command.ts";
+import { runService } from "../service-bootstrap.ts";
 
 const help = `Usage: bun run shamdan processor
 
@@ -29,38 +24,18 @@ export const processorCommand: Command = {
   service: true,
   async run(argv) {
     parseOptions(argv, {});
-    const config = loadConfig();
-    const signal = untilSignal();
-    const logger = createLogger(config.LOG_LEVEL, { service: "processor" });
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
-    const bus = createBus(config, logger);
-    let processor: Awaited<ReturnType<typeof startProcessor>> | undefined;
-    const health = startHealthServer({
-      port: config.HEALTH_PORT ?? 9102,
-      registry,
-      ready: () => processor?.ready() ?? false,
-      // Which partitions keep failing (and for how long): what an operator looks at first.
-      detail: () => ({ started: processor !== undefined, failingPartitions: processor?.failing() ?? [] }),
+    return runService<RunningProcessor>({
+      name: "processor",
+      health: {
+        defaultPort: 9102,
+        ready: (processor) => processor?.ready() ?? false,
+        // Which partitions keep failing (and for how long): what an operator looks at first.
+        detail: (processor) => ({
+          started: processor !== undefined,
+          failingPartitions: processor?.failing() ?? [],
+        }),
+      },
+      start: ({ config, logger, registry, bus }) => startProcessor({ config, bus: bus(), logger, registry }),
     });
-    logger.info("health server listening", { url: health.url });
-    try {
-      processor = await startUnlessStopped(
-        startProcessor({ config, bus, logger, registry }),
-        signal,
-        () => bus.close(),
-        (late) => late.stop(),
-      );
-      if (!processor) {
-        logger.info("stopped while starting", { signal: await signal });
-        return ExitCode.ok;
-      }
-      logger.info("shutting down", { signal: await signal });
-      await processor.stop();
-      return ExitCode.ok;
-    } finally {
-      await bus.close();
-      await health.stop();
-    }
   },
 };

@@ -6,15 +6,9 @@
  * the wait and exits 0.
  */
 
-import { createBus } from "@shamdan/shared/adapters/create-bus";
-import { createStore } from "@shamdan/shared/adapters/create-store";
-import { loadConfig } from "@shamdan/shared/core/config";
-import { startHealthServer } from "@shamdan/shared/core/health-server";
-import { createLogger } from "@shamdan/shared/core/log";
-import { startSink } from "@shamdan/sink/sink";
-import { collectDefaultMetrics, Registry } from "prom-client";
-import { type Command, ExitCode, parseOptions } from "../command.ts";
-import { startUnlessStopped, untilSignal } from "../until-signal.ts";
+import { type RunningSink, startSink } from "@shamdan/sink/sink";
+import { type Command, parseOptions } from "../command.ts";
+import { runService } from "../service-bootstrap.ts";
 
 const help = `Usage: bun run shamdan sink
 
@@ -31,44 +25,12 @@ export const sinkCommand: Command = {
   service: true,
   async run(argv) {
     parseOptions(argv, {});
-    const config = loadConfig();
-    const signal = untilSignal();
-    const logger = createLogger(config.LOG_LEVEL, { service: "sink" });
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
-    const bus = createBus(config, logger);
-    const store = createStore(config, logger);
-    const abort = new AbortController();
-    let sink: Awaited<ReturnType<typeof startSink>> | undefined;
-    const health = startHealthServer({
-      port: config.HEALTH_PORT ?? 9103,
-      registry,
-      ready: () => sink?.ready() ?? false,
-    });
-    logger.info("health server listening", { url: health.url });
-    try {
+    return runService<RunningSink>({
+      name: "sink",
+      health: { defaultPort: 9103, ready: (sink) => sink?.ready() ?? false },
       // Stopped while still waiting for the store or Kafka at start-up: nothing was consumed, a clean exit.
-      sink = await startUnlessStopped(
-        startSink({ config, bus, store, logger, registry, signal: abort.signal }),
-        signal,
-        async () => {
-          abort.abort();
-          await bus.close();
-        },
-        (late) => late.stop(),
-      );
-      if (!sink) {
-        logger.info("stopped while starting", { signal: await signal });
-        return ExitCode.ok;
-      }
-      logger.info("shutting down", { signal: await signal });
-      abort.abort();
-      await sink.stop();
-      return ExitCode.ok;
-    } finally {
-      await bus.close();
-      await store.close();
-      await health.stop();
-    }
+      start: ({ config, logger, registry, bus, store, abortSignal }) =>
+        startSink({ config, bus: bus(), store: store(), logger, registry, signal: abortSignal }),
+    });
   },
 };

@@ -12,14 +12,10 @@ import { serveApi } from "@shamdan/api/serve";
 import { startFakeNobitex } from "@shamdan/ingest/fake-nobitex";
 import { startIngestService } from "@shamdan/ingest/ingest-service";
 import { startProcessor } from "@shamdan/processor/processor";
-import { createBus } from "@shamdan/shared/adapters/create-bus";
-import { createStore } from "@shamdan/shared/adapters/create-store";
 import { loadConfig } from "@shamdan/shared/core/config";
-import { createLogger } from "@shamdan/shared/core/log";
 import { startSink } from "@shamdan/sink/sink";
-import { collectDefaultMetrics, Registry } from "prom-client";
-import { type Command, ExitCode, parseOptions } from "../command.ts";
-import { startUnlessStopped, untilSignal } from "../until-signal.ts";
+import { type Command, parseOptions } from "../command.ts";
+import { runService, type ServiceContext } from "../service-bootstrap.ts";
 import { startSlackAlerts } from "./start-slack.ts";
 
 const RECORDINGS = ["ETHBTC", "ETCBTC", "XRPETH"] as const;
@@ -53,11 +49,6 @@ export const startCommand: Command = {
       BUS: "memory",
       STORE: "sqlite",
     });
-    const signal = untilSignal();
-    const logger = createLogger(config.LOG_LEVEL, { service: "shamdan" });
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
-
     const fake = values.demo
       ? await startFakeNobitex({
           dataDir: resolve(import.meta.dir, "../../data/candles"),
@@ -80,72 +71,58 @@ export const startCommand: Command = {
           STORE: "sqlite",
         },
       );
-      logger.info("demo: serving recorded candles as a fake Nobitex", {
-        url: fake.url,
-        symbols: config.SYMBOLS,
-      });
     }
-
-    const bus = createBus(config, logger);
-    const store = createStore(config, logger);
-    const abort = new AbortController();
-    const stops: (() => Promise<unknown>)[] = [];
     try {
-      const server = await startUnlessStopped(
-        (async () => {
-          await store.init();
-          // Downstream first, so nothing ingest publishes waits for a consumer.
-          const sink = await startSink({ config, bus, store, logger, registry, signal: abort.signal });
-          stops.unshift(() => sink.stop());
-          const processor = await startProcessor({ config, bus, logger, registry });
-          stops.unshift(() => processor.stop());
-          const liveFeed = new BusLiveFeed(bus, config, logger);
-          await liveFeed.start();
-          stops.unshift(() => liveFeed.stop());
-          if (config.SLACK_WEBHOOK_URL) {
-            const slack = await startSlackAlerts({
-              bus,
-              config,
-              logger,
-              webhookUrl: config.SLACK_WEBHOOK_URL,
-            });
-            stops.unshift(() => slack.stop());
-          }
-          const app = createApp({ store, config, logger, registry, liveFeed });
-          const api = serveApi(app, { port: config.API_PORT, hostname: "127.0.0.1", logger });
-          stops.unshift(() => api.stop());
-          const ingest = await startIngestService({ config, bus, logger, registry, healthPort: false });
-          stops.unshift(() => ingest.stop());
-          return api;
-        })(),
-        signal,
-        async () => {
-          abort.abort();
-          await bus.close();
-        },
-        // Whatever started is in `stops`, run below.
-        async () => {},
-      );
-      if (!server) {
-        logger.info("stopped while starting", { signal: await signal });
-        return ExitCode.ok;
-      }
-      logger.info("shamdan is running", {
-        api: server.url,
-        docs: `${server.url}/docs`,
-        bus: config.BUS,
-        store: config.STORE,
-        symbols: config.SYMBOLS,
+      return await runService({
+        name: "shamdan",
+        config,
+        start: (context) => startEverything(context, fake?.url),
+        started: (api, { logger }) =>
+          logger.info("shamdan is running", {
+            api: api.url,
+            docs: `${api.url}/docs`,
+            bus: config.BUS,
+            store: config.STORE,
+            symbols: config.SYMBOLS,
+          }),
       });
-      logger.info("shutting down", { signal: await signal });
-      abort.abort();
-      return ExitCode.ok;
     } finally {
-      // Upstream first: ingest stops publishing, then the processor and sink drain what they hold.
-      for (const stop of stops) await stop().catch((error) => logger.warn("stop failed", { error }));
-      await bus.close();
-      await store.close();
       await fake?.stop();
     }
   },
 };
+
+/**
+ * Downstream first, so nothing ingest publishes waits for a consumer. Each part registers its stop as
+ * it starts: they run upstream first (ingest stops publishing, then the processor and sink drain what
+ * they hold), also when a signal ends the start half-way.
+ */
+async function startEverything(context: ServiceContext, demoUrl: string | undefined) {
+  const { config, logger, registry, onStop } = context;
+  if (demoUrl)
+    logger.info("demo: serving recorded candles as a fake Nobitex", {
+      url: demoUrl,
+      symbols: config.SYMBOLS,
+    });
+  const bus = context.bus();
+  const store = context.store();
+  await store.init();
+  const sink = await startSink({ config, bus, store, logger, registry, signal: context.abortSignal });
+  onStop(() => sink.stop());
+  const processor = await startProcessor({ config, bus, logger, registry });
+  onStop(() => processor.stop());
+  const liveFeed = new BusLiveFeed(bus, config, logger);
+  await liveFeed.start();
+  onStop(() => liveFeed.stop());
+  if (config.SLACK_WEBHOOK_URL) {
+    const slack = await startSlackAlerts({ bus, config, logger, webhookUrl: config.SLACK_WEBHOOK_URL });
+    onStop(() => slack.stop());
+  }
+  const app = createApp({ store, config, logger, registry, liveFeed });
+  const api = serveApi(app, { port: config.API_PORT, hostname: "127.0.0.1", logger });
+  onStop(() => api.stop());
+  const ingest = await startIngestService({ config, bus, logger, registry, healthPort: false });
+  onStop(() => ingest.stop());
+  // Everything is in onStop already.
+  return { url: api.url, stop: async () => {} };
+}
