@@ -5,6 +5,7 @@ WORKDIR /app
 # Manifests first: the dependency layer is rebuilt only when they change.
 COPY package.json bun.lock bunfig.toml ./
 COPY shared/package.json shared/
+COPY indicators/package.json indicators/
 COPY ingest/package.json ingest/
 COPY processor/package.json processor/
 COPY sink/package.json sink/
@@ -15,6 +16,7 @@ COPY web/package.json web/
 RUN bun install --frozen-lockfile --production
 
 COPY shared shared
+COPY indicators indicators
 COPY ingest ingest
 COPY processor processor
 COPY sink sink

@@ -6,8 +6,9 @@
  */
 
 import { EMA as TsEMA, RSI as TsRSI, SMA as TsSMA } from "trading-signals";
+import { type CandleInput, SymbolEngine } from "../indicators/index.ts";
 import { loadConfig } from "../shared/core/config.ts";
-import { type CandleInput, engineSettings, SymbolEngine } from "../shared/indicators/engine.ts";
+import { engineSettings } from "../shared/core/engine-settings.ts";
 import { formatMeasurement, type Measurement, measureInterleaved, prng } from "./measure.ts";
 
 const N = 1_000_000;
@@ -35,7 +36,7 @@ export async function bench(): Promise<void> {
 
   // Each contender returns the sum of its signals' codes (BUY 1, SELL 2): equal sums mean that
   // all of them computed the same signals, so the comparison is like for like.
-  const engineRun = (flavor: "talib" | "seed", replaceEach: boolean) => () => {
+  const engineRun = (flavor: "talib" | "pandas", replaceEach: boolean) => () => {
     const e = new SymbolEngine({ ...settings, flavor });
     let acc = 0;
     for (let i = 0; i < N; i++) {
@@ -79,7 +80,7 @@ export async function bench(): Promise<void> {
   // processor (one flavor per process) never sees; it must not slow the headline number.
   const extra = measureInterleaved(N, [
     { name: "engine, talib, each candle also replaced once", run: engineRun("talib", true) },
-    { name: "engine, seed flavor", run: engineRun("seed", false) },
+    { name: "engine, pandas flavor", run: engineRun("pandas", false) },
   ]);
 
   for (const m of [engine, tradingSignals, fused, ...extra])

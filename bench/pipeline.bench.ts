@@ -11,6 +11,7 @@
 import { Sender } from "@questdb/nodejs-client";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { Registry } from "prom-client";
+import type { CandleInput } from "../indicators/index.ts";
 import { startProcessor } from "../processor/processor.ts";
 import {
   deleteKafkaResources,
@@ -30,7 +31,6 @@ import { type Config, topicFor } from "../shared/core/config.ts";
 import { silentLogger } from "../shared/core/log.ts";
 import type { IndicatorRow } from "../shared/core/messages.ts";
 import { NUMERIC_FIELDS, type StoreWriter } from "../shared/core/store.ts";
-import type { CandleInput } from "../shared/indicators/engine.ts";
 import { requireInfra, testConfig, uniqueName, waitFor } from "../shared/testing/integration.ts";
 import { startSink } from "../sink/sink.ts";
 

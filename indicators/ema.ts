@@ -6,7 +6,7 @@
  *   the pandas weighted step (see math.ts). First result at index n - 1 (min_periods).
  */
 import * as v from "valibot";
-import type { Indicator } from "./indicator.ts";
+import { StreamingIndicator } from "./indicator.ts";
 import { emaK, emaStep, ewmAlpha, ewmStep } from "./math.ts";
 
 export const EmaStyle = { talib: "talib", pandas: "pandas" } as const;
@@ -17,41 +17,29 @@ export const EmaStateSchema = v.object({
   kind: v.literal("ema"),
   style: v.picklist([EmaStyle.talib, EmaStyle.pandas]),
   period: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
-  /** Values seen (capped at period), and the EMA (while seeding TA-Lib style: the running seed sum). */
+  /** Values seen (capped at period), and the EMA (while warming up TA-Lib style: the running sum of the first values). */
   ...core,
   undo: v.nullable(v.object(core)),
 });
 export type EmaState = v.InferOutput<typeof EmaStateSchema>;
 
-export class EMA implements Indicator<EmaState> {
+export class EMA extends StreamingIndicator<EmaState> {
   private readonly k: number;
   private count = 0;
-  /** The EMA once stable; before that, TA-Lib style: the running sum of the seed values. */
+  /** The EMA once stable; before that, TA-Lib style: the running sum of the first values. */
   private value = 0;
   private canUndo = false;
   private uCount = 0;
   private uValue = 0;
 
   constructor(
-    readonly period: number,
+    period: number,
     readonly style: EmaStyle = EmaStyle.talib,
   ) {
-    if (!Number.isSafeInteger(period) || period < 1)
-      throw new RangeError(`EMA period must be >= 1, got ${period}`);
+    super("EMA", period);
     this.k = style === EmaStyle.talib ? emaK(period) : ewmAlpha(period);
   }
 
-  update(x: number): number | null {
-    this.push(x);
-    return this.result;
-  }
-
-  replace(x: number): number | null {
-    this.repush(x);
-    return this.result;
-  }
-
-  /** `update` without computing the result (the engine reads only what it needs). */
   push(x: number): void {
     this.canUndo = true;
     this.uCount = this.count;
@@ -59,7 +47,7 @@ export class EMA implements Indicator<EmaState> {
     const n = this.count;
     if (this.style === EmaStyle.talib) {
       if (n < this.period) {
-        // TA-Lib sums the seed window left to right, then divides once.
+        // TA-Lib sums the first window left to right, then divides once.
         this.value += x;
         if (n + 1 === this.period) this.value /= this.period;
       } else {
@@ -71,7 +59,6 @@ export class EMA implements Indicator<EmaState> {
     if (n < this.period) this.count = n + 1;
   }
 
-  /** `replace` without computing the result. */
   repush(x: number): void {
     if (this.canUndo) {
       this.count = this.uCount;

@@ -1,19 +1,24 @@
 import { describe, expect, test } from "bun:test";
-import { loadConfig } from "../core/config.ts";
-import { ShamdanError } from "../core/errors.ts";
+import type { CandleInput } from "./candle.ts";
 import {
-  type CandleInput,
   computeSeries,
   copyStep,
   type EngineSettings,
+  EngineSnapshotError,
   type EngineStep,
-  engineSettings,
   SymbolEngine,
 } from "./engine.ts";
 import { randomWalk } from "./testing.ts";
 
-const talib: EngineSettings = engineSettings(loadConfig({}));
-const seed: EngineSettings = { ...talib, flavor: "seed" };
+const talib: EngineSettings = {
+  flavor: "talib",
+  smaPeriod: 5,
+  emaPeriod: 10,
+  rsiPeriod: 10,
+  rsiBuyBelow: 70,
+  rsiSellAbove: 30,
+};
+const pandas: EngineSettings = { ...talib, flavor: "pandas" };
 const MIN = 60_000;
 
 function candles(closes: number[], t0 = 1_700_000_000_000): CandleInput[] {
@@ -32,21 +37,7 @@ const accepted = (step: EngineStep) => {
   return copyStep(step) as Extract<EngineStep, { ok: true }>;
 };
 
-describe("engineSettings", () => {
-  test("maps the config names", () => {
-    const config = loadConfig({ INDICATOR_FLAVOR: "seed", SMA_PERIOD: "7", RSI_BUY_BELOW: "65" });
-    expect(engineSettings(config)).toEqual({
-      flavor: "seed",
-      smaPeriod: 7,
-      emaPeriod: 10,
-      rsiPeriod: 10,
-      rsiBuyBelow: 65,
-      rsiSellAbove: 30,
-    });
-  });
-});
-
-for (const settings of [talib, seed]) {
+for (const settings of [talib, pandas]) {
   describe(`SymbolEngine (${settings.flavor})`, () => {
     const series = candles(randomWalk(400, 11, 50_000));
 
@@ -159,8 +150,19 @@ describe("SymbolEngine.restore", () => {
 
   test("refuses a snapshot taken with other settings, naming the difference", () => {
     const run = () => SymbolEngine.restore({ ...talib, rsiPeriod: 14 }, snap);
-    expect(run).toThrow(ShamdanError);
+    expect(run).toThrow(EngineSnapshotError);
     expect(run).toThrow(/rsiPeriod: snapshot 10, now 14/);
+  });
+
+  test("a snapshot taken when the pandas flavor was called seed restores as pandas, exactly", () => {
+    const live = new SymbolEngine(pandas);
+    const cs = candles([5, 6, 5.5, 7, 6.5, 6.5, 8, 7, 9, 8.5, 10, 9.5, 11, 10.5]);
+    for (const c of cs.slice(0, 12)) live.next(c);
+    const saved = JSON.parse(JSON.stringify(live.snapshot()));
+    const old = { ...saved, settings: { ...saved.settings, flavor: "seed" } };
+    const restored = SymbolEngine.restore(pandas, old);
+    expect(restored.snapshot()).toEqual(live.snapshot());
+    for (const c of cs.slice(12)) expect(copyStep(restored.next(c))).toEqual(copyStep(live.next(c)));
   });
 
   test("refuses a corrupt or foreign snapshot", () => {

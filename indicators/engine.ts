@@ -1,9 +1,9 @@
 /**
- * One symbol's indicator + signal state (issue #3): SMA, EMA and RSI in the configured flavor, the
- * scenario-B signal, candle ordering and validation. O(1) time and memory per candle; the state
+ * One symbol's indicator + signal state: SMA, EMA and RSI in the configured flavor, the signal
+ * (`crossoverWithRsiFilter`), candle ordering and validation. O(1) time and memory per candle; the state
  * snapshots to plain JSON and restores exactly (the processor's crash recovery).
  *
- * Ordering (point 4): a candle with the last open time replaces the last one (a re-delivered
+ * Ordering: a candle with the last open time replaces the last one (a re-delivered
  * still-open candle: the final value of the minute wins); a newer one is an update; an older one is
  * rejected with reason `out_of_order`. Invalid candles are rejected with `invalid_candle` before
  * they touch state. Rejections are counted (`rejected`), never silently absorbed.
@@ -14,58 +14,31 @@
  *
  * `next` reuses one result object per engine (see there); `computeSeries` and `copyStep` give copies.
  */
-import type { Config } from "../core/config.ts";
-import { ShamdanError } from "../core/errors.ts";
-import { SignalKind } from "../core/messages.ts";
+import type { Candle } from "./candle.ts";
 import { candleDefect } from "./candle-defect.ts";
 import { EMA, EmaStyle } from "./ema.ts";
-import { type EngineSnapshot, EngineSnapshotSchema, parseSnapshot } from "./engine-snapshot.ts";
+import {
+  type EngineSettings,
+  type EngineSnapshot,
+  EngineSnapshotError,
+  EngineSnapshotSchema,
+  IndicatorFlavor,
+  parseSnapshot,
+} from "./engine-snapshot.ts";
 import { CutlerRSI } from "./rsi-cutler.ts";
 import { WilderRSI } from "./rsi-wilder.ts";
-import { type SignalThresholds, scenarioB } from "./signal.ts";
+import { crossoverWithRsiFilter, SignalKind, type SignalThresholds } from "./signal.ts";
 import { SMA } from "./sma.ts";
 
-export { type EngineSnapshot, EngineSnapshotSchema };
+export {
+  type EngineSettings,
+  type EngineSnapshot,
+  EngineSnapshotError,
+  EngineSnapshotSchema,
+  IndicatorFlavor,
+};
 
-export const IndicatorFlavor = { talib: "talib", seed: "seed" } as const;
-export type IndicatorFlavor = (typeof IndicatorFlavor)[keyof typeof IndicatorFlavor];
-
-export interface EngineSettings {
-  flavor: IndicatorFlavor;
-  smaPeriod: number;
-  emaPeriod: number;
-  rsiPeriod: number;
-  rsiBuyBelow: number;
-  rsiSellAbove: number;
-}
-
-type EngineConfig = Pick<
-  Config,
-  "INDICATOR_FLAVOR" | "SMA_PERIOD" | "EMA_PERIOD" | "RSI_PERIOD" | "RSI_BUY_BELOW" | "RSI_SELL_ABOVE"
->;
-
-export function engineSettings(config: EngineConfig): EngineSettings {
-  return {
-    flavor: config.INDICATOR_FLAVOR,
-    smaPeriod: config.SMA_PERIOD,
-    emaPeriod: config.EMA_PERIOD,
-    rsiPeriod: config.RSI_PERIOD,
-    rsiBuyBelow: config.RSI_BUY_BELOW,
-    rsiSellAbove: config.RSI_SELL_ABOVE,
-  };
-}
-
-export interface CandleInput {
-  /** Candle open time, epoch milliseconds UTC. */
-  openTime: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
-
-/** Every value is null where undefined (warm-up; rs with no losses; seed RSI with no losses). */
+/** Every value is null where undefined (warm-up; rs with no losses; pandas RSI with no losses). */
 export interface IndicatorValues {
   sma: number | null;
   ema: number | null;
@@ -128,11 +101,11 @@ export class SymbolEngine {
   private readonly out = new Accepted();
 
   constructor(readonly settings: EngineSettings) {
-    const seed = settings.flavor === IndicatorFlavor.seed;
+    const pandas = settings.flavor === IndicatorFlavor.pandas;
     this.thresholds = { rsiBuyBelow: settings.rsiBuyBelow, rsiSellAbove: settings.rsiSellAbove };
     this.sma = new SMA(settings.smaPeriod);
-    this.ema = new EMA(settings.emaPeriod, seed ? EmaStyle.pandas : EmaStyle.talib);
-    this.rsi = seed ? new CutlerRSI(settings.rsiPeriod) : new WilderRSI(settings.rsiPeriod);
+    this.ema = new EMA(settings.emaPeriod, pandas ? EmaStyle.pandas : EmaStyle.talib);
+    this.rsi = pandas ? new CutlerRSI(settings.rsiPeriod) : new WilderRSI(settings.rsiPeriod);
   }
 
   /**
@@ -141,7 +114,7 @@ export class SymbolEngine {
    * does). Reusing it keeps the hot path free of allocation, which under load is most of the cost
    * (bench/indicators.bench.ts). Rejected steps are fresh objects.
    */
-  next(candle: CandleInput): EngineStep {
+  next(candle: Candle): EngineStep {
     const defect = candleDefect(candle);
     if (defect !== null) return this.reject(RejectReason.invalidCandle, defect);
     const t = candle.openTime;
@@ -169,7 +142,7 @@ export class SymbolEngine {
     values.sma = this.sma.result;
     values.ema = this.ema.result;
     this.rsi.writeTo(values);
-    const signal = scenarioB(values.sma, values.ema, values.rsi, this.thresholds);
+    const signal = crossoverWithRsiFilter(values.sma, values.ema, values.rsi, this.thresholds);
     this.signal = signal;
     out.replaced = replaced;
     out.signal = signal;
@@ -206,7 +179,10 @@ export class SymbolEngine {
     };
   }
 
-  /** Throws ShamdanError `ENGINE_SNAPSHOT_INVALID` or `ENGINE_SNAPSHOT_MISMATCH` (settings changed). */
+  /**
+   * Throws EngineSnapshotError, code `ENGINE_SNAPSHOT_INVALID` or `ENGINE_SNAPSHOT_MISMATCH` (settings
+   * changed). A snapshot taken under the flavor's old name `seed` restores as `pandas`.
+   */
   static restore(settings: EngineSettings, snapshot: unknown): SymbolEngine {
     const snap = parseSnapshot(snapshot);
     const mismatch = (Object.keys(settings) as (keyof EngineSettings)[]).filter(
@@ -214,10 +190,9 @@ export class SymbolEngine {
     );
     if (mismatch.length > 0) {
       const diff = mismatch.map((k) => `${k}: snapshot ${snap.settings[k]}, now ${settings[k]}`).join("; ");
-      throw new ShamdanError(
+      throw new EngineSnapshotError(
         "ENGINE_SNAPSHOT_MISMATCH",
         `indicator settings changed since the snapshot (${diff}); rebuild the state from history`,
-        false,
       );
     }
     const engine = new SymbolEngine(settings);
@@ -235,8 +210,8 @@ export class SymbolEngine {
 /** Runs a whole series through a fresh engine (compute command, tests, backtests). */
 export function computeSeries(
   settings: EngineSettings,
-  candles: readonly CandleInput[],
-): Array<{ candle: CandleInput; step: EngineStep }> {
+  candles: readonly Candle[],
+): Array<{ candle: Candle; step: EngineStep }> {
   const engine = new SymbolEngine(settings);
   return candles.map((candle) => ({ candle, step: copyStep(engine.next(candle)) }));
 }

@@ -1,5 +1,5 @@
 /**
- * The contract every streaming indicator passes (issue #3 point 6; the trading-signals
+ * The contract every streaming indicator passes (the trading-signals
  * `testIndicatorContract` idea): warm-up, replace-with-same-value is a no-op, replace after
  * divergence equals an add-only run, serialise/restore mid-stream equals an uninterrupted run.
  * Each indicator's test file calls `indicatorContract` with a factory and its restore function.
@@ -14,7 +14,7 @@ export interface ContractSubject<S> {
   restore: (state: S) => Indicator<S>;
   /** Number of leading null results while warming up. */
   warmup: number;
-  /** True if `result` may be null after warm-up (seed RSI: undefined when there are no losses). */
+  /** True if `result` may be null after warm-up (pandas RSI: undefined when there are no losses). */
   nullableWhenStable?: boolean;
 }
 

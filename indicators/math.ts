@@ -36,7 +36,7 @@ export const lossOf = (delta: number): number => (delta < 0 ? -delta : 0);
 
 /**
  * TA-Lib RSI: 100 * avgGain / (avgGain + avgLoss), and 0 for a flat window (both averages 0).
- * TradingView (Pine `ta.rsi`) returns 100 there instead; we keep TA-Lib's 0 (issue #3, point 2).
+ * TradingView (Pine `ta.rsi`) returns 100 there instead; we keep TA-Lib's 0.
  * TA-Lib tests "both 0" with `TA_IS_ZERO` (|x| < 1e-14), which is scale-dependent and would call a
  * real but tiny-priced market flat; we test exact zero, so RSI stays scale-invariant.
  */
@@ -49,5 +49,5 @@ export function rsiTalib(avgGain: number, avgLoss: number): number {
 export const rsOf = (avgGain: number, avgLoss: number): number | null =>
   avgLoss === 0 ? null : avgGain / avgLoss;
 
-/** The seed's RSI from rs: 100 - 100 / (1 + rs); undefined when rs is. */
+/** The pandas RSI from rs: 100 - 100 / (1 + rs); undefined when rs is. */
 export const rsiFromRs = (rs: number | null): number | null => (rs === null ? null : 100 - 100 / (1 + rs));

@@ -1,10 +1,11 @@
 /**
- * Property tests (issue #3 point 6): on seeded random walks — prices ~100 and ~1e-7, flat runs,
+ * Property tests: on seeded random walks — prices ~100 and ~1e-7, flat runs,
  * spikes, and re-delivered open candles (replace) — the streaming engine equals a naive batch
  * recompute written independently here (textbook formulas, full-window sums, no shared code).
  */
 import { describe, expect, test } from "bun:test";
-import { type CandleInput, type EngineSettings, type IndicatorValues, SymbolEngine } from "./engine.ts";
+import type { CandleInput } from "./candle.ts";
+import { type EngineSettings, type IndicatorValues, SymbolEngine } from "./engine.ts";
 import { prng, randomWalk, relDiff } from "./testing.ts";
 
 type Col = (number | null)[];
@@ -44,7 +45,7 @@ function naive(xs: number[], s: EngineSettings): Record<keyof IndicatorValues, C
       avgLoss.push(null);
       continue;
     }
-    if (s.flavor === "seed" || i === n) {
+    if (s.flavor === "pandas" || i === n) {
       g = 0;
       l = 0;
       for (let j = i - n + 1; j <= i; j++) {
@@ -101,8 +102,8 @@ function check(got: Col, want: Col, key: keyof IndicatorValues): string[] {
 describe.each([
   ["talib", 100],
   ["talib", 3e-7],
-  ["seed", 100],
-  ["seed", 3e-7],
+  ["pandas", 100],
+  ["pandas", 3e-7],
 ] as const)("streaming equals naive batch recompute (%s flavor, prices ~%p)", (flavor, start) => {
   for (const seed of [1, 2, 3]) {
     test(`seed ${seed}: random periods, flat runs, spikes, re-delivered open candles`, () => {

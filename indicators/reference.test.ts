@@ -1,11 +1,12 @@
 /**
  * Reference values with their cited source (fixtures/README.md): TA-Lib's own regression closes and
- * real XRP/ETH minutes through the TA-Lib C library (talib flavor), and the seed's pandas formulas
- * (seed flavor). Tolerance 1e-9 relative; in practice EMA and RSI are bit-identical.
+ * real XRP/ETH minutes through the TA-Lib C library (talib flavor), and the original system's pandas
+ * formulas (pandas flavor). Tolerance 1e-9 relative; in practice EMA and RSI are bit-identical.
  */
 import { describe, expect, test } from "bun:test";
-import { type CandleInput, computeSeries, type EngineSettings, type IndicatorValues } from "./engine.ts";
-import seedRef from "./fixtures/seed-reference.json";
+import type { CandleInput } from "./candle.ts";
+import { computeSeries, type EngineSettings, type IndicatorValues } from "./engine.ts";
+import pandasRef from "./fixtures/pandas-reference.json";
 import talibRef from "./fixtures/talib-reference.json";
 import regtest from "./fixtures/talib-regtest-close.json";
 import xrp from "./fixtures/xrpeth-2000.udf.json";
@@ -77,11 +78,11 @@ describe("talib flavor vs the TA-Lib C library", () => {
   }
 });
 
-describe("seed flavor vs the original pandas formulas", () => {
-  for (const c of seedRef.cases) {
+describe("pandas flavor vs the original pandas formulas", () => {
+  for (const c of pandasRef.cases) {
     test(`${c.input} SMA(${c.periods.sma}) EMA(${c.periods.ema}) RSI(${c.periods.rsi}) and signals`, () => {
       const settings: EngineSettings = {
-        flavor: "seed",
+        flavor: "pandas",
         smaPeriod: c.periods.sma,
         emaPeriod: c.periods.ema,
         rsiPeriod: c.periods.rsi,

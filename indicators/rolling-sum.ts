@@ -1,16 +1,16 @@
 /**
  * A fixed window of the last n values with their sum, O(1) per push, undoable by one step.
  *
- * Numerics (issue #3: long streams and ~1e-7 prices must match a direct recompute to ~1e-12): a plain
+ * Numerics (long streams and ~1e-7 prices must match a direct recompute to ~1e-12): a plain
  * running sum (`s += x - old`) drifts, and loses everything when a large value leaves a window of
  * small ones. So the sum is recomputed directly from the window, oldest first (the same order as a
  * naive batch sum), (a) every time the ring wraps, i.e. every n pushes — amortised O(1), one extra
  * addition per push — and (b) whenever a removal cancels more than half of the sum (the removed
  * value exceeds what remains), the only case where the running sum's few roundings since the last
  * recompute could become large relative to the result. Between recomputes the error is at most a
- * few ulps per push. This measured ~3x faster than Kahan/Neumaier compensation, whose dependent
+ * few ulps per push. This measured clearly faster than Kahan/Neumaier compensation, whose dependent
  * floating-point chain dominated the engine's per-candle step (bench/indicators.bench.ts).
- * A count of non-zero values makes a window of zeros sum to exactly 0, which the seed RSI relies on
+ * A count of non-zero values makes a window of zeros sum to exactly 0, which the pandas RSI relies on
  * (rs is undefined when the average loss is exactly 0).
  */
 import * as v from "valibot";

@@ -1,5 +1,5 @@
 /**
- * The RSI's intermediate values, exposed because the seed's table stores them
+ * The RSI's intermediate values, exposed because the original system's table stores them
  * (`delta, gain, loss, avg_gain_n, avg_loss_n, rs`). Each is null where undefined: delta, gain and
  * loss for the first candle; the averages and rs while warming up; rs also when avgLoss is 0.
  */

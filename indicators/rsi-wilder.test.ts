@@ -12,7 +12,7 @@ for (const period of [1, 2, 10, 14]) {
   });
 }
 
-test("seeds with the mean of the first n changes, then smooths (Wilder)", () => {
+test("starts from the mean of the first n changes, then smooths (Wilder)", () => {
   const rsi = new WilderRSI(2);
   expect(rsi.update(10)).toBeNull();
   expect(rsi.update(12)).toBeNull(); // +2

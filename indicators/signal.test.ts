@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { scenarioB } from "./signal.ts";
+import { crossoverWithRsiFilter } from "./signal.ts";
 
 const t = { rsiBuyBelow: 70, rsiSellAbove: 30 };
 
@@ -15,11 +15,11 @@ test.each([
   [1, 2, 30.001, "SELL"],
   [1, 1, 50, "HOLD"], // SMA == EMA
 ] as const)("sma %p ema %p rsi %p -> %p", (sma, ema, rsi, expected) => {
-  expect(scenarioB(sma, ema, rsi, t)).toBe(expected);
+  expect(crossoverWithRsiFilter(sma, ema, rsi, t)).toBe(expected);
 });
 
 test("thresholds are configurable", () => {
-  expect(scenarioB(2, 1, 75, { rsiBuyBelow: 80, rsiSellAbove: 20 })).toBe("BUY");
-  expect(scenarioB(1, 2, 25, { rsiBuyBelow: 80, rsiSellAbove: 20 })).toBe("SELL");
-  expect(scenarioB(1, 2, 25, { rsiBuyBelow: 80, rsiSellAbove: 25 })).toBe("HOLD");
+  expect(crossoverWithRsiFilter(2, 1, 75, { rsiBuyBelow: 80, rsiSellAbove: 20 })).toBe("BUY");
+  expect(crossoverWithRsiFilter(1, 2, 25, { rsiBuyBelow: 80, rsiSellAbove: 20 })).toBe("SELL");
+  expect(crossoverWithRsiFilter(1, 2, 25, { rsiBuyBelow: 80, rsiSellAbove: 25 })).toBe("HOLD");
 });

@@ -1,16 +1,21 @@
 /**
- * The signal rule "scenario B" (DESIGN.md, issue #3 point 3), thresholds from config:
- * any input undefined -> HOLD; SMA > EMA and RSI < buyBelow -> BUY; SMA < EMA and RSI > sellAbove -> SELL;
- * otherwise HOLD. (The seed calls a short average above the long one with RSI not overbought a BUY.)
+ * The signal rule: a crossover of the short average (SMA) over the long one (EMA), filtered by RSI.
+ * Any input undefined -> HOLD; SMA > EMA and RSI < buyBelow -> BUY; SMA < EMA and RSI > sellAbove ->
+ * SELL; otherwise HOLD. (The original system calls a short average above the long one with RSI not
+ * overbought a BUY.)
  */
-import { SignalKind } from "../core/messages.ts";
+import * as v from "valibot";
+
+export const SignalKind = { BUY: "BUY", SELL: "SELL", HOLD: "HOLD" } as const;
+export type SignalKind = (typeof SignalKind)[keyof typeof SignalKind];
+export const SignalSchema = v.picklist([SignalKind.BUY, SignalKind.SELL, SignalKind.HOLD]);
 
 export interface SignalThresholds {
   rsiBuyBelow: number;
   rsiSellAbove: number;
 }
 
-export function scenarioB(
+export function crossoverWithRsiFilter(
   sma: number | null,
   ema: number | null,
   rsi: number | null,

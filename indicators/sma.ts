@@ -1,36 +1,23 @@
 /** Simple moving average of the last n values (TA-Lib `SMA`, pandas `rolling(n).mean()`). */
 import * as v from "valibot";
-import type { Indicator } from "./indicator.ts";
+import { StreamingIndicator } from "./indicator.ts";
 import { RollingSum, RollingSumStateSchema } from "./rolling-sum.ts";
 
 export const SmaStateSchema = v.object({ kind: v.literal("sma"), window: RollingSumStateSchema });
 export type SmaState = v.InferOutput<typeof SmaStateSchema>;
 
-export class SMA implements Indicator<SmaState> {
+export class SMA extends StreamingIndicator<SmaState> {
   private window: RollingSum;
 
-  constructor(readonly period: number) {
-    if (!Number.isSafeInteger(period) || period < 1)
-      throw new RangeError(`SMA period must be >= 1, got ${period}`);
+  constructor(period: number) {
+    super("SMA", period);
     this.window = new RollingSum(period);
   }
 
-  update(value: number): number | null {
-    this.window.push(value);
-    return this.result;
-  }
-
-  replace(value: number): number | null {
-    this.repush(value);
-    return this.result;
-  }
-
-  /** `update` without computing the result (the engine reads only what it needs). */
   push(value: number): void {
     this.window.push(value);
   }
 
-  /** `replace` without computing the result. */
   repush(value: number): void {
     this.window.undo();
     this.window.push(value);

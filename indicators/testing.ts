@@ -1,5 +1,5 @@
 /** Test helpers for the indicator suites: a seeded PRNG and price series with the awkward cases. */
-import { mulberry32 } from "../core/prng.ts";
+import { mulberry32 } from "@shamdan/shared/core/prng";
 
 export const prng = mulberry32;
 

@@ -3,7 +3,7 @@ import { textEncoder } from "@shamdan/shared/core/bus";
 import { CandleMessageSchema } from "@shamdan/shared/core/messages";
 import { parseMessage } from "@shamdan/shared/core/parse-message";
 import { EARLIEST_CANDLE_MS, MAX_CANDLE_LEAD_MS, MAX_CANDLE_VALUE } from "@shamdan/shared/core/plausibility";
-import { prng } from "@shamdan/shared/indicators/testing";
+import { mulberry32 as prng } from "@shamdan/shared/core/prng";
 import { expectSameAsValibot, mutatedJson } from "@shamdan/shared/testing/fast-parser-property";
 import { parseCandle } from "./parse-candle.ts";
 

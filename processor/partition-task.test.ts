@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ConsumedMessage } from "@shamdan/shared/core/bus";
 import { loadConfig, topicFor } from "@shamdan/shared/core/config";
-import { engineSettings } from "@shamdan/shared/indicators/engine";
+import { engineSettings } from "@shamdan/shared/core/engine-settings";
 import * as v from "valibot";
 import { PartitionStateSchema, PartitionTask } from "./partition-task.ts";
 

@@ -3,10 +3,11 @@
  * Pure (no I/O): `process` turns consumed messages into output rows, dead letters and counts;
  * `snapshot` is what goes to the changelog so another replica can continue exactly here.
  */
+
+import { type EngineSettings, EngineSnapshotSchema, SymbolEngine } from "@shamdan/indicators";
 import type { ConsumedMessage, OutgoingMessage } from "@shamdan/shared/core/bus";
 import { deadLetterFor } from "@shamdan/shared/core/dead-letter";
 import { IMPLAUSIBLE, type IndicatorRow } from "@shamdan/shared/core/messages";
-import { type EngineSettings, EngineSnapshotSchema, SymbolEngine } from "@shamdan/shared/indicators/engine";
 import * as v from "valibot";
 import { parseCandle } from "./parse-candle.ts";
 

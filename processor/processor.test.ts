@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { type CandleInput, computeSeries } from "@shamdan/indicators";
 import { MemoryBus } from "@shamdan/shared/adapters/memory/memory-bus";
 import { type Bus, type OutgoingMessage, textDecoder } from "@shamdan/shared/core/bus";
 import { loadConfig, topicFor } from "@shamdan/shared/core/config";
+import { engineSettings } from "@shamdan/shared/core/engine-settings";
 import { ShamdanError } from "@shamdan/shared/core/errors";
 import { createLogger, silentLogger } from "@shamdan/shared/core/log";
 import type { CandleMessage, DeadLetter, IndicatorRow } from "@shamdan/shared/core/messages";
-import { type CandleInput, computeSeries, engineSettings } from "@shamdan/shared/indicators/engine";
 import { waitFor } from "@shamdan/shared/testing/integration";
 import { Registry } from "prom-client";
 import { changelogTopic, laterStateReplaces, type RunningProcessor, startProcessor } from "./processor.ts";

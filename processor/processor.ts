@@ -22,12 +22,12 @@ import type {
 } from "@shamdan/shared/core/bus";
 import { type Config, topicFor } from "@shamdan/shared/core/config";
 import { deadLetterFor } from "@shamdan/shared/core/dead-letter";
+import { engineSettings } from "@shamdan/shared/core/engine-settings";
 import { describeError, ShamdanError } from "@shamdan/shared/core/errors";
 import { sampleLag } from "@shamdan/shared/core/lag-sampler";
 import type { Logger } from "@shamdan/shared/core/log";
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { parseMessage } from "@shamdan/shared/core/parse-message";
-import { engineSettings } from "@shamdan/shared/indicators/engine";
 import type { Registry } from "prom-client";
 import { processorMetrics } from "./metrics.ts";
 import {

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
-import { prng } from "@shamdan/shared/indicators/testing";
+import { mulberry32 as prng } from "@shamdan/shared/core/prng";
 import { latestPerKey } from "./latest-per-key.ts";
 
 const row = (symbol: string, openTime: number, close: number): IndicatorRow => ({

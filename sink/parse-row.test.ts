@@ -9,7 +9,7 @@ import {
   MAX_CANDLE_LEAD_MS,
   MAX_CANDLE_VALUE,
 } from "@shamdan/shared/core/plausibility";
-import { prng } from "@shamdan/shared/indicators/testing";
+import { mulberry32 as prng } from "@shamdan/shared/core/prng";
 import { mutatedJson } from "@shamdan/shared/testing/fast-parser-property";
 import { parseRow } from "./parse-row.ts";
 

@@ -13,13 +13,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { CandleInput } from "@shamdan/indicators";
 import { startFakeNobitex } from "@shamdan/ingest/fake-nobitex";
 import { KafkaBus } from "@shamdan/shared/adapters/kafka/kafka-bus";
 import { QuestDbStore } from "@shamdan/shared/adapters/questdb/questdb-store";
 import { type Config, loadConfig, topicFor } from "@shamdan/shared/core/config";
 import { silentLogger } from "@shamdan/shared/core/log";
 import { mulberry32 } from "@shamdan/shared/core/prng";
-import type { CandleInput } from "@shamdan/shared/indicators/engine";
 import postgres from "postgres";
 import { compareRows, expectedRows, recordedCandles } from "../../processor/testing/pipeline-harness.ts";
 import { infraServices } from "../infra/infra.ts";

@@ -3,12 +3,12 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { computeSeries, type EngineSettings } from "@shamdan/indicators";
 import { UdfResponseSchema, udfToCandles } from "@shamdan/shared/core/udf";
-import { computeSeries, type EngineSettings } from "@shamdan/shared/indicators/engine";
 import * as v from "valibot";
 
 const root = join(import.meta.dir, "../..");
-const recording = join(root, "shared/indicators/fixtures/xrpeth-2000.udf.json");
+const recording = join(root, "indicators/fixtures/xrpeth-2000.udf.json");
 const dir = mkdtempSync(join(tmpdir(), "shamdan-compute-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -34,7 +34,7 @@ function file(name: string, content: string): string {
   return path;
 }
 
-const settings = (flavor: "talib" | "seed", sma = 5, ema = 10, rsi = 10): EngineSettings => ({
+const settings = (flavor: "talib" | "pandas", sma = 5, ema = 10, rsi = 10): EngineSettings => ({
   flavor,
   smaPeriod: sma,
   emaPeriod: ema,
@@ -48,7 +48,17 @@ describe("shamdan compute on a real recording", () => {
 
   for (const [flavor, args, s] of [
     ["talib", [], settings("talib")],
-    ["seed", ["--flavor", "seed", "--sma", "3", "--ema", "7", "--rsi", "14"], settings("seed", 3, 7, 14)],
+    [
+      "pandas",
+      ["--flavor", "pandas", "--sma", "3", "--ema", "7", "--rsi", "14"],
+      settings("pandas", 3, 7, 14),
+    ],
+    // `seed`, the pandas flavor's old name, still selects it.
+    [
+      "seed (alias)",
+      ["--flavor", "seed", "--sma", "3", "--ema", "7", "--rsi", "14"],
+      settings("pandas", 3, 7, 14),
+    ],
   ] as const) {
     test(`prints one JSON line per candle, equal to the engine (${flavor})`, async () => {
       const { stdout, stderr, code } = await compute("--input", recording, ...args);
@@ -134,7 +144,7 @@ describe("shamdan compute on broken input", () => {
     for (const args of [
       [],
       ["--input", path, "--sma", "0"],
-      ["--input", path, "--flavor", "pandas"],
+      ["--input", path, "--flavor", "tradingview"],
       ["--input", path, "--x"],
     ]) {
       const { code, stderr } = await compute(...args);

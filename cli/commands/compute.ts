@@ -4,21 +4,24 @@
  * A file that is not a valid UDF response fails with the problem named and exit code 2: a backtest
  * must not silently skip bad rows.
  */
+
+import { computeSeries } from "@shamdan/indicators";
 import { loadConfig } from "@shamdan/shared/core/config";
+import { engineSettings } from "@shamdan/shared/core/engine-settings";
 import { splitUdfCandles, UdfResponseSchema } from "@shamdan/shared/core/udf";
-import { computeSeries, engineSettings } from "@shamdan/shared/indicators/engine";
 import * as v from "valibot";
 import { type Command, ExitCode, parseOptions, UsageError } from "../command.ts";
 
-const help = `Usage: bun run shamdan compute --input FILE [--flavor talib|seed] [--sma N] [--ema N] [--rsi N]
+const help = `Usage: bun run shamdan compute --input FILE [--flavor talib|pandas] [--sma N] [--ema N] [--rsi N]
 
-Computes SMA, EMA, RSI and the scenario-B signal for every candle of a recorded Nobitex UDF response
-({"s":"ok","t":[unix s...],"o":[...],"h":[...],"l":[...],"c":[...],"v":[...]}) and prints JSON Lines:
+Computes SMA, EMA, RSI and the signal (SMA/EMA crossover filtered by RSI) for every candle of a
+recorded Nobitex UDF response ({"s":"ok","t":[unix s...],"o":[...],"h":[...],"l":[...],"c":[...],"v":[...]}) and prints JSON Lines:
   {"time":<unix s>,"close":...,"sma":...,"ema":...,"rsi":...,"avgGain":...,"avgLoss":...,"signal":"BUY|SELL|HOLD"}
-with null where a value is undefined (warm-up; seed RSI without losses).
+with null where a value is undefined (warm-up; pandas RSI without losses).
 
   --input FILE    the UDF JSON file (required)
-  --flavor NAME   talib (TA-Lib conventions) or seed (the original pandas formulas); default INDICATOR_FLAVOR
+  --flavor NAME   talib (TA-Lib conventions) or pandas (the original pandas formulas; seed is an
+                  accepted old name); default INDICATOR_FLAVOR
   --sma N         SMA period; default SMA_PERIOD (5)
   --ema N         EMA period; default EMA_PERIOD (10)
   --rsi N         RSI period; default RSI_PERIOD (10)

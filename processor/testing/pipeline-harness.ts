@@ -5,12 +5,13 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type CandleInput, computeSeries } from "@shamdan/indicators";
 import type { Bus } from "@shamdan/shared/core/bus";
 import { type Config, topicFor } from "@shamdan/shared/core/config";
+import { engineSettings } from "@shamdan/shared/core/engine-settings";
 import type { CandleMessage, IndicatorRow } from "@shamdan/shared/core/messages";
 import { NUMERIC_FIELDS } from "@shamdan/shared/core/store";
 import { UdfResponseSchema, udfToCandles } from "@shamdan/shared/core/udf";
-import { type CandleInput, computeSeries, engineSettings } from "@shamdan/shared/indicators/engine";
 import { Kafka, logLevel } from "kafkajs";
 import postgres from "postgres";
 import * as v from "valibot";

@@ -79,7 +79,11 @@ export const ConfigSchema = v.object({
   QUESTDB_PG_URL: str("postgres://admin:quest@127.0.0.1:8812/qdb"),
   QUESTDB_TABLE: v.pipe(str("stock_data"), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain identifier")),
   SQLITE_PATH: str("./data/shamdan.sqlite"),
-  INDICATOR_FLAVOR: oneOf(["talib", "seed"] as const, "talib"),
+  // `seed` is the pandas flavor's old name, still accepted so existing deployments keep working.
+  INDICATOR_FLAVOR: v.pipe(
+    oneOf(["talib", "pandas", "seed"] as const, "talib"),
+    v.transform((f) => (f === "seed" ? "pandas" : f)),
+  ),
   SMA_PERIOD: int(5, 1, 10_000),
   EMA_PERIOD: int(10, 1, 10_000),
   RSI_PERIOD: int(10, 1, 10_000),

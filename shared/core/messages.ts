@@ -4,6 +4,7 @@
  *
  * Times are epoch milliseconds UTC (the candle's open time), never local time.
  */
+import { SignalKind, SignalSchema } from "@shamdan/indicators";
 import * as v from "valibot";
 import { EARLIEST_CANDLE_MS, MAX_CANDLE_LEAD_MS, MAX_CANDLE_VALUE } from "./plausibility.ts";
 
@@ -20,9 +21,8 @@ const absurd = (issue: { received: string }) =>
   `${IMPLAUSIBLE}: ${issue.received} exceeds ${MAX_CANDLE_VALUE} (absurd value)`;
 const candlePrice = v.pipe(price, v.maxValue(MAX_CANDLE_VALUE, absurd));
 
-export const SignalKind = { BUY: "BUY", SELL: "SELL", HOLD: "HOLD" } as const;
-export type SignalKind = (typeof SignalKind)[keyof typeof SignalKind];
-export const SignalSchema = v.picklist([SignalKind.BUY, SignalKind.SELL, SignalKind.HOLD]);
+// The signal the indicator engine computes is the message's signal.
+export { SignalKind, SignalSchema };
 
 /** One OHLCV candle as published by ingest on `<symbol>_topic` (key = symbol). */
 export const CandleMessageSchema = v.pipe(

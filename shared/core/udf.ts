@@ -12,6 +12,7 @@
  *   ahead of the clock, a value above 1e18. Kept out of `candleProblem` because the indicator engine
  *   shares that and is exercised with small synthetic times; ingest applies it to each polled page.
  */
+import { type Candle, OhlcvProblem, ohlcvProblem } from "@shamdan/indicators";
 import * as v from "valibot";
 import { implausibleOpenTime, implausibleValues } from "./plausibility.ts";
 
@@ -42,36 +43,19 @@ export const UdfResponseSchema = v.variant("s", [UdfOkSchema, UdfNoDataSchema, U
 export type UdfOk = v.InferOutput<typeof UdfOkSchema>;
 export type UdfResponse = v.InferOutput<typeof UdfResponseSchema>;
 
-/** One candle as the rest of Shamdan sees it: open time in epoch **milliseconds** UTC. */
-export interface Candle {
-  openTime: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+/** One candle as the rest of Shamdan sees it (the indicators package's type): open time in epoch ms UTC. */
+export type { Candle };
 
+/** The indicators package's OHLCV rule, plus what only live ingest judges (see `implausibility`). */
 export const CandleProblem = {
-  nonFinite: "non_finite",
-  negativePrice: "negative_price",
-  ohlcInconsistent: "ohlc_inconsistent",
-  negativeVolume: "negative_volume",
+  ...OhlcvProblem,
   implausibleTime: "implausible_time",
   implausibleValue: "implausible_value",
 } as const;
 export type CandleProblem = (typeof CandleProblem)[keyof typeof CandleProblem];
 
-/** Why a candle is unusable, or null when it is fine. */
-export function candleProblem(c: Candle): CandleProblem | null {
-  const values = [c.open, c.high, c.low, c.close, c.volume];
-  if (!values.every(Number.isFinite)) return CandleProblem.nonFinite;
-  if (c.low < 0) return CandleProblem.negativePrice;
-  if (!(c.low <= Math.min(c.open, c.close) && Math.max(c.open, c.close) <= c.high))
-    return CandleProblem.ohlcInconsistent;
-  if (c.volume < 0) return CandleProblem.negativeVolume;
-  return null;
-}
+/** Why a candle is unusable, or null when it is fine: the same rule the indicator engine applies. */
+export const candleProblem: (c: Candle) => CandleProblem | null = ohlcvProblem;
 
 /** Why a candle that passed `candleProblem` still cannot be a real one at clock time `now`, or null. */
 export function implausibility(c: Candle, now: number): CandleProblem | null {

@@ -5,11 +5,12 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { computeSeries } from "@shamdan/indicators";
 import * as v from "valibot";
 import { type Config, loadConfig } from "../core/config.ts";
+import { engineSettings } from "../core/engine-settings.ts";
 import type { IndicatorRow } from "../core/messages.ts";
 import { type Candle, UdfResponseSchema, udfToCandles } from "../core/udf.ts";
-import { computeSeries, engineSettings } from "../indicators/engine.ts";
 
 export const RECORDINGS_DIR = join(import.meta.dir, "..", "..", "data", "candles");
 

@@ -1,4 +1,4 @@
-// Generates TA-Lib reference values for shared/indicators/fixtures with the npm `talib` binding
+// Generates TA-Lib reference values for indicators/fixtures with the npm `talib` binding
 // (the real TA-Lib C library compiled by node-gyp). Runs under Node: the addon does not load under Bun.
 //   cd tools/talib-fixtures && npm install && node generate.mjs [path/to/XRPETH.udf.json]
 import { readFileSync, writeFileSync } from "node:fs";
@@ -9,13 +9,13 @@ import { fileURLToPath } from "node:url";
 const require = createRequire(import.meta.url);
 const talib = require("talib");
 const here = dirname(fileURLToPath(import.meta.url));
-const fixtures = join(here, "../../shared/indicators/fixtures");
+const fixtures = join(here, "../../indicators/fixtures");
 const udfPath = process.argv[2] ?? join(here, "../../data/candles/XRPETH.udf.json");
 const XRP_COUNT = 2000;
 
 // Input 1: TA-Lib's own regression closes (already extracted to JSON, see fixtures/README.md).
 const regtest = JSON.parse(readFileSync(join(fixtures, "talib-regtest-close.json"), "utf8"));
-// Input 2: the first 2,000 real 1-minute closes of XRP/ETH (tiny prices ~1e-3), also used by the seed fixtures.
+// Input 2: the first 2,000 real 1-minute closes of XRP/ETH (tiny prices ~1e-3), also used by the pandas fixtures.
 const udf = JSON.parse(readFileSync(udfPath, "utf8"));
 // Kept as a UDF response (the shape `shamdan compute` reads), so tests can also run the CLI on it.
 const xrp = { s: "ok" };

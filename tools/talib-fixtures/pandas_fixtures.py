@@ -1,8 +1,8 @@
-"""Seed-flavor reference values: the original system's pandas formulas, run on
+"""pandas-flavor reference values: the original system's pandas formulas, run on
 the first 2,000 real XRP/ETH 1-minute closes of data/candles/XRPETH.udf.json. Writes
-shared/indicators/fixtures/seed-reference.json.
+indicators/fixtures/pandas-reference.json.
 
-    pip install pandas && python3 tools/talib-fixtures/seed_fixtures.py [path/to/XRPETH.udf.json]
+    pip install pandas && python3 tools/talib-fixtures/pandas_fixtures.py [path/to/XRPETH.udf.json]
 """
 import json
 import math
@@ -13,14 +13,14 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-FIXTURES = HERE.parent.parent / "shared" / "indicators" / "fixtures"
+FIXTURES = HERE.parent.parent / "indicators" / "fixtures"
 UDF = Path(sys.argv[1] if len(sys.argv) > 1 else str(Path(__file__).resolve().parents[2] / "data/candles/XRPETH.udf.json"))
 COUNT = 2000
 PERIOD_SETS = [(5, 10, 10), (2, 3, 4), (30, 14, 14)]
 BUY_BELOW, SELL_ABOVE = 70, 30
 
 
-def seed_frame(close: pd.Series, sma_n: int, ema_n: int, rsi_n: int) -> pd.DataFrame:
+def pandas_frame(close: pd.Series, sma_n: int, ema_n: int, rsi_n: int) -> pd.DataFrame:
     df = pd.DataFrame({"close": close})
     df["sma"] = df["close"].rolling(sma_n).mean()
     df["ema"] = df["close"].ewm(span=ema_n, adjust=False, min_periods=ema_n).mean()
@@ -48,7 +48,7 @@ def main() -> None:
     close = pd.Series(udf["c"][:COUNT], dtype="float64")
     cases = []
     for sma_n, ema_n, rsi_n in PERIOD_SETS:
-        df = seed_frame(close, sma_n, ema_n, rsi_n)
+        df = pandas_frame(close, sma_n, ema_n, rsi_n)
         cases.append(
             {
                 "input": "xrpeth-2000",
@@ -57,9 +57,9 @@ def main() -> None:
                 **{name: column(df[name]) for name in ["sma", "ema", "delta", "gain", "loss", "avg_gain", "avg_loss", "rs", "rsi", "signal"]},
             }
         )
-    out = {"generator": f"pandas {pd.__version__}, numpy {np.__version__}, tools/talib-fixtures/seed_fixtures.py", "cases": cases}
-    (FIXTURES / "seed-reference.json").write_text(json.dumps(out) + "\n")
-    print(f"wrote {len(cases)} cases to {FIXTURES / 'seed-reference.json'}")
+    out = {"generator": f"pandas {pd.__version__}, numpy {np.__version__}, tools/talib-fixtures/pandas_fixtures.py", "cases": cases}
+    (FIXTURES / "pandas-reference.json").write_text(json.dumps(out) + "\n")
+    print(f"wrote {len(cases)} cases to {FIXTURES / 'pandas-reference.json'}")
 
 
 if __name__ == "__main__":

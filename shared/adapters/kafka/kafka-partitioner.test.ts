@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { Partitioners, type PartitionMetadata } from "kafkajs";
-import { prng } from "../../indicators/testing.ts";
+import { mulberry32 as prng } from "../../core/prng.ts";
 import { CachedKeyPartitioner } from "./kafka-partitioner.ts";
 
 const metadata = (n: number, leaderless = -1): PartitionMetadata[] =>
