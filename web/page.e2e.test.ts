@@ -392,6 +392,19 @@ describe.skipIf(!existsSync(CHROMIUM))("the chart page in headless Chromium", ()
     const drawn = (await state()).tail.find((b) => b.openTime === last.openTime);
     expect(drawn).toMatchObject({ close: stored?.close, volume: stored?.volume });
     expect((await state()).banner).toBeNull();
+    // Markers drawn from live rows agree with the stored changes too, the new closed candle included.
+    const now = await state();
+    const changes = await getJson<{ signals: { open_time: number; signal: string }[] }>(
+      `/api/signals?symbol=${now.symbol}&changes_only=true&limit=10000` +
+        `&from=${new Date(last.openTime - 30 * 60_000).toISOString()}&to=${new Date(fresh.openTime).toISOString()}`,
+    );
+    const expectedMarkers = changes.signals
+      .filter((c) => c.signal !== "HOLD")
+      .map((c) => `${c.open_time} ${c.signal}`);
+    const drawnMarkers = now.markerTimes
+      .filter((m) => m.openTime >= last.openTime - 30 * 60_000 && m.openTime < fresh.openTime)
+      .map((m) => `${m.openTime} ${m.signal}`);
+    expect(drawnMarkers).toEqual(expectedMarkers);
   }, 150_000);
 
   test("no console errors, failed requests or page errors", async () => {
