@@ -26,6 +26,7 @@ import {
   parseSnapshot,
 } from "./engine-snapshot.ts";
 import { CutlerRSI } from "./rsi-cutler.ts";
+import type { RsiValues } from "./rsi-outputs.ts";
 import { WilderRSI } from "./rsi-wilder.ts";
 import { crossoverWithRsiFilter, SignalKind, type SignalThresholds } from "./signal.ts";
 import { SMA } from "./sma.ts";
@@ -39,16 +40,9 @@ export {
 };
 
 /** Every value is null where undefined (warm-up; rs with no losses; pandas RSI with no losses). */
-export interface IndicatorValues {
+export interface IndicatorValues extends RsiValues {
   sma: number | null;
   ema: number | null;
-  delta: number | null;
-  gain: number | null;
-  loss: number | null;
-  avgGain: number | null;
-  avgLoss: number | null;
-  rs: number | null;
-  rsi: number | null;
 }
 
 export const RejectReason = { outOfOrder: "out_of_order", invalidCandle: "invalid_candle" } as const;

@@ -3,7 +3,7 @@
  * (`delta, gain, loss, avg_gain_n, avg_loss_n, rs`). Each is null where undefined: delta, gain and
  * loss for the first candle; the averages and rs while warming up; rs also when avgLoss is 0.
  */
-/** The RSI's values as plain fields (a subset of the engine's IndicatorValues). */
+/** The RSI's values as plain fields (the engine's IndicatorValues extends them with sma and ema). */
 export interface RsiValues {
   delta: number | null;
   gain: number | null;
