@@ -9,7 +9,8 @@ import { createLogger, silentLogger } from "@shamdan/shared/core/log";
 import type { CandleMessage, DeadLetter, IndicatorRow } from "@shamdan/shared/core/messages";
 import { waitFor } from "@shamdan/shared/testing/integration";
 import { Registry } from "prom-client";
-import { changelogTopic, laterStateReplaces, type RunningProcessor, startProcessor } from "./processor.ts";
+import { changelogTopic, type RunningProcessor, startProcessor } from "./processor.ts";
+import { laterStateReplaces } from "./recovery.ts";
 
 const config = loadConfig({}, { BUS: "memory", SYMBOLS: "AAA,BBB", TOPIC_PARTITIONS: "2" });
 const settings = engineSettings(config);

@@ -27,16 +27,10 @@ import { describeError, ShamdanError } from "@shamdan/shared/core/errors";
 import { sampleLag } from "@shamdan/shared/core/lag-sampler";
 import type { Logger } from "@shamdan/shared/core/log";
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
-import { parseMessage } from "@shamdan/shared/core/parse-message";
 import type { Registry } from "prom-client";
 import { processorMetrics } from "./metrics.ts";
-import {
-  type BatchResult,
-  type PartitionState,
-  PartitionStateSchema,
-  PartitionTask,
-  stateKey,
-} from "./partition-task.ts";
+import { type BatchResult, type PartitionTask, stateKey } from "./partition-task.ts";
+import { stateRecovery } from "./recovery.ts";
 import { unpublishableBecause } from "./unpublishable.ts";
 
 export interface ProcessorOptions {
@@ -94,35 +88,6 @@ const SLICE = 2000;
 const STATE_MIN_COMPACTION_LAG_MS = 24 * 60 * 60 * 1000;
 
 /**
- * For readLatestByKey on the changelog: whether a later value of a partition's key replaces the one
- * kept so far.
- * - A value that is not a valid state (junk from a foreign producer, a hostile write) never replaces a
- *   valid state, and a valid state always replaces it: restores skip such values (counted, logged).
- * - Between valid states the most advanced wins. States of one partition only move forward (each is
- *   published after its rows, and reflects exactly the input before its `nextOffset`), so the one
- *   with the highest `nextOffset` is the most advanced; a lower one written later can only come from a
- *   replica that lost its partitions but was still finishing a batch (a zombie).
- */
-export function laterStateReplaces(later: Uint8Array, kept: Uint8Array): boolean {
-  const [l, k] = [validStateOffset(later), validStateOffset(kept)];
-  if (l === undefined) return k === undefined;
-  return k === undefined || l >= k;
-}
-
-/**
- * The `nextOffset` of a value that is a valid state, or undefined for anything else. Remembered per
- * value: a restore compares the value kept so far with every later one.
- */
-const stateOffsets = new WeakMap<Uint8Array, bigint | undefined>();
-function validStateOffset(bytes: Uint8Array): bigint | undefined {
-  if (stateOffsets.has(bytes)) return stateOffsets.get(bytes);
-  const parsed = parseMessage(PartitionStateSchema, bytes);
-  const offset = parsed.ok ? BigInt(parsed.value.nextOffset) : undefined;
-  stateOffsets.set(bytes, offset);
-  return offset;
-}
-
-/**
  * The same promise, marked as handled: a slice's publish may fail while the next slice is being
  * computed, before anyone awaits it; the failure still reaches the later `await`.
  */
@@ -170,59 +135,13 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     },
   ]);
 
-  /** Every partition's most advanced state (see laterStateReplaces). */
-  /**
-   * Every partition's most advanced valid state (see laterStateReplaces). When values that are not
-   * states were skipped, the states kept are published again: compaction keeps a key's last write once
-   * the minimum lag has passed, and the last write must be a valid state, not the junk.
-   */
-  const readStates = async (partitions: readonly TopicPartition[]) => {
-    let skipped = 0;
-    const latest = await bus.readLatestByKey(changelog, {
-      replaces: (later, kept) => {
-        if (validStateOffset(later) === undefined) skipped++;
-        return laterStateReplaces(later, kept);
-      },
-    });
-    if (skipped > 0) {
-      metrics.rejected.inc({ reason: "invalid_state" }, skipped);
-      logger.warn("changelog values that are not valid states were skipped", { changelog, skipped });
-      const again = partitions
-        .map(({ topic, partition }) => stateKey(topic, partition))
-        .flatMap((key) => {
-          const value = latest.get(key);
-          return value && validStateOffset(value) !== undefined ? [{ key, value }] : [];
-        });
-      await bus.publish(changelog, again);
-    }
-    return latest;
-  };
-
-  const restore = (latest: Map<string, Uint8Array>, { topic, partition }: TopicPartition): PartitionTask => {
-    const key = stateKey(topic, partition);
-    const bytes = latest.get(key);
-    let state: PartitionState | undefined;
-    if (bytes) {
-      const parsed = parseMessage(PartitionStateSchema, bytes);
-      if (!parsed.ok) {
-        // Resuming from nothing would publish wrong rows under the same keys: refuse instead.
-        throw new ShamdanError(
-          "PROCESSOR_STATE_INVALID",
-          `changelog ${changelog} key ${key} is not a valid state (${parsed.reason})`,
-        );
-      }
-      state = parsed.value;
-      metrics.restores.inc();
-    }
-    const task = new PartitionTask(settings, topic, partition, topicOfSymbol, state);
+  const recovery = stateRecovery({ bus, changelog, metrics, logger, settings, topicOfSymbol });
+  /** A partition's task from its latest state (or from nothing), remembered until the next assignment. */
+  const restore = (latest: Map<string, Uint8Array>, partition: TopicPartition): PartitionTask => {
+    const { task, restored } = recovery.restore(latest, partition);
+    const key = stateKey(partition.topic, partition.partition);
     tasks.set(key, task);
-    if (state) unchecked.add(key);
-    logger.info("partition assigned", {
-      topic,
-      partition,
-      nextOffset: String(task.expectedOffset),
-      restored: !!state,
-    });
+    if (restored) unchecked.add(key);
     return task;
   };
 
@@ -232,7 +151,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     unchecked.clear();
     failures.clear();
     if (partitions.length === 0) return;
-    const latest = await readStates(partitions);
+    const latest = await recovery.readStates(partitions);
     for (const partition of partitions) restore(latest, partition);
   };
 
@@ -339,7 +258,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     const key = stateKey(batch.topic, batch.partition);
     const started = performance.now();
     const startedAt = Date.now();
-    const task = tasks.get(key) ?? restore(await readStates([batch]), batch);
+    const task = tasks.get(key) ?? restore(await recovery.readStates([batch]), batch);
     const first = batch.messages[0];
     if (first && unchecked.delete(key) && BigInt(first.offset) > task.expectedOffset) {
       metrics.stateGaps.inc();
