@@ -23,7 +23,7 @@ import type {
 import { type Config, topicFor } from "@shamdan/shared/core/config";
 import { deadLetterFor } from "@shamdan/shared/core/dead-letter";
 import { engineSettings } from "@shamdan/shared/core/engine-settings";
-import { describeError, ShamdanError } from "@shamdan/shared/core/errors";
+import { describeError } from "@shamdan/shared/core/errors";
 import { sampleLag } from "@shamdan/shared/core/lag-sampler";
 import type { Logger } from "@shamdan/shared/core/log";
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
