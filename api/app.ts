@@ -20,10 +20,10 @@ import { docsPage } from "./docs-page.ts";
 import { httpMetrics } from "./http-metrics.ts";
 import type { LiveFeed } from "./live-feed.ts";
 import { openApiDocument, type RouteDoc } from "./openapi.ts";
+import { aggregationRoutes } from "./routes/aggregation.ts";
 import { candleRoutes } from "./routes/candles.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { pageRoutes } from "./routes/page.ts";
-import { seedRoutes } from "./routes/seed.ts";
 import { signalRoutes } from "./routes/signals.ts";
 import { type StreamOptions, streamRoutes } from "./routes/stream.ts";
 import { symbolRoutes } from "./routes/symbols.ts";
@@ -97,7 +97,7 @@ export function createApp(options: AppOptions) {
 
   const health = healthRoutes(api, registry);
   const modules = [
-    seedRoutes(api),
+    aggregationRoutes(api),
     symbolRoutes(api),
     candleRoutes(api),
     // The stream before the other signal routes: `/signals/stream` must not be taken for a parameter.

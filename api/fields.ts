@@ -1,5 +1,5 @@
 /**
- * The seed's table column names (`SMA_5`, `avg_gain_10`, ...) against the store's logical field names.
+ * The original system's table column names (`SMA_5`, `avg_gain_10`, ...) against the store's logical field names.
  * Requests and responses speak the table's names (existing Django clients send them); the store port
  * speaks logical names, so the mapping lives here, once, built from the configured periods.
  */

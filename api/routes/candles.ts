@@ -10,7 +10,7 @@ import type { RouteDoc } from "../openapi.ts";
 import { DEFAULT_ROWS_PER_REQUEST, INTERVALS } from "../schemas.ts";
 import { timeRange } from "../time-range.ts";
 import { validate } from "../validate.ts";
-import { requireKnownSymbol } from "./seed.ts";
+import { requireKnownSymbol } from "./aggregation.ts";
 
 export function candleRoutes(api: ApiContext) {
   const { schemas, fields } = api;

@@ -10,7 +10,7 @@ import { DEFAULT_ROWS_PER_REQUEST } from "../schemas.ts";
 import { signalBody } from "../signal-body.ts";
 import { timeRange } from "../time-range.ts";
 import { validate } from "../validate.ts";
-import { requireKnownSymbol } from "./seed.ts";
+import { requireKnownSymbol } from "./aggregation.ts";
 
 export function signalRoutes(api: ApiContext) {
   const { schemas, fields } = api;

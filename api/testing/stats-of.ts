@@ -5,7 +5,7 @@
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
 
 /**
- * The seed's numeric columns with default periods and the row field each one reads, written out
+ * The original system's numeric columns with default periods and the row field each one reads, written out
  * literally so tests check the API's mapping instead of reusing it.
  */
 export const SEED_COLUMNS: [string, keyof IndicatorRow][] = [

@@ -18,7 +18,7 @@ import { runService } from "../service-bootstrap.ts";
 
 const help = `Usage: bun run shamdan api [--port N] [--host ADDRESS] [--no-live]
 
-Serves the HTTP API (Hono) on API_PORT (default 3000): the seed's POST /api/aggregate/,
+Serves the HTTP API (Hono) on API_PORT (default 3000): the original system's POST /api/aggregate/,
 /api/summarize/, /api/summarize/multiple/; GET /api/symbols, /api/candles, /api/signals,
 /api/signals/latest, /api/signals/stream (SSE); /openapi.json, /docs, /healthz, /readyz, /metrics.
 Reads from STORE (questdb or sqlite). With BUS=kafka the stream follows OUTPUT_TOPIC live (the feed

@@ -149,12 +149,12 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}, defaults
   return Object.freeze(result.output);
 }
 
-/** `<symbol lowercased>_topic` by default (the seed's contract). */
+/** `<symbol lowercased>_topic` by default (the original system's contract). */
 export function topicFor(config: Pick<Config, "TOPIC_TEMPLATE">, symbol: string): string {
   return config.TOPIC_TEMPLATE.replaceAll("{symbol}", symbol.toLowerCase());
 }
 
-/** Indicator column names carry the configured periods, as in the seed (`SMA_5`, `EMA_10`, `RSI_10`, ...). */
+/** Indicator column names carry the configured periods, as in the original system (`SMA_5`, `EMA_10`, `RSI_10`, ...). */
 export function indicatorColumns(config: Pick<Config, "SMA_PERIOD" | "EMA_PERIOD" | "RSI_PERIOD">) {
   return {
     sma: `SMA_${config.SMA_PERIOD}`,

@@ -34,7 +34,7 @@ export interface Stats {
   lowest: number | null;
 }
 
-/** What the seed's `/api/summarize/` reports for one symbol and window. */
+/** What the original system's `/api/summarize/` reports for one symbol and window. */
 export interface Summary {
   close: Stats;
   sma: Stats;

@@ -17,7 +17,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
  */
 export function buildRows(file: string, symbol: string, count: number, shiftMs = 0): IndicatorRow[] {
   const rows = recordedRows(file, symbol, { count, shiftMs });
-  // Volumes whose decimals the seed truncated away: they must come back exactly.
+  // Volumes whose decimals the original system truncated away: they must come back exactly.
   if (rows.length > 20) {
     at(rows, 7).volume = 1e-8;
     at(rows, 8).volume = 0.64692989;

@@ -99,7 +99,7 @@ export function storeContract(
       }
     });
 
-    test("summarize matches the seed's summary of each window", async () => {
+    test("summarize matches the original system's summary of each window", async () => {
       for (const w of windows) {
         const subset = inWindow(all, w);
         const got = await store.summarize(w);

@@ -156,7 +156,7 @@ export class IlpWriter {
       sender.table(this.table).symbol("stock_symbol", r.symbol).symbol("signal", r.signal);
       for (const field of NUMERIC_FIELDS) {
         const value = r[field];
-        // Omitted => NULL in QuestDB. Writing 0 for "undefined" was the seed's bug.
+        // Omitted => NULL in QuestDB. Writing 0 for "undefined" was the original system's bug.
         if (value !== null) sender.floatColumn(this.cols[field], value);
       }
       sender.booleanColumn("signal_changed", r.signalChanged);

@@ -118,7 +118,7 @@ describe("POST /api/aggregate/", () => {
 });
 
 describe("POST /api/summarize/", () => {
-  test("the seed's shape, values computed independently", async () => {
+  test("the original system's shape, values computed independently", async () => {
     const rows = t.rows.ETHBTC;
     const end = at(rows, 5000).openTime;
     const res = await postJson(t.app, "/api/summarize/", {

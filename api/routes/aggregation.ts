@@ -1,7 +1,7 @@
 /**
  * The Django service's three endpoints, same paths, bodies and response shapes, so existing clients
  * work unchanged. `period` = the last N minutes up to `end` (default now), both ends inclusive:
- * end - N min <= local_time <= end, which is what the seed's `local_time >= now - N minutes` selected
+ * end - N min <= local_time <= end, which is what the original system's `local_time >= now - N minutes` selected
  * (nothing lies after now). The store's windows are half-open [from, to), hence `to = end + 1 ms`.
  * An empty window gives nulls, not an error.
  */
@@ -19,7 +19,8 @@ export function periodWindow(symbol: string, period: number, end: number | undef
   return { symbol, from: to - period * 60_000, to: to + 1 };
 }
 
-export function seedSummary(summary: Summary, fields: FieldMap) {
+/** A summary in the original system's response shape (its field names, `gain_loss`). */
+export function legacySummary(summary: Summary, fields: FieldMap) {
   return {
     close: summary.close,
     [fields.sma]: summary.sma,
@@ -34,7 +35,7 @@ export async function requireKnownSymbol(api: ApiContext, symbol: string): Promi
     throw new ApiError(404, "unknown_symbol", `unknown symbol ${symbol}: see GET /api/symbols`);
 }
 
-export function seedRoutes(api: ApiContext) {
+export function aggregationRoutes(api: ApiContext) {
   const { schemas, fields } = api;
   const app = new Hono();
 
@@ -61,7 +62,7 @@ export function seedRoutes(api: ApiContext) {
     return c.json({
       stock_symbol: body.stock_symbol,
       period: body.period,
-      summary: seedSummary(summary, fields),
+      summary: legacySummary(summary, fields),
     });
   });
 
@@ -72,7 +73,7 @@ export function seedRoutes(api: ApiContext) {
     async (c) => {
       const body = c.req.valid("json");
       const end = body.end ?? Date.now();
-      const summaries: Record<string, ReturnType<typeof seedSummary>> = {};
+      const summaries: Record<string, ReturnType<typeof legacySummary>> = {};
       const errors: Record<string, string> = {};
       const unique = [...new Set(body.stock_symbol)];
       // A store outage fails the whole request (503); an unknown symbol fails only its own entry.
@@ -86,7 +87,7 @@ export function seedRoutes(api: ApiContext) {
         }),
       );
       for (const result of results) {
-        if (result.summary) summaries[result.symbol] = seedSummary(result.summary, fields);
+        if (result.summary) summaries[result.symbol] = legacySummary(result.summary, fields);
         else errors[result.symbol] = result.error ?? "failed";
       }
       return c.json({ period: body.period, summaries, errors });
