@@ -3,9 +3,10 @@
  * names carry the configured periods; limits come from config). Routes validate with these exact
  * objects and `/openapi.json` is generated from them, so the documentation cannot drift from the code.
  */
-import { type Config, SYMBOL_PATTERN } from "@shamdan/shared/core/config";
+import type { Config } from "@shamdan/shared/core/config";
 import { SignalSchema } from "@shamdan/shared/core/messages";
 import { AGGREGATIONS } from "@shamdan/shared/core/store";
+import { isSymbol, SYMBOL_PATTERN } from "@shamdan/shared/core/symbol";
 import * as v from "valibot";
 import type { FieldMap } from "./fields.ts";
 import { InstantSchema, QueryInstantSchema } from "./instant.ts";
@@ -81,10 +82,7 @@ export function apiSchemas(
     v.maxLength(21 * config.API_MAX_SYMBOLS),
     v.transform((s) => s.split(",").map((x) => x.trim().toUpperCase())),
     v.maxLength(config.API_MAX_SYMBOLS, `at most ${config.API_MAX_SYMBOLS} symbols`),
-    v.check(
-      (list) => list.every((s) => SYMBOL_PATTERN.test(s)),
-      "symbols are 2-20 letters or digits, e.g. BTCIRT",
-    ),
+    v.check((list) => list.every(isSymbol), "symbols are 2-20 letters or digits, e.g. BTCIRT"),
     v.description("One symbol or a comma-separated list."),
   );
   const Summary = v.object({

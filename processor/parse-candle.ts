@@ -12,9 +12,7 @@ import { textDecoder } from "@shamdan/shared/core/bus";
 import { type CandleMessage, CandleMessageSchema } from "@shamdan/shared/core/messages";
 import { type Parsed, parseMessage } from "@shamdan/shared/core/parse-message";
 import { EARLIEST_CANDLE_MS, MAX_CANDLE_LEAD_MS, MAX_CANDLE_VALUE } from "@shamdan/shared/core/plausibility";
-
-/** Same pattern as CandleMessageSchema's symbol regex. */
-const SYMBOL = /^[A-Z0-9]{2,20}$/;
+import { isSymbol } from "@shamdan/shared/core/symbol";
 
 /** Finite, not negative, not absurd (NaN fails every comparison). */
 const isPrice = (x: unknown): x is number => typeof x === "number" && x >= 0 && x <= MAX_CANDLE_VALUE;
@@ -49,7 +47,7 @@ function checked(json: unknown): CandleMessage | undefined {
   if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
   const m = json as Record<string, unknown>;
   const { v, symbol, resolution, openTime, open, high, low, close, volume, fetchedAt } = m;
-  if (v !== 1 || typeof symbol !== "string" || !SYMBOL.test(symbol) || typeof resolution !== "string")
+  if (v !== 1 || typeof symbol !== "string" || !isSymbol(symbol) || typeof resolution !== "string")
     return undefined;
   if (!isOpenTime(openTime) || !isTime(fetchedAt)) return undefined;
   if (!isPrice(open) || !isPrice(high) || !isPrice(low) || !isPrice(close) || !isPrice(volume))

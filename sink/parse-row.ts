@@ -18,9 +18,7 @@ import {
   MAX_CANDLE_LEAD_MS,
   MAX_CANDLE_VALUE,
 } from "@shamdan/shared/core/plausibility";
-
-/** Same pattern as IndicatorRowSchema's symbol regex. */
-const SYMBOL = /^[A-Z0-9]{2,20}$/;
+import { isSymbol } from "@shamdan/shared/core/symbol";
 
 /**
  * The indicator columns held to the value bound: nullable, any sign, but never absurd. `rs` is not one
@@ -74,7 +72,7 @@ function checked(json: unknown, now: number): IndicatorRow | undefined {
   if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
   const m = json as Record<string, unknown>;
   const { v, symbol, openTime, open, high, low, close, volume } = m;
-  if (v !== 1 || typeof symbol !== "string" || !SYMBOL.test(symbol)) return undefined;
+  if (v !== 1 || typeof symbol !== "string" || !isSymbol(symbol)) return undefined;
   if (typeof openTime !== "number" || !Number.isSafeInteger(openTime)) return undefined;
   if (openTime < EARLIEST_CANDLE_MS || openTime > now + MAX_CANDLE_LEAD_MS) return undefined;
   if (!isPrice(open) || !isPrice(high) || !isPrice(low) || !isPrice(close) || !isPrice(volume))

@@ -9,6 +9,7 @@
  * At most API_MAX_STREAMS streams are open at once (stream-slots.ts); past that, a 503 with Retry-After.
  */
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
+import { SYMBOL_CHARS } from "@shamdan/shared/core/symbol";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ApiContext } from "../api-context.ts";
@@ -38,7 +39,7 @@ const REPLAY_FETCHES = 4;
 const REPLAY_BATCH_CHARS = 32 * 1024;
 /** How long a client refused past the stream cap is asked to wait before trying again. */
 const RETRY_AFTER_SECONDS = 5;
-const EVENT_ID = /^(\d{1,15})-([A-Z0-9]{2,20})$/;
+const EVENT_ID = new RegExp(`^(\\d{1,15})-(${SYMBOL_CHARS})$`);
 const eventId = (row: IndicatorRow) => `${row.openTime}-${row.symbol}`;
 
 /** One SSE event; JSON.stringify escapes line breaks, so `data` is always a single line. */

@@ -4,6 +4,7 @@
  * every name with its default and meaning, kept in step with this schema, compose and k8s by config.test.ts).
  */
 import * as v from "valibot";
+import { isSymbol } from "./symbol.ts";
 
 const csv = (fallback: string) =>
   v.pipe(
@@ -44,18 +45,13 @@ const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallba
 /** Codecs KafkaBus can produce with (shared/adapters/kafka/kafka-compression.ts). */
 export const KAFKA_COMPRESSIONS = ["none", "gzip", "zstd"] as const;
 
-export const SYMBOL_PATTERN = /^[A-Z0-9]{2,20}$/;
-
 /** Every variable Shamdan reads, with its default (names kept from the original system: docs/contracts.md). */
 export const ConfigSchema = v.object({
   SYMBOLS: v.pipe(
     csv("BTCIRT,ETHIRT,USDTIRT,ETCIRT,SHIBIRT"),
     v.transform((list) => list.map((s) => s.toUpperCase())),
     v.minLength(1, "needs at least one symbol"),
-    v.check(
-      (list) => list.every((s) => SYMBOL_PATTERN.test(s)),
-      "symbols are 2-20 letters or digits, comma-separated",
-    ),
+    v.check((list) => list.every(isSymbol), "symbols are 2-20 letters or digits, comma-separated"),
   ),
   NOBITEX_BASE_URL: v.pipe(str("https://apiv2.nobitex.ir"), v.url("must be a URL")),
   POLL_CRON: str("*/10 * * * * *"),

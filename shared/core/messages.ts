@@ -7,6 +7,7 @@
 import { SignalKind, SignalSchema } from "@shamdan/indicators";
 import * as v from "valibot";
 import { EARLIEST_CANDLE_MS, MAX_CANDLE_LEAD_MS, MAX_CANDLE_VALUE } from "./plausibility.ts";
+import { SYMBOL_PATTERN } from "./symbol.ts";
 
 const finite = v.pipe(v.number(), v.finite());
 const price = v.pipe(finite, v.minValue(0, "prices are never negative"));
@@ -28,10 +29,7 @@ export { SignalKind, SignalSchema };
 export const CandleMessageSchema = v.pipe(
   v.object({
     v: v.literal(1),
-    symbol: v.pipe(
-      v.string(),
-      v.regex(/^[A-Z0-9]{2,20}$/, "symbol must be 2-20 upper-case letters or digits"),
-    ),
+    symbol: v.pipe(v.string(), v.regex(SYMBOL_PATTERN, "symbol must be 2-20 upper-case letters or digits")),
     resolution: v.string(),
     // A plausible candle time (shared/core/plausibility.ts): a schema-valid 0 or 2^53 - 1 would reach
     // indicator state and storage (QuestDB refuses timestamps far outside its range).
@@ -67,7 +65,7 @@ export type CandleMessage = v.InferOutput<typeof CandleMessageSchema>;
  */
 export const IndicatorRowSchema = v.object({
   v: v.literal(1),
-  symbol: v.pipe(v.string(), v.regex(/^[A-Z0-9]{2,20}$/)),
+  symbol: v.pipe(v.string(), v.regex(SYMBOL_PATTERN)),
   openTime: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
   open: price,
   high: price,
