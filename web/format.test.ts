@@ -57,13 +57,18 @@ const bar = (minute: number, close: number, signal: Bar["signal"]): Bar => ({
 });
 
 describe("bars", () => {
-  test("a live row replaces the forming bar, appends a new one, ignores a replayed older one", () => {
+  test("a live row replaces the forming bar, appends a new one, corrects a recent one, ignores replays", () => {
     const bars = [bar(1, 10, "HOLD"), bar(2, 11, "HOLD")];
     expect(applyRow(bars, bar(2, 12, "BUY"))).toBe("updated");
     expect(bars.map((b) => b.close)).toEqual([10, 12]);
     expect(applyRow(bars, bar(3, 13, "BUY"))).toBe("appended");
-    expect(applyRow(bars, bar(1, 99, "SELL"))).toBe("ignored");
-    expect(bars.map((b) => b.close)).toEqual([10, 12, 13]);
+    // A replayed row equal to what is drawn changes nothing; a late correction replaces its candle.
+    expect(applyRow(bars, bar(1, 10, "HOLD"))).toBe("ignored");
+    expect(applyRow(bars, bar(1, 9, "SELL"))).toBe("corrected");
+    expect(bars.map((b) => b.close)).toEqual([9, 12, 13]);
+    // A candle older than the chart is not added to it.
+    expect(applyRow(bars, bar(0, 99, "SELL"))).toBe("ignored");
+    expect(bars.map((b) => b.close)).toEqual([9, 12, 13]);
   });
 
   test("a refetched tail replaces the bars from its first open time", () => {

@@ -427,6 +427,6 @@ describe.skipIf(!existsSync(CHROMIUM))("the chart page in headless Chromium", ()
     cut = false;
     await until("s.streamOpen && s.banner === null", 30_000);
     expect(await page.isVisible("#banner")).toBe(false);
-    await until(`s.liveRows > ${before}`, 20_000);
+    await until(`s.liveRows > ${before}`, 40_000);
   }, 60_000);
 });

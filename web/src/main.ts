@@ -517,10 +517,9 @@ function onRow(row: StreamRow) {
   if (row.symbol === state.symbol && state.loaded) {
     if (state.interval === "1m") {
       const change = applyRow(state.bars, toBar(row, state.names));
-      if (change !== "ignored") {
-        drawLast();
-        renderSummary();
-      }
+      if (change === "corrected") drawAll();
+      else if (change !== "ignored") drawLast();
+      if (change !== "ignored") renderSummary();
     } else {
       refreshTail();
     }

@@ -85,11 +85,12 @@ export function toBar(row: ApiCandle | StreamRow, names: IndicatorNames): Bar {
   };
 }
 
-export type Change = "appended" | "updated" | "ignored";
+export type Change = "appended" | "updated" | "corrected" | "ignored";
 
 /**
  * Applies a live 1-minute row to the bars: the forming candle (same open time) is replaced, a newer one
- * is appended. Older rows (a resumed stream replays a little) are ignored: history is already drawn.
+ * is appended, a late correction of a recent closed candle replaces it. Rows older than what is drawn
+ * (a resumed stream replays a little) or not on the chart are ignored.
  */
 export function applyRow(bars: Bar[], bar: Bar): Change {
   const last = bars.at(-1);
@@ -101,7 +102,31 @@ export function applyRow(bars: Bar[], bar: Bar): Change {
     bars[bars.length - 1] = bar;
     return "updated";
   }
+  // Corrections concern the last few candles; a longer search would only find replayed history.
+  for (let i = bars.length - 2; i >= Math.max(0, bars.length - 10); i--) {
+    const known = bars[i] as Bar;
+    if (known.openTime === bar.openTime) {
+      if (sameBar(known, bar)) return "ignored";
+      bars[i] = bar;
+      return "corrected";
+    }
+    if (known.openTime < bar.openTime) break;
+  }
   return "ignored";
+}
+
+function sameBar(a: Bar, b: Bar): boolean {
+  return (
+    a.open === b.open &&
+    a.high === b.high &&
+    a.low === b.low &&
+    a.close === b.close &&
+    a.volume === b.volume &&
+    a.signal === b.signal &&
+    a.sma === b.sma &&
+    a.ema === b.ema &&
+    a.rsi === b.rsi
+  );
 }
 
 /** Merges a refetched tail of bars (coarse intervals recompute their forming bar on the server). */
