@@ -31,24 +31,9 @@ export function parseInstant(input: string | number): number | undefined {
 
 const INSTANT_MESSAGE = "must be an ISO-8601 time (UTC unless an offset is given) or unix seconds";
 
-/** A request field holding an instant; outputs epoch ms. */
+/** A request field holding an instant (a JSON body's string or number, a query string's text); outputs epoch ms. */
 export const InstantSchema = v.pipe(
   v.union([v.pipe(v.string(), v.maxLength(40)), v.number()], INSTANT_MESSAGE),
-  v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    const ms = parseInstant(dataset.value);
-    if (ms === undefined) {
-      addIssue({ message: INSTANT_MESSAGE });
-      return NEVER;
-    }
-    return ms;
-  }),
-  v.description(`Time: ${INSTANT_MESSAGE}.`),
-);
-
-/** A query-string instant (always text). */
-export const QueryInstantSchema = v.pipe(
-  v.string(),
-  v.maxLength(40, INSTANT_MESSAGE),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
     const ms = parseInstant(dataset.value);
     if (ms === undefined) {

@@ -9,7 +9,7 @@ import { AGGREGATIONS } from "@shamdan/shared/core/store";
 import { isSymbol, SYMBOL_PATTERN } from "@shamdan/shared/core/symbol";
 import * as v from "valibot";
 import type { FieldMap } from "./fields.ts";
-import { InstantSchema, QueryInstantSchema } from "./instant.ts";
+import { InstantSchema } from "./instant.ts";
 
 /** Candle intervals the API downsamples to, in seconds. */
 export const INTERVALS = {
@@ -153,8 +153,8 @@ export function apiSchemas(
     }),
     CandlesQuery: v.strictObject({
       symbol: SymbolSchema,
-      from: v.optional(QueryInstantSchema),
-      to: v.optional(QueryInstantSchema),
+      from: v.optional(InstantSchema),
+      to: v.optional(InstantSchema),
       interval: v.optional(v.picklist(intervalNames, `must be one of ${intervalNames.join(", ")}`), "1m"),
       limit: v.optional(queryLimit),
     }),
@@ -183,8 +183,8 @@ export function apiSchemas(
     }),
     SignalsQuery: v.strictObject({
       symbol: v.optional(SymbolSchema),
-      from: v.optional(QueryInstantSchema),
-      to: v.optional(QueryInstantSchema),
+      from: v.optional(InstantSchema),
+      to: v.optional(InstantSchema),
       changes_only: v.optional(queryBoolean),
       limit: v.optional(queryLimit),
     }),
