@@ -28,10 +28,10 @@ describe("time", () => {
 });
 
 describe("prices", () => {
-  test("IRT markets in toman (a tenth of the served rials) or rial, with separators", () => {
-    expect(formatPrice(61_234_567_890, "BTCIRT", "toman")).toBe("6,123,456,789");
-    expect(formatPrice(61_234_567_890, "BTCIRT", "rial")).toBe("61,234,567,890");
-    expect(formatPrice(1_234.5, "USDTIRT", "rial")).toBe("1,235");
+  test("IRT markets in toman (as Nobitex's candles serve them) or rial (ten per toman), with separators", () => {
+    expect(formatPrice(6_123_456_789, "BTCIRT", "toman")).toBe("6,123,456,789");
+    expect(formatPrice(6_123_456_789, "BTCIRT", "rial")).toBe("61,234,567,890");
+    expect(formatPrice(123.45, "USDTIRT", "rial")).toBe("1,235");
     expect(formatPrice(12.345, "ETHUSDT", "toman")).toBe("12.35");
     expect(formatPrice(0.08983, "ETHBTC", "toman")).toBe("0.08983");
     expect(formatPrice(null, "BTCIRT", "toman")).toBe("–");

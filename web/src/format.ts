@@ -109,13 +109,16 @@ function numberFormat(key: string, options: Intl.NumberFormatOptions): Intl.Numb
   return format;
 }
 
-/** Nobitex quotes IRT markets in rials; a toman is ten rials. Other quote currencies are shown as served. */
-export function isRialMarket(symbol: string): boolean {
+/**
+ * IRT markets: Nobitex's UDF candles quote them in toman (its order books and trades use rials; a
+ * toman is ten rials). Other quote currencies are shown as served.
+ */
+export function isIrtMarket(symbol: string): boolean {
   return symbol.endsWith("IRT");
 }
 
 export function convertPrice(value: number, symbol: string, unit: PriceUnit): number {
-  return isRialMarket(symbol) && unit === "toman" ? value / 10 : value;
+  return isIrtMarket(symbol) && unit === "rial" ? value * 10 : value;
 }
 
 /**
@@ -136,7 +139,7 @@ export function formatPrice(value: number | null | undefined, symbol: string, un
 }
 
 export function unitLabel(symbol: string, unit: PriceUnit): string {
-  if (isRialMarket(symbol)) return unit === "toman" ? "toman" : "rial";
+  if (isIrtMarket(symbol)) return unit === "toman" ? "toman" : "rial";
   const quote = /(USDT|BTC|ETH)$/.exec(symbol)?.[1];
   return quote ?? "";
 }

@@ -26,7 +26,7 @@ import {
   formatPrice,
   formatTime,
   fromChartTime,
-  isRialMarket,
+  isIrtMarket,
   type PriceUnit,
   stats,
   type TimeSettings,
@@ -158,7 +158,7 @@ function tickFormatter(time: Time, type: TickMarkType): string {
 }
 chart.applyOptions({ timeScale: { tickMarkFormatter: tickFormatter } });
 
-/** Prices are stored in the market's unit; the scale shows them converted (toman: a tenth of a rial). */
+/** Prices are stored as served (IRT candles in toman); the scale shows them converted (rial: ten per toman). */
 const priceFormat = () => ({
   type: "custom" as const,
   minMove: 1e-8,
@@ -413,7 +413,7 @@ function renderTable() {
       // Toman/rial is in the column header; other quote currencies are named per row.
       cell(
         latest
-          ? `${formatPrice(latest.close, info.symbol, state.unit)}${isRialMarket(info.symbol) ? "" : ` ${unitLabel(info.symbol, state.unit)}`}`
+          ? `${formatPrice(latest.close, info.symbol, state.unit)}${isIrtMarket(info.symbol) ? "" : ` ${unitLabel(info.symbol, state.unit)}`}`
           : "–",
         "num",
       ),
