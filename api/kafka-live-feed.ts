@@ -52,8 +52,14 @@ export class BusLiveFeed implements LiveFeed {
     this.logger.info("live feed consuming", { topic: this.config.OUTPUT_TOPIC, groupId: this.groupId });
   }
 
+  isLive(): boolean {
+    return this.#subscription !== undefined;
+  }
+
   async stop(): Promise<void> {
-    await this.#subscription?.stop();
+    const subscription = this.#subscription;
+    this.#subscription = undefined;
+    await subscription?.stop();
     this.#subscription = undefined;
   }
 }

@@ -8,6 +8,11 @@ import type { IndicatorRow } from "@shamdan/shared/core/messages";
 export interface LiveFeed {
   /** Calls `listener` for every new (or replaced) row; returns the unsubscribe function. */
   subscribe(listener: (row: IndicatorRow) => void): () => void;
+  /**
+   * False while the feed is not receiving yet (Kafka not reachable at start-up): a stream then polls
+   * the store meanwhile, so no row written in that time is missed.
+   */
+  isLive(): boolean;
 }
 
 /** A fan-out LiveFeed: whoever receives rows calls `publish`, every subscriber gets them. */
@@ -28,6 +33,10 @@ export class LiveHub implements LiveFeed {
         this.#listeners.delete(listener);
       }
     }
+  }
+
+  isLive(): boolean {
+    return true;
   }
 
   get size(): number {

@@ -1,5 +1,5 @@
 /**
- * The live stream's fallback when no LiveFeed is wired: every `intervalMs` it asks the store for each
+ * The live stream's fallback when no LiveFeed is wired (or until it is live): every `intervalMs` it asks the store for each
  * symbol's rows from its cursor on. A row is new when its open time is past the cursor, or when it is
  * the cursor's row with different values (the still-forming candle re-delivered and replaced).
  */
@@ -24,6 +24,8 @@ export class StorePoller {
     private readonly symbols: () => readonly string[],
     private readonly emit: (row: IndicatorRow) => void,
     private readonly intervalMs: number,
+    /** When it returns true the poller polls once more and stops (a live feed took over). */
+    private readonly handedOver?: () => boolean,
   ) {}
 
   /** Rows of `symbol` up to `openTime` were already sent (with these values, when `row` is given). */
@@ -36,11 +38,13 @@ export class StorePoller {
   start(): void {
     const tick = async () => {
       if (this.#stopped) return;
+      const last = this.handedOver?.() ?? false;
       try {
         await this.pollOnce();
       } catch (error) {
         this.api.logger.warn("stream poll failed; retrying", { error });
       }
+      if (last) this.#stopped = true;
       if (!this.#stopped) this.#timer = setTimeout(tick, this.intervalMs);
     };
     this.#timer = setTimeout(tick, this.intervalMs);

@@ -143,12 +143,15 @@ export function streamRoutes(
           }
           if (batch && !stream.aborted) await stream.write(batch);
           batch = "";
-          if (!feed) {
+          // No feed, or one still waiting for Kafka: poll the store meanwhile. Once the feed is live,
+          // one last poll covers what was stored before it started, then the feed carries on alone.
+          if (!feed?.isLive()) {
             poller = new StorePoller(
               api,
               () => symbols,
               (row) => queue.push(row),
               options.pollMs,
+              feed ? () => feed.isLive() : undefined,
             );
             for (const info of stored)
               if (wanted.has(info.symbol)) poller.seen(info.symbol, info.lastOpenTime);
