@@ -13,6 +13,7 @@
  * STORE_SERVER_ERROR (QuestDB's HTTP 5xx, canRetry: the store is failing, or it failed on these rows;
  * `pingWrites` tells the two apart). Messages carry the store's own reason.
  */
+import type { Candle } from "@shamdan/indicators";
 import { type IndicatorRow, ROW_NUMBER_FIELDS, type SignalKind } from "./messages.ts";
 
 /** Numeric fields by their logical name; the table's column names come from `indicatorColumns(config)`. */
@@ -45,14 +46,8 @@ export interface Summary {
   rows: number;
 }
 
-/** One OHLCV bar, downsampled when `intervalSeconds` is coarser than the stored candles. */
-export interface Bar {
-  openTime: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
+/** One OHLCV bar (a candle), downsampled when `intervalSeconds` is coarser than the stored candles. */
+export interface Bar extends Candle {
   /** Indicator values of the bar's last stored candle. */
   sma: number | null;
   ema: number | null;
