@@ -172,3 +172,37 @@ test("a stored symbol that is not configured is still known", async () => {
   const res = await postJson(other.app, "/api/summarize/", { stock_symbol: "ETHBTC", period: 5 });
   expect(res.status).toBe(200);
 });
+
+describe("unknown symbols", () => {
+  test("every endpoint that takes a symbol answers 404 unknown_symbol naming it", async () => {
+    const requests: [string, RequestInit?][] = [
+      ["/api/candles?symbol=NOPE"],
+      ["/api/signals?symbol=NOPE"],
+      ["/api/signals/latest?symbol=NOPE"],
+      ["/api/signals/latest?symbol=ETHBTC,NOPE"],
+      ["/api/signals/stream?symbol=NOPE"],
+      ["/api/signals/stream?symbol=XRPETH,NOPE"],
+      ...(
+        [
+          ["/api/aggregate/", { stock_symbol: "NOPE", period: 60, field: "close", aggregation: "avg" }],
+          ["/api/summarize/", { stock_symbol: "NOPE", period: 60 }],
+        ] as const
+      ).map(([path, body]): [string, RequestInit] => [
+        path,
+        { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+      ]),
+    ];
+    for (const [path, init] of requests) {
+      const res = await t.app.request(path, init);
+      const body = (await res.json()) as { error?: string; message?: string };
+      expect({ path, status: res.status, error: body.error }).toEqual({
+        path,
+        status: 404,
+        error: "unknown_symbol",
+      });
+      expect(body.message).toContain("NOPE");
+    }
+    // A known symbol still answers.
+    expect((await get("/api/signals/latest?symbol=ETHBTC")).status).toBe(200);
+  });
+});

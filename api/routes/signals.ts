@@ -18,6 +18,7 @@ export function signalRoutes(api: ApiContext) {
 
   app.get("/signals/latest", validate("query", schemas.LatestQuery), async (c) => {
     const { symbol } = c.req.valid("query");
+    for (const name of symbol ?? []) await requireKnownSymbol(api, name);
     const wanted = symbol ? new Set(symbol) : undefined;
     const latest = await api.query("latest signals", (s) => s.latestSignals());
     const signals = latest
@@ -63,7 +64,7 @@ export function signalRoutes(api: ApiContext) {
       summary: "The newest signal of every symbol (or of the listed ones)",
       query: schemas.LatestQuery,
       response: schemas.SignalsResponse,
-      errors: [400, 503],
+      errors: [400, 404, 503],
     },
   ];
   return { app, docs };

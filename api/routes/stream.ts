@@ -25,6 +25,7 @@ import { signalBody } from "../signal-body.ts";
 import { StorePoller } from "../store-poller.ts";
 import type { StreamSlots } from "../stream-slots.ts";
 import { validate } from "../validate.ts";
+import { requireKnownSymbol } from "./aggregation.ts";
 
 export interface StreamOptions {
   heartbeatMs: number;
@@ -82,6 +83,7 @@ export function streamRoutes(
         { field: "Last-Event-ID", message: "must look like <openTime>-<SYMBOL>" },
       ]);
     }
+    for (const symbol of filter ?? []) await requireKnownSymbol(api, symbol);
     const release = slots.tryAcquire();
     if (!release) {
       throw new ApiError(
@@ -199,7 +201,7 @@ export function streamRoutes(
         "send Last-Event-ID to resume",
       query: api.schemas.StreamQuery,
       responseType: "text/event-stream",
-      errors: [400, 503],
+      errors: [400, 404, 503],
     },
   ];
   return { app, docs };
