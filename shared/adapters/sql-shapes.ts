@@ -1,9 +1,10 @@
 /**
  * SQL fragments and result mapping that both adapters share, so QuestDB and SQLite answer in the
- * same shapes: numbers as numbers (int8 arrives as a string from postgres.js), nulls kept null.
+ * same shapes: numbers as numbers (int8 arrives as a string from postgres.js), nulls kept null, every
+ * value checked (stored-values.ts).
  */
-import type { SignalKind } from "../core/messages.ts";
-import type { Aggregation, Bar, SignalEvent, Stats, Summary } from "../core/store.ts";
+import type { Aggregation, Bar, SignalEvent, Stats, Summary, SymbolInfo } from "../core/store.ts";
+import { booleanAt, numberAt, numberOrNullAt, type StoredRecord, signalAt, textAt } from "./stored-values.ts";
 
 const SQL_AGGREGATE: Record<Aggregation, string> = { avg: "AVG", highest: "MAX", lowest: "MIN" };
 
@@ -18,50 +19,59 @@ export const sqlAggregate = (aggregation: Aggregation): string => {
 export const statsOf = (alias: string, column: string): string =>
   `AVG("${column}") AS ${alias}_avg, MAX("${column}") AS ${alias}_max, MIN("${column}") AS ${alias}_min`;
 
-const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
-
-const stats = (row: Record<string, unknown>, alias: string): Stats => ({
-  avg: num(row[`${alias}_avg`]),
-  highest: num(row[`${alias}_max`]),
-  lowest: num(row[`${alias}_min`]),
+const stats = (row: StoredRecord, alias: string): Stats => ({
+  avg: numberOrNullAt(row, `${alias}_avg`),
+  highest: numberOrNullAt(row, `${alias}_max`),
+  lowest: numberOrNullAt(row, `${alias}_min`),
 });
 
-export function toSummary(row: Record<string, unknown>): Summary {
+/** The summary query's one row; an aggregate over no rows is NULLs and a count of 0. */
+export function toSummary(row: StoredRecord): Summary {
   return {
     close: stats(row, "close"),
     sma: stats(row, "sma"),
     ema: stats(row, "ema"),
     rsi: stats(row, "rsi"),
-    highestGain: num(row.max_gain),
-    highestLoss: num(row.max_loss),
-    rows: Number(row.n ?? 0),
+    highestGain: numberOrNullAt(row, "max_gain"),
+    highestLoss: numberOrNullAt(row, "max_loss"),
+    rows: numberAt(row, "n"),
   };
 }
 
-export function toBar(row: Record<string, unknown>): Bar {
+export function toBar(row: StoredRecord): Bar {
   return {
-    openTime: Number(row.openTime),
-    open: Number(row.open),
-    high: Number(row.high),
-    low: Number(row.low),
-    close: Number(row.close),
-    volume: Number(row.volume),
-    sma: num(row.sma),
-    ema: num(row.ema),
-    rsi: num(row.rsi),
-    signal: row.signal as SignalKind,
+    openTime: numberAt(row, "openTime"),
+    open: numberAt(row, "open"),
+    high: numberAt(row, "high"),
+    low: numberAt(row, "low"),
+    close: numberAt(row, "close"),
+    volume: numberAt(row, "volume"),
+    sma: numberOrNullAt(row, "sma"),
+    ema: numberOrNullAt(row, "ema"),
+    rsi: numberOrNullAt(row, "rsi"),
+    signal: signalAt(row, "signal"),
   };
 }
 
-export function toSignalEvent(row: Record<string, unknown>): SignalEvent {
+export function toSignalEvent(row: StoredRecord): SignalEvent {
   return {
-    symbol: String(row.symbol),
-    openTime: Number(row.openTime),
-    close: Number(row.close),
-    signal: row.signal as SignalKind,
-    signalChanged: Boolean(row.signalChanged),
-    sma: num(row.sma),
-    ema: num(row.ema),
-    rsi: num(row.rsi),
+    symbol: textAt(row, "symbol"),
+    openTime: numberAt(row, "openTime"),
+    close: numberAt(row, "close"),
+    signal: signalAt(row, "signal"),
+    signalChanged: booleanAt(row, "signalChanged"),
+    sma: numberOrNullAt(row, "sma"),
+    ema: numberOrNullAt(row, "ema"),
+    rsi: numberOrNullAt(row, "rsi"),
+  };
+}
+
+/** `Store.symbols()`'s rows: the latest row of each symbol, and how many it has. */
+export function toSymbolInfo(row: StoredRecord, rows: number): SymbolInfo {
+  return {
+    symbol: textAt(row, "symbol"),
+    lastOpenTime: numberAt(row, "lastOpenTime"),
+    latestSignal: signalAt(row, "latestSignal"),
+    rows,
   };
 }

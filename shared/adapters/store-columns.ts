@@ -8,8 +8,9 @@
  */
 import { type Config, indicatorColumns } from "../core/config.ts";
 import { ShamdanError } from "../core/errors.ts";
-import type { IndicatorRow, SignalKind } from "../core/messages.ts";
+import type { IndicatorRow } from "../core/messages.ts";
 import { NUMERIC_FIELDS, type NumericField } from "../core/store.ts";
+import { booleanAt, numberAt, numberOrNullAt, type StoredRecord, signalAt, textAt } from "./stored-values.ts";
 
 export type ColumnNames = Readonly<Record<NumericField, string>>;
 
@@ -38,29 +39,35 @@ export function selectNumericAs(columns: ColumnNames): string {
   return NUMERIC_FIELDS.map((field) => `"${columns[field]}" AS "${field}"`).join(", ");
 }
 
-/** One stored row as both adapters select it: logical names, time as epoch ms. */
-export interface StoredRecord {
-  symbol: string;
-  openTime: number | string | bigint;
-  signal: string;
-  signalChanged: boolean | number;
-  [field: string]: unknown;
-}
-
-const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
-
+/**
+ * One stored row, as both adapters select it (logical names, time as epoch ms), checked column by
+ * column: a wrong type or a NULL where the row has none is a STORE_BAD_ROW naming the column.
+ */
 export function toIndicatorRow(record: StoredRecord): IndicatorRow {
-  const row = {
+  // One literal in a fixed key order: every row read gets the same object shape.
+  return {
     v: 1,
-    symbol: record.symbol,
-    openTime: Number(record.openTime),
-    signal: record.signal as SignalKind,
-    signalChanged: Boolean(record.signalChanged),
+    symbol: textAt(record, "symbol"),
+    openTime: numberAt(record, "openTime"),
+    signal: signalAt(record, "signal"),
+    signalChanged: booleanAt(record, "signalChanged"),
     // Not stored: a row read back is the final value of its minute, whatever it replaced.
     replaced: false,
-  } as IndicatorRow;
-  for (const field of NUMERIC_FIELDS) (row as Record<string, unknown>)[field] = num(record[field]);
-  return row;
+    open: numberAt(record, "open"),
+    high: numberAt(record, "high"),
+    low: numberAt(record, "low"),
+    close: numberAt(record, "close"),
+    volume: numberAt(record, "volume"),
+    sma: numberOrNullAt(record, "sma"),
+    ema: numberOrNullAt(record, "ema"),
+    delta: numberOrNullAt(record, "delta"),
+    gain: numberOrNullAt(record, "gain"),
+    loss: numberOrNullAt(record, "loss"),
+    avgGain: numberOrNullAt(record, "avgGain"),
+    avgLoss: numberOrNullAt(record, "avgLoss"),
+    rs: numberOrNullAt(record, "rs"),
+    rsi: numberOrNullAt(record, "rsi"),
+  };
 }
 
 /** Epoch-ms bounds outside the JS Date range are clamped, so microsecond math stays within int64. */

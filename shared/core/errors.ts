@@ -29,6 +29,8 @@ const RETRY_BY_CODE = {
   STORE_REJECTED: false,
   STORE_BAD_INPUT: false,
   STORE_QUERY_FAILED: false,
+  // A value read back does not fit the table contract (wrong type, NULL where none is allowed).
+  STORE_BAD_ROW: false,
   STORE_FAILED: false,
   // Nobitex
   RATE_LIMITED: true,

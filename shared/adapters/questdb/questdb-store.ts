@@ -27,17 +27,17 @@ import {
   type SymbolInfo,
   type TimeWindow,
 } from "../../core/store.ts";
-import { sqlAggregate, statsOf, toBar, toSignalEvent, toSummary } from "../sql-shapes.ts";
+import { sqlAggregate, statsOf, toBar, toSignalEvent, toSummary, toSymbolInfo } from "../sql-shapes.ts";
 import {
   type ColumnNames,
   checkInterval,
   checkLimit,
   clampMs,
   columnNames,
-  type StoredRecord,
   selectNumericAs,
   toIndicatorRow,
 } from "../store-columns.ts";
+import { numberAt, numberOrNullAt, onlyRecord, type StoredRecord, textAt } from "../stored-values.ts";
 import { IlpWriter } from "./ilp-writer.ts";
 
 type QuestDbConfig = Pick<
@@ -140,22 +140,22 @@ export class QuestDbStore implements Store {
   }
 
   async aggregate(window: TimeWindow, field: NumericField, aggregation: Aggregation): Promise<number | null> {
-    const [row] = await this.query(
+    const records = await this.query(
       `SELECT ${sqlAggregate(aggregation)}("${this.cols[field]}") AS v FROM "${this.table}" WHERE ${WHERE}`,
       this.params(window),
     );
-    return row?.v === null || row?.v === undefined ? null : Number(row.v);
+    return numberOrNullAt(onlyRecord(records, "aggregate"), "v");
   }
 
   async summarize(window: TimeWindow): Promise<Summary> {
     const c = this.cols;
-    const [row] = await this.query(
+    const records = await this.query(
       `SELECT ${statsOf("close", c.close)}, ${statsOf("sma", c.sma)}, ${statsOf("ema", c.ema)}, ` +
         `${statsOf("rsi", c.rsi)}, MAX("${c.gain}") AS max_gain, MAX("${c.loss}") AS max_loss, count() AS n ` +
         `FROM "${this.table}" WHERE ${WHERE}`,
       this.params(window),
     );
-    return toSummary(row ?? {});
+    return toSummary(onlyRecord(records, "summarize"));
   }
 
   async bars(window: TimeWindow, intervalSeconds: number, limit: number): Promise<Bar[]> {
@@ -182,7 +182,7 @@ export class QuestDbStore implements Store {
         `${selectNumericAs(this.cols)} FROM "${this.table}" WHERE ${WHERE} ORDER BY local_time LIMIT $4`,
       [...this.params(window), checkLimit(limit)],
     );
-    return records.map((r) => toIndicatorRow(r as StoredRecord));
+    return records.map(toIndicatorRow);
   }
 
   async signals(
@@ -220,14 +220,9 @@ export class QuestDbStore implements Store {
       ),
       this.query(`SELECT stock_symbol AS symbol, count() AS n FROM "${this.table}"`, []),
     ]);
-    const rowsOf = new Map(counts.map((r) => [String(r.symbol), Number(r.n)]));
+    const rowsOf = new Map(counts.map((r) => [textAt(r, "symbol"), numberAt(r, "n")]));
     return latest
-      .map((r) => ({
-        symbol: String(r.symbol),
-        lastOpenTime: Number(r.lastOpenTime),
-        latestSignal: r.latestSignal as SymbolInfo["latestSignal"],
-        rows: rowsOf.get(String(r.symbol)) ?? 0,
-      }))
+      .map((r) => toSymbolInfo(r, rowsOf.get(textAt(r, "symbol")) ?? 0))
       .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   }
 
@@ -256,7 +251,7 @@ export class QuestDbStore implements Store {
    * Every query goes through here: parameters only, a client-side timeout that also cancels the
    * statement on the server (QuestDB honours PG cancel requests), and typed errors.
    */
-  private async query(text: string, params: Param[]): Promise<Record<string, unknown>[]> {
+  private async query(text: string, params: Param[]): Promise<StoredRecord[]> {
     const pending = this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -268,7 +263,7 @@ export class QuestDbStore implements Store {
     const settled = Promise.race([pending, timeout]);
     this.inFlight.add(settled);
     try {
-      return (await settled) as unknown as Record<string, unknown>[];
+      return (await settled) as unknown as StoredRecord[];
     } catch (error) {
       throw classifyReadError(error);
     } finally {

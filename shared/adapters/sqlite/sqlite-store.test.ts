@@ -51,3 +51,57 @@ test("waitForRows returns at once when the rows are there, and times out with wh
   );
   await store.close();
 });
+
+test("a stored value outside the table contract is a STORE_BAD_ROW naming the column, not a NaN", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "shamdan-sqlite-"));
+  const path = join(dir, "store.sqlite");
+  try {
+    const store = new SqliteStore(config({ SQLITE_PATH: path }));
+    await store.init();
+    const rows = buildRows("XRPETH.udf.json", "XRPETH", 30);
+    await store.write(rows);
+    const window = { symbol: "XRPETH", from: 0, to: Number.MAX_SAFE_INTEGER };
+    // Another writer of the same file (SQLite types values per row, so a REAL column can hold text).
+    const { Database } = await import("bun:sqlite");
+    const db = new Database(path);
+    const table = `"${config().QUESTDB_TABLE}"`;
+    const tamper = (sql: string) =>
+      db.run(`UPDATE ${table} SET ${sql} WHERE local_time = ${rows[20]?.openTime}`);
+    const bad = { code: "STORE_BAD_ROW", canRetry: false };
+
+    tamper(`close = 'n/a'`);
+    await expect(store.rows(window, 100)).rejects.toMatchObject({
+      ...bad,
+      message: expect.stringContaining('"close"'),
+    });
+    await expect(store.bars(window, 60, 100)).rejects.toMatchObject({
+      ...bad,
+      message: expect.stringContaining('"close"'),
+    });
+    await expect(store.signals(window, { changesOnly: false, limit: 100 })).rejects.toMatchObject(bad);
+    tamper(`close = 1, open = NULL`);
+    await expect(store.rows(window, 100)).rejects.toMatchObject({
+      ...bad,
+      message: expect.stringContaining('"open" is NULL'),
+    });
+    tamper(`open = 1, signal = 'MAYBE'`);
+    await expect(store.rows(window, 100)).rejects.toMatchObject({
+      ...bad,
+      message: expect.stringContaining('"signal"'),
+    });
+    // The latest row carries the symbol's latest signal.
+    db.run(`UPDATE ${table} SET signal = 'MAYBE' WHERE local_time = ${rows[29]?.openTime}`);
+    await expect(store.symbols()).rejects.toMatchObject({
+      ...bad,
+      message: expect.stringContaining('"latestSignal"'),
+    });
+    await expect(store.latestSignals()).rejects.toMatchObject({
+      ...bad,
+      message: expect.stringContaining('"signal"'),
+    });
+    db.close();
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

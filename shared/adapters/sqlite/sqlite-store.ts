@@ -20,17 +20,17 @@ import {
   type SymbolInfo,
   type TimeWindow,
 } from "../../core/store.ts";
-import { sqlAggregate, statsOf, toBar, toSignalEvent, toSummary } from "../sql-shapes.ts";
+import { sqlAggregate, statsOf, toBar, toSignalEvent, toSummary, toSymbolInfo } from "../sql-shapes.ts";
 import {
   type ColumnNames,
   checkInterval,
   checkLimit,
   clampMs,
   columnNames,
-  type StoredRecord,
   selectNumericAs,
   toIndicatorRow,
 } from "../store-columns.ts";
+import { numberAt, numberOrNullAt, onlyRecord, type StoredRecord } from "../stored-values.ts";
 
 type Params = Record<string, string | number | null>;
 
@@ -94,22 +94,22 @@ export class SqliteStore implements Store {
   }
 
   async aggregate(window: TimeWindow, field: NumericField, aggregation: Aggregation): Promise<number | null> {
-    const [row] = this.all(
+    const records = this.all(
       `SELECT ${sqlAggregate(aggregation)}("${this.cols[field]}") AS v FROM ${this.table} WHERE ${this.where()}`,
       this.params(window),
     );
-    return (row?.v as number | null | undefined) ?? null;
+    return numberOrNullAt(onlyRecord(records, "aggregate"), "v");
   }
 
   async summarize(window: TimeWindow): Promise<Summary> {
     const c = this.cols;
-    const [row] = this.all(
+    const records = this.all(
       `SELECT ${statsOf("close", c.close)}, ${statsOf("sma", c.sma)}, ${statsOf("ema", c.ema)}, ` +
         `${statsOf("rsi", c.rsi)}, MAX("${c.gain}") AS max_gain, MAX("${c.loss}") AS max_loss, COUNT(*) AS n ` +
         `FROM ${this.table} WHERE ${this.where()}`,
       this.params(window),
     );
-    return toSummary(row ?? {});
+    return toSummary(onlyRecord(records, "summarize"));
   }
 
   async bars(window: TimeWindow, intervalSeconds: number, limit: number): Promise<Bar[]> {
@@ -135,7 +135,7 @@ export class SqliteStore implements Store {
         `${selectNumericAs(this.cols)} FROM ${this.table} WHERE ${this.where()} ORDER BY local_time LIMIT $limit`,
       { ...this.params(window), limit: checkLimit(limit) },
     );
-    return records.map((r) => toIndicatorRow(r as StoredRecord));
+    return records.map(toIndicatorRow);
   }
 
   async signals(
@@ -173,12 +173,7 @@ export class SqliteStore implements Store {
         `FROM ${this.table} t JOIN (SELECT stock_symbol, MAX(local_time) AS lt, COUNT(*) AS n FROM ${this.table} ` +
         "GROUP BY stock_symbol) g ON g.stock_symbol = t.stock_symbol AND g.lt = t.local_time ORDER BY t.stock_symbol",
       {},
-    ).map((r) => ({
-      symbol: String(r.symbol),
-      lastOpenTime: Number(r.lastOpenTime),
-      latestSignal: r.latestSignal as SymbolInfo["latestSignal"],
-      rows: Number(r.rows),
-    }));
+    ).map((r) => toSymbolInfo(r, numberAt(r, "rows")));
   }
 
   async close(): Promise<void> {
@@ -201,8 +196,8 @@ export class SqliteStore implements Store {
     return { symbol: window.symbol, from: clampMs(window.from), to: clampMs(window.to) };
   }
 
-  private all(sql: string, params: Params): Record<string, unknown>[] {
-    return this.run(() => this.db.query(sql).all(params) as Record<string, unknown>[]);
+  private all(sql: string, params: Params): StoredRecord[] {
+    return this.run(() => this.db.query(sql).all(params) as StoredRecord[]);
   }
 
   private run<T>(work: () => T): T {
