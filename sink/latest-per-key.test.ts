@@ -1,30 +1,11 @@
 import { expect, test } from "bun:test";
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { mulberry32 as prng } from "@shamdan/shared/core/prng";
+import { testRow } from "@shamdan/shared/testing/rows";
 import { latestPerKey } from "./latest-per-key.ts";
 
-const row = (symbol: string, openTime: number, close: number): IndicatorRow => ({
-  v: 1,
-  symbol,
-  openTime,
-  open: close,
-  high: close,
-  low: close,
-  close,
-  volume: 1,
-  sma: null,
-  ema: null,
-  delta: null,
-  gain: null,
-  loss: null,
-  avgGain: null,
-  avgLoss: null,
-  rs: null,
-  rsi: null,
-  signal: "HOLD",
-  signalChanged: false,
-  replaced: false,
-});
+const row = (symbol: string, openTime: number, close: number): IndicatorRow =>
+  testRow({ symbol, openTime, open: close, high: close, low: close, close, volume: 1 });
 
 test("keeps the last row of each (symbol, openTime), in order of last occurrence", () => {
   const rows = [row("A", 1, 10), row("B", 1, 20), row("A", 1, 11), row("A", 2, 12), row("A", 1, 13)];

@@ -22,6 +22,7 @@ import { silentLogger } from "@shamdan/shared/core/log";
 import type { DeadLetter, IndicatorRow } from "@shamdan/shared/core/messages";
 import { NUMERIC_FIELDS } from "@shamdan/shared/core/store";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
+import { testRow } from "@shamdan/shared/testing/rows";
 import { TcpProxy } from "@shamdan/shared/testing/tcp-proxy";
 import { Kafka, logLevel } from "kafkajs";
 import postgres from "postgres";
@@ -36,29 +37,20 @@ const MINUTE = 60_000;
 /** Recent minutes: plausible open times for the sink's checks. */
 const firstMinute = Math.floor(Date.now() / MINUTE) * MINUTE - 60 * MINUTE;
 
-const row = (i: number, over: Partial<IndicatorRow> = {}): IndicatorRow => ({
-  v: 1,
-  symbol: "AAA",
-  openTime: firstMinute + i * MINUTE,
-  open: 100 + i,
-  high: 101 + i,
-  low: 99 + i,
-  close: 100.5 + i,
-  volume: 2.5,
-  sma: i > 4 ? 100 + i : null,
-  ema: null,
-  delta: i > 0 ? 1 : null,
-  gain: i > 0 ? 1 : null,
-  loss: i > 0 ? 0 : null,
-  avgGain: null,
-  avgLoss: null,
-  rs: null,
-  rsi: null,
-  signal: "HOLD",
-  signalChanged: false,
-  replaced: false,
-  ...over,
-});
+const row = (i: number, over: Partial<IndicatorRow> = {}): IndicatorRow =>
+  testRow({
+    openTime: firstMinute + i * MINUTE,
+    open: 100 + i,
+    high: 101 + i,
+    low: 99 + i,
+    close: 100.5 + i,
+    volume: 2.5,
+    sma: i > 4 ? 100 + i : null,
+    delta: i > 0 ? 1 : null,
+    gain: i > 0 ? 1 : null,
+    loss: i > 0 ? 0 : null,
+    ...over,
+  });
 
 interface Case {
   config: Config;

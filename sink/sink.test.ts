@@ -8,6 +8,7 @@ import { silentLogger } from "@shamdan/shared/core/log";
 import type { DeadLetter, IndicatorRow } from "@shamdan/shared/core/messages";
 import type { StoreWriter } from "@shamdan/shared/core/store";
 import { waitFor } from "@shamdan/shared/testing/integration";
+import { testRow } from "@shamdan/shared/testing/rows";
 import { Registry } from "prom-client";
 import { type RunningSink, startSink } from "./sink.ts";
 
@@ -20,28 +21,17 @@ const window = (symbol: string) => ({ symbol, from: 0, to: Number.MAX_SAFE_INTEG
 const BASE = Math.floor(Date.now() / 60_000) * 60_000 - 24 * 60 * 60_000;
 const minuteOf = (r: IndicatorRow) => (r.openTime - BASE) / 60_000;
 
-const row = (symbol: string, minute: number, close: number): IndicatorRow => ({
-  v: 1,
-  symbol,
-  openTime: BASE + minute * 60_000,
-  open: close,
-  high: close + 1,
-  low: close - 1,
-  close,
-  volume: 0.125,
-  sma: minute > 2 ? close - 0.5 : null,
-  ema: null,
-  delta: null,
-  gain: null,
-  loss: null,
-  avgGain: null,
-  avgLoss: null,
-  rs: null,
-  rsi: null,
-  signal: "HOLD",
-  signalChanged: false,
-  replaced: false,
-});
+const row = (symbol: string, minute: number, close: number): IndicatorRow =>
+  testRow({
+    symbol,
+    openTime: BASE + minute * 60_000,
+    open: close,
+    high: close + 1,
+    low: close - 1,
+    close,
+    volume: 0.125,
+    sma: minute > 2 ? close - 0.5 : null,
+  });
 
 /** A store that fails its first `failures` writes like an unreachable QuestDB would. */
 function flaky(inner: StoreWriter, failures: number): StoreWriter & { attempts: number } {

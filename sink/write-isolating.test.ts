@@ -3,30 +3,10 @@ import { ShamdanError } from "@shamdan/shared/core/errors";
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { mulberry32 } from "@shamdan/shared/core/prng";
 import type { StoreWriter } from "@shamdan/shared/core/store";
+import { testRow } from "@shamdan/shared/testing/rows";
 import { type IsolatingOptions, writeIsolating } from "./write-isolating.ts";
 
-const row = (minute: number): IndicatorRow => ({
-  v: 1,
-  symbol: "AAA",
-  openTime: 1_700_000_000_000 + minute * 60_000,
-  open: 1,
-  high: 2,
-  low: 0.5,
-  close: 1.5,
-  volume: 3,
-  sma: null,
-  ema: null,
-  delta: null,
-  gain: null,
-  loss: null,
-  avgGain: null,
-  avgLoss: null,
-  rs: null,
-  rsi: null,
-  signal: "HOLD",
-  signalChanged: false,
-  replaced: false,
-});
+const row = (minute: number): IndicatorRow => testRow({ openTime: 1_700_000_000_000 + minute * 60_000 });
 
 interface Item {
   row: IndicatorRow;

@@ -5,32 +5,12 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { IndicatorRow } from "../../core/messages.ts";
+import { testRow } from "../../testing/rows.ts";
 import { type ColumnNames, columnNames } from "../store-columns.ts";
 import { IlpWriter, ilpConfForBatches } from "./ilp-writer.ts";
 
 const cols: ColumnNames = columnNames({ SMA_PERIOD: 5, EMA_PERIOD: 10, RSI_PERIOD: 10 });
-const row: IndicatorRow = {
-  v: 1,
-  symbol: "AAA",
-  openTime: 1_764_000_000_000,
-  open: 1,
-  high: 2,
-  low: 0.5,
-  close: 1.5,
-  volume: 3,
-  sma: null,
-  ema: null,
-  delta: null,
-  gain: null,
-  loss: null,
-  avgGain: null,
-  avgLoss: null,
-  rs: null,
-  rsi: null,
-  signal: "HOLD",
-  signalChanged: false,
-  replaced: false,
-};
+const row: IndicatorRow = testRow({ openTime: 1_764_000_000_000 });
 
 /** A fake QuestDB: answers each /write with the next of `answers` (then 204), records requests. */
 function fakeQuestDb(answers: { status: number; body?: string }[]) {
