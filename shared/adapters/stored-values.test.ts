@@ -50,7 +50,8 @@ describe("values read back from the store", () => {
   });
 
   test("signals: the three kinds only", () => {
-    for (const kind of ["BUY", "SELL", "HOLD"]) expect(signalAt({ signal: kind }, "signal")).toBe(kind);
+    for (const kind of ["BUY", "SELL", "HOLD"] as const)
+      expect(signalAt({ signal: kind }, "signal")).toBe(kind);
     expect(badRow(() => signalAt({ signal: "buy" }, "signal")).message).toBe(
       'stored column "signal" is the text "buy", want BUY, SELL or HOLD',
     );
