@@ -7,7 +7,7 @@
  * duplicates rows (processor/README.md has the argument and the limits).
  *
  * A row the broker can never accept (e.g. above the output topic's `max.message.bytes`) would fail its
- * batch forever: such rows are found (publishSlice, isolateRefused), dead-lettered with their input candle,
+ * batch forever: such rows are found (publish-slice.ts), dead-lettered with their input candle,
  * and the batch goes on. A partition whose batch keeps failing for other reasons makes the processor
  * not ready until it succeeds.
  */
@@ -15,23 +15,20 @@ import type {
   Batch,
   BatchContext,
   Bus,
-  ConsumedMessage,
-  OutgoingMessage,
   Subscription,
   TopicPartition,
+  TopicSpec,
 } from "@shamdan/shared/core/bus";
 import { type Config, topicFor } from "@shamdan/shared/core/config";
-import { deadLetterFor } from "@shamdan/shared/core/dead-letter";
 import { engineSettings } from "@shamdan/shared/core/engine-settings";
-import { describeError } from "@shamdan/shared/core/errors";
 import { sampleLag } from "@shamdan/shared/core/lag-sampler";
 import type { Logger } from "@shamdan/shared/core/log";
-import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import type { Registry } from "prom-client";
+import { BatchFailures, type FailingPartition } from "./batch-failures.ts";
 import { processorMetrics } from "./metrics.ts";
-import { type BatchResult, type PartitionTask, stateKey } from "./partition-task.ts";
+import { type PartitionTask, stateKey } from "./partition-task.ts";
+import { slicePublisher } from "./publish-slice.ts";
 import { stateRecovery } from "./recovery.ts";
-import { unpublishableBecause } from "./unpublishable.ts";
 
 export interface ProcessorOptions {
   config: Config;
@@ -47,17 +44,6 @@ export interface ProcessorOptions {
    * attempts in a row, or once the failures have lasted this long. Default 3 attempts, 30 s.
    */
   stuckAfter?: { attempts: number; ms: number };
-}
-
-/** A partition whose batch failed and is being re-delivered. */
-export interface FailingPartition {
-  topic: string;
-  partition: number;
-  attempts: number;
-  /** Since the first failed attempt started. */
-  failingForMs: number;
-  lastError: string;
-  stuck: boolean;
 }
 
 export interface RunningProcessor {
@@ -96,6 +82,31 @@ function handled<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
+/** The topics the processor reads and writes; missing ones are created at start-up. */
+function processorTopics(config: Config, inputTopics: readonly string[]): TopicSpec[] {
+  return [
+    ...inputTopics.map((name) => ({
+      name,
+      partitions: config.TOPIC_PARTITIONS,
+      replication: config.TOPIC_REPLICATION,
+    })),
+    { name: config.OUTPUT_TOPIC, partitions: config.TOPIC_PARTITIONS, replication: config.TOPIC_REPLICATION },
+    { name: config.DEAD_LETTER_TOPIC, partitions: 1, replication: config.TOPIC_REPLICATION },
+    {
+      name: changelogTopic(config),
+      partitions: 1,
+      replication: config.TOPIC_REPLICATION,
+      compacted: true,
+      minCompactionLagMs: STATE_MIN_COMPACTION_LAG_MS,
+    },
+  ];
+}
+
+/**
+ * Starts consuming. One function on purpose: the assignment, batch and stop handlers share the
+ * partitions' tasks and checks; each handler is short and the parts with rules of their own live in
+ * recovery.ts, publish-slice.ts and batch-failures.ts.
+ */
 export async function startProcessor(options: ProcessorOptions): Promise<RunningProcessor> {
   const { config, bus, registry } = options;
   const logger = options.logger.child({ service: SERVICE });
@@ -109,31 +120,9 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   /** Partitions whose first batch after a restore must be checked for a gap (see README, limits). */
   const unchecked = new Set<string>();
   let stopping = false;
-  const stuckAfter = options.stuckAfter ?? { attempts: 3, ms: 30_000 };
-  /** Per partition key: consecutive failed attempts of its batch (cleared on success or reassignment). */
-  const failures = new Map<
-    string,
-    { topic: string; partition: number; attempts: number; since: number; lastError: string; logged: boolean }
-  >();
-  const isStuck = (f: { attempts: number; since: number }, now: number) =>
-    f.attempts >= stuckAfter.attempts || now - f.since >= stuckAfter.ms;
+  const failures = new BatchFailures(logger, options.stuckAfter ?? { attempts: 3, ms: 30_000 });
 
-  await bus.ensureTopics([
-    ...inputTopics.map((name) => ({
-      name,
-      partitions: config.TOPIC_PARTITIONS,
-      replication: config.TOPIC_REPLICATION,
-    })),
-    { name: config.OUTPUT_TOPIC, partitions: config.TOPIC_PARTITIONS, replication: config.TOPIC_REPLICATION },
-    { name: config.DEAD_LETTER_TOPIC, partitions: 1, replication: config.TOPIC_REPLICATION },
-    {
-      name: changelog,
-      partitions: 1,
-      replication: config.TOPIC_REPLICATION,
-      compacted: true,
-      minCompactionLagMs: STATE_MIN_COMPACTION_LAG_MS,
-    },
-  ]);
+  await bus.ensureTopics(processorTopics(config, inputTopics));
 
   const recovery = stateRecovery({ bus, changelog, metrics, logger, settings, topicOfSymbol });
   /** A partition's task from its latest state (or from nothing), remembered until the next assignment. */
@@ -155,104 +144,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     for (const partition of partitions) restore(latest, partition);
   };
 
-  /** Metrics of a slice whose rows and dead letters Kafka acknowledged (`refused`: rows dead-lettered). */
-  const recordPublished = (
-    batch: Batch,
-    slice: readonly ConsumedMessage[],
-    result: BatchResult,
-    refused: ReadonlySet<number>,
-  ) => {
-    const now = Date.now();
-    // One labelled inc per symbol, not per row: prom-client hashes the labels on every call.
-    const perSymbol = new Map<string, number>();
-    for (let i = 0; i < result.rows.length; i++) {
-      if (refused.size > 0 && refused.has(i)) continue;
-      const symbol = (result.rows[i] as IndicatorRow).symbol;
-      perSymbol.set(symbol, (perSymbol.get(symbol) ?? 0) + 1);
-    }
-    for (const [symbol, count] of perSymbol) metrics.rowsOut.inc({ symbol }, count);
-    if (refused.size > 0) {
-      metrics.rejected.inc({ reason: "unpublishable" }, refused.size);
-      metrics.deadLetters.inc(refused.size);
-    }
-    for (const message of slice) metrics.latencySeconds.observe(Math.max(0, now - message.timestamp) / 1000);
-    for (const { reason, count } of result.rejected) metrics.rejected.inc({ reason }, count);
-    metrics.deadLetters.inc(result.deadLetters.length);
-    metrics.skippedReplayed.inc(result.skipped);
-    if (result.deadLetters.length > 0)
-      logger.warn("dead-lettered input", {
-        topic: batch.topic,
-        partition: batch.partition,
-        count: result.deadLetters.length,
-      });
-  };
-
-  /**
-   * Rows `[from, to)`, which the broker refused together for a reason about the messages (`error`):
-   * published in halves, in order, down to the single rows it refuses; their indexes go to `refused`
-   * with the reason. O(k log n) publishes for k bad rows among n; a retriable failure ends the search
-   * and fails the batch like any other (it is re-delivered).
-   */
-  const isolateRefused = async (
-    rows: OutgoingMessage[],
-    from: number,
-    to: number,
-    error: unknown,
-    refused: Map<number, string>,
-    context: BatchContext,
-  ): Promise<void> => {
-    if (to - from === 1) {
-      refused.set(from, `unpublishable: ${unpublishableBecause(error)}: ${describeError(error)}`);
-      return;
-    }
-    const mid = from + Math.ceil((to - from) / 2);
-    for (const [a, b] of [
-      [from, mid],
-      [mid, to],
-    ] as const) {
-      try {
-        await bus.publish(config.OUTPUT_TOPIC, rows.slice(a, b));
-      } catch (failure) {
-        if (unpublishableBecause(failure) === undefined) throw failure;
-        await isolateRefused(rows, a, b, failure, refused, context);
-      }
-      await context.heartbeat();
-    }
-  };
-
-  /**
-   * A slice's rows and dead letters, acknowledged. Rows the broker refuses for good are dead-lettered
-   * with their input candle's bytes instead of failing the batch forever; returns their indexes.
-   */
-  const publishSlice = async (
-    batch: Batch,
-    rows: OutgoingMessage[],
-    result: BatchResult,
-    context: BatchContext,
-  ): Promise<Set<number>> => {
-    const [rowsSent, lettersSent] = await Promise.allSettled([
-      bus.publish(config.OUTPUT_TOPIC, rows),
-      bus.publish(config.DEAD_LETTER_TOPIC, result.deadLetters),
-    ]);
-    if (lettersSent.status === "rejected") throw lettersSent.reason;
-    if (rowsSent.status === "fulfilled") return new Set();
-    if (unpublishableBecause(rowsSent.reason) === undefined) throw rowsSent.reason;
-    const refused = new Map<number, string>();
-    await isolateRefused(rows, 0, rows.length, rowsSent.reason, refused, context);
-    const letters = [...refused].map(([i, reason]) =>
-      deadLetterFor(SERVICE, result.sources[i] as ConsumedMessage, reason),
-    );
-    await bus.publish(config.DEAD_LETTER_TOPIC, letters);
-    if (refused.size > 0)
-      logger.warn("rows refused by the broker for good: dead-lettered with their input candles", {
-        topic: batch.topic,
-        partition: batch.partition,
-        count: refused.size,
-        outputTopic: config.OUTPUT_TOPIC,
-        error: describeError(rowsSent.reason),
-      });
-    return new Set(refused.keys());
-  };
+  const publishSlice = slicePublisher({ bus, config, logger, metrics, service: SERVICE });
 
   const onBatch = async (batch: Batch, context: BatchContext) => {
     const key = stateKey(batch.topic, batch.partition);
@@ -288,62 +180,16 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
         if (from > 0) await context.heartbeat();
         // Rows and dead letters both before the state (README, recovery); KafkaBus.publish splits
         // large slices into requests the broker accepts.
-        inFlight = handled(
-          publishSlice(batch, rows, result, context).then((refused) =>
-            recordPublished(batch, slice, result, refused),
-          ),
-        );
+        inFlight = handled(publishSlice(batch, slice, rows, result, context));
       }
       await inFlight;
       if (changed) await bus.publish(changelog, [{ key, value: JSON.stringify(task.snapshot()) }]);
-      const failed = failures.get(key);
-      if (failed) {
-        failures.delete(key);
-        if (failed.logged)
-          logger.info("partition recovered: its batch succeeded", {
-            topic: batch.topic,
-            partition: batch.partition,
-            failedAttempts: failed.attempts,
-          });
-      }
+      failures.succeeded(key, batch.topic, batch.partition);
     } catch (error) {
       // The task advanced in memory but its state may not be on the changelog: forget it, so the
       // re-delivered batch starts from the last published state instead of skipping.
       tasks.delete(key);
-      const failed = failures.get(key) ?? {
-        topic: batch.topic,
-        partition: batch.partition,
-        attempts: 0,
-        since: startedAt,
-        lastError: "",
-        logged: false,
-      };
-      const message = describeError(error);
-      const news = failed.attempts === 0 || message !== failed.lastError;
-      failed.attempts++;
-      failed.lastError = message;
-      failures.set(key, failed);
-      // A batch re-delivered every few seconds with the same error would repeat the same warning.
-      const fields = {
-        topic: batch.topic,
-        partition: batch.partition,
-        attempts: failed.attempts,
-        error: message,
-      };
-      if (news) logger.warn("batch failed, will be re-delivered", fields);
-      else logger.debug("batch failed again, will be re-delivered", fields);
-      if (!failed.logged && isStuck(failed, Date.now())) {
-        failed.logged = true;
-        logger.error(
-          "partition stuck: its batch keeps failing; the processor is not ready until it succeeds",
-          {
-            topic: batch.topic,
-            partition: batch.partition,
-            attempts: failed.attempts,
-            error: failed.lastError,
-          },
-        );
-      }
+      failures.failed(key, batch.topic, batch.partition, startedAt, error);
       throw error;
     } finally {
       metrics.batchSeconds.observe((performance.now() - started) / 1000);
@@ -366,21 +212,9 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     options.lagIntervalMs,
   );
 
-  const failing = (): FailingPartition[] => {
-    const now = Date.now();
-    return [...failures.values()].map((f) => ({
-      topic: f.topic,
-      partition: f.partition,
-      attempts: f.attempts,
-      failingForMs: now - f.since,
-      lastError: f.lastError,
-      stuck: isStuck(f, now),
-    }));
-  };
-
   return {
-    ready: () => !stopping && !failing().some((f) => f.stuck),
-    failing,
+    ready: () => !stopping && !failures.list().some((f) => f.stuck),
+    failing: () => failures.list(),
     async stop() {
       if (stopping) return;
       stopping = true;

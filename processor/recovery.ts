@@ -50,6 +50,7 @@ export interface StateRecoveryOptions {
   topicOfSymbol: (symbol: string) => string;
 }
 
+/** The two recovery steps bound to one changelog (a container of two short functions). */
 export function stateRecovery(options: StateRecoveryOptions) {
   const { bus, changelog, metrics, logger, settings, topicOfSymbol } = options;
   /**
