@@ -28,7 +28,7 @@ with null where a value is undefined (warm-up; pandas RSI without losses).
 Signal thresholds come from RSI_BUY_BELOW / RSI_SELL_ABOVE. An invalid file exits with code 2.`;
 
 /** A problem with the input file: reported as is, exit code 2. */
-class InputError extends Error {}
+export class InputError extends Error {}
 
 export const computeCommand: Command = {
   name: "compute",
@@ -85,7 +85,8 @@ export const computeCommand: Command = {
   },
 };
 
-async function readUdfFile(path: string) {
+/** The candles of a recorded UDF response; an InputError names what is wrong with the file. */
+export async function readUdfFile(path: string) {
   const file = Bun.file(path);
   if (!(await file.exists())) throw new InputError("file not found");
   let json: unknown;

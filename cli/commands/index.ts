@@ -1,6 +1,7 @@
 /** Every command of the CLI, in the order `--help` lists them. Each lives in its own file. */
 import type { Command } from "../command.ts";
 import { apiCommand } from "./api.ts";
+import { backtestCommand } from "./backtest.ts";
 import { benchCommand } from "./bench.ts";
 import { chaosCommand } from "./chaos.ts";
 import { computeCommand } from "./compute.ts";
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   sinkCommand,
   apiCommand,
   computeCommand,
+  backtestCommand,
   replayCommand,
   nobitexFakeCommand,
   benchCommand,
