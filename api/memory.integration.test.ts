@@ -15,6 +15,7 @@ import { QuestDbStore } from "@shamdan/shared/adapters/questdb/questdb-store";
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
 import { recordedRows } from "@shamdan/shared/testing/recordings";
+import { walApplied } from "@shamdan/shared/testing/wal-applied";
 import postgres from "postgres";
 import { type RowEvent, readRows, slowReader } from "./testing/sse-client.ts";
 
@@ -71,7 +72,7 @@ beforeAll(async () => {
   store = new QuestDbStore(config);
   await store.init();
   for (const rows of rowsOf.values()) await store.write(rows);
-  await store.visible(60_000);
+  await walApplied(config, 60_000);
   const counted = (await store.symbols()).reduce((n, s) => n + s.rows, 0);
   expect(counted).toBe(allRows.length);
 

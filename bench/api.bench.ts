@@ -14,6 +14,7 @@ import { QuestDbStore } from "../shared/adapters/questdb/questdb-store.ts";
 import { silentLogger } from "../shared/core/log.ts";
 import type { IndicatorRow, SignalKind } from "../shared/core/messages.ts";
 import { requireInfra, testConfig, uniqueName } from "../shared/testing/integration.ts";
+import { walApplied } from "../shared/testing/wal-applied.ts";
 
 const SYMBOLS = ["BTCIRT", "ETHIRT", "USDTIRT", "ETCIRT", "SHIBIRT"];
 const MINUTE = 60_000;
@@ -156,7 +157,7 @@ export async function bench(options: { rowsPerSymbol?: number; seconds?: number 
       if (batch.length > 0) await store.write(batch);
       process.stdout.write(`  loaded ${symbol}: ${rowsPerSymbol} rows\n`);
     }
-    await store.visible(300_000);
+    await walApplied(config, 300_000);
     const total = rowsPerSymbol * SYMBOLS.length;
     const loadMs = performance.now() - loadStarted;
     process.stdout.write(`  ${total} rows in QuestDB in ${(loadMs / 1000).toFixed(1)} s\n`);

@@ -24,6 +24,7 @@ import { NUMERIC_FIELDS } from "@shamdan/shared/core/store";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
 import { testRow } from "@shamdan/shared/testing/rows";
 import { TcpProxy } from "@shamdan/shared/testing/tcp-proxy";
+import { walApplied } from "@shamdan/shared/testing/wal-applied";
 import { Kafka, logLevel } from "kafkajs";
 import postgres from "postgres";
 import { Registry } from "prom-client";
@@ -299,7 +300,7 @@ test("QuestDB's refusals: a 500 for one row while /ping answers is isolated with
   }
   // 40 rows, 2 refused: 1 + 2 per level (6 levels) per refused row, plus one repeat each (a 500).
   expect(result.writes).toBeLessThanOrEqual(1 + 2 * (2 * 6 + 1));
-  await store.visible();
+  await walApplied(c.config);
   expect(await storedCloses(c.config)).toEqual(
     items.filter((_, i) => i !== 7 && i !== 30).map((r) => r.close),
   );

@@ -49,18 +49,3 @@ test("a first write without init() still creates the contract table, not ILP's a
     await dropTable(name);
   }
 });
-
-test("visible() is a read barrier: after it, every acknowledged write is readable", async () => {
-  const name = uniqueName("store_visible");
-  const store = new QuestDbStore(testConfig({ QUESTDB_TABLE: name }));
-  const rows = buildRows("XRPETH.udf.json", "XRPETH", 2000);
-  try {
-    for (let i = 0; i < rows.length; i += 500) await store.write(rows.slice(i, i + 500));
-    await store.visible();
-    const window = { symbol: "XRPETH", from: 0, to: Number.MAX_SAFE_INTEGER };
-    expect((await store.summarize(window)).rows).toBe(rows.length);
-  } finally {
-    await store.close();
-    await dropTable(name);
-  }
-});

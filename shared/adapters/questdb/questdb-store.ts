@@ -108,33 +108,6 @@ export class QuestDbStore implements Store {
     );
   }
 
-  /**
-   * Resolves once every write acknowledged before the call is visible to reads: QuestDB applies WAL
-   * transactions asynchronously, and `wal_tables()` tells how far (writerTxn) the apply has come
-   * against what was committed (sequencerTxn). For tests and latency measurements; throws if the
-   * table's WAL apply is suspended or `timeoutMs` passes.
-   */
-  async visible(timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    const state = async () => {
-      const [row] = await this.query(
-        "SELECT writerTxn, sequencerTxn, suspended, errorMessage FROM wal_tables() WHERE name = $1",
-        [this.table],
-      );
-      return row;
-    };
-    const target = Number((await state())?.sequencerTxn ?? 0);
-    for (;;) {
-      const now = await state();
-      if (now === undefined || Number(now.writerTxn) >= target) return;
-      if (now.suspended === true)
-        throw new ShamdanError("STORE_FAILED", `QuestDB suspended WAL apply: ${String(now.errorMessage)}`);
-      if (Date.now() > deadline)
-        throw new ShamdanError("STORE_TIMEOUT", `WAL apply not done after ${timeoutMs} ms`);
-      await Bun.sleep(10);
-    }
-  }
-
   async ping(): Promise<void> {
     await this.query("SELECT 1", []);
   }
