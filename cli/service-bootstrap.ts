@@ -13,7 +13,7 @@ import { createStore } from "@shamdan/shared/adapters/create-store";
 import type { Bus } from "@shamdan/shared/core/bus";
 import { type Config, loadConfig } from "@shamdan/shared/core/config";
 import { describeError, ShamdanError } from "@shamdan/shared/core/errors";
-import { startHealthServer } from "@shamdan/shared/core/health-server";
+import { type HealthServer, startHealthServer } from "@shamdan/shared/core/health-server";
 import { createLogger, type Logger } from "@shamdan/shared/core/log";
 import type { Store } from "@shamdan/shared/core/store";
 import { collectDefaultMetrics, Registry } from "prom-client";
@@ -89,16 +89,7 @@ export async function runService<S extends Stoppable>(spec: ServiceSpec<S>): Pro
     },
     onStop: (stop) => stops.push(stop),
   };
-  const { health } = spec;
-  const healthServer = health
-    ? startHealthServer({
-        port: config.HEALTH_PORT ?? health.defaultPort,
-        registry,
-        ready: () => health.ready(service),
-        ...(health.detail ? { detail: () => health.detail?.(service) } : {}),
-      })
-    : undefined;
-  if (healthServer) logger.info("health server listening", { url: healthServer.url });
+  const healthServer = spec.health && startHealth(spec.health, context, () => service);
   try {
     service = await startUnlessStopped(
       spec.start(context),
@@ -133,4 +124,19 @@ export async function runService<S extends Stoppable>(spec: ServiceSpec<S>): Pro
     await store?.close();
     await healthServer?.stop();
   }
+}
+
+function startHealth<S extends Stoppable>(
+  health: NonNullable<ServiceSpec<S>["health"]>,
+  { config, registry, logger }: ServiceContext,
+  service: () => S | undefined,
+): HealthServer {
+  const server = startHealthServer({
+    port: config.HEALTH_PORT ?? health.defaultPort,
+    registry,
+    ready: () => health.ready(service()),
+    ...(health.detail ? { detail: () => health.detail?.(service()) } : {}),
+  });
+  logger.info("health server listening", { url: server.url });
+  return server;
 }
