@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export type ProcessorMetrics = ReturnType<typeof processorMetrics>;
 
+/** The processor's metrics: a declarative list, long only because each metric is a few lines of text. */
 export function processorMetrics(registry: Registry) {
   const registers = [registry];
   return {

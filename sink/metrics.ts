@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export type SinkMetrics = ReturnType<typeof sinkMetrics>;
 
+/** The sink's metrics: a declarative list, long only because each metric is a few lines of text. */
 export function sinkMetrics(registry: Registry) {
   const registers = [registry];
   return {

@@ -59,6 +59,35 @@ interface Pending {
 }
 const rowOf = (p: Pending) => p.row;
 
+/** A batch's messages parsed: the rows, and why each other message is not one. */
+function parseBatch(
+  batch: Batch,
+  now: number,
+): { pending: Pending[]; reasons: Map<ConsumedMessage, string> } {
+  const pending: Pending[] = [];
+  const reasons = new Map<ConsumedMessage, string>();
+  for (const message of batch.messages) {
+    const parsed = parseRow(message.value, now);
+    if (parsed.ok) pending.push({ row: parsed.value, message });
+    else reasons.set(message, parsed.reason);
+  }
+  return { pending, reasons };
+}
+
+/** Dead letters for the messages with a reason, in offset order whichever step found them. */
+function deadLettersOf(batch: Batch, reasons: ReadonlyMap<ConsumedMessage, string>): OutgoingMessage[] {
+  const letters: OutgoingMessage[] = [];
+  for (const message of batch.messages) {
+    const reason = reasons.get(message);
+    if (reason !== undefined) letters.push(deadLetterFor(SERVICE, message, reason));
+  }
+  return letters;
+}
+
+/**
+ * Starts consuming once the store answers. One function on purpose: the batch handler, readiness and
+ * stop share the paused state and the metrics; the parsing, writing and dead-lettering steps are apart.
+ */
 export async function startSink(options: SinkOptions): Promise<RunningSink> {
   const { config, bus, store, registry } = options;
   const logger = options.logger.child({ service: SERVICE });
@@ -106,14 +135,7 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
    */
   const onBatch = async (batch: Batch, context: BatchContext) => {
     metrics.rowsIn.inc(batch.messages.length);
-    const now = Date.now();
-    const pending: Pending[] = [];
-    const reasons = new Map<ConsumedMessage, string>();
-    for (const message of batch.messages) {
-      const parsed = parseRow(message.value, now);
-      if (parsed.ok) pending.push({ row: parsed.value, message });
-      else reasons.set(message, parsed.reason);
-    }
+    const { pending, reasons } = parseBatch(batch, Date.now());
     const unique = latestPerKey(pending, rowOf);
     if (unique.length > 0) {
       const started = performance.now();
@@ -144,12 +166,7 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
       }
     }
     if (reasons.size > 0) {
-      // In offset order, whichever step found them.
-      const letters: OutgoingMessage[] = [];
-      for (const message of batch.messages) {
-        const reason = reasons.get(message);
-        if (reason !== undefined) letters.push(deadLetterFor(SERVICE, message, reason));
-      }
+      const letters = deadLettersOf(batch, reasons);
       await bus.publish(config.DEAD_LETTER_TOPIC, letters);
       metrics.deadLetters.inc(letters.length);
       logger.warn("dead-lettered bad rows", {

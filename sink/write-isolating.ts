@@ -51,6 +51,34 @@ type Attempt = { ok: true } | { ok: false; error: unknown };
 const codeOf = (error: unknown) => (error instanceof ShamdanError ? error.code : undefined);
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** Runs `work` while heart-beating the group, so a slow store never expires the session. */
+async function whileHeartbeating<R>(
+  heartbeat: () => Promise<void>,
+  everyMs: number,
+  work: () => Promise<R>,
+): Promise<R> {
+  let beating = false;
+  const timer = setInterval(() => {
+    if (beating) return;
+    beating = true;
+    // A failed heartbeat (rebalance) shows up in shouldContinue(); the write itself goes on.
+    heartbeat()
+      .catch(() => {})
+      .finally(() => {
+        beating = false;
+      });
+  }, everyMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * Writes `items`, isolating the ones the store refuses (see the top of this file). One function on
+ * purpose: the attempt, the refusal check and the bisection share the options and the write count.
+ */
 export async function writeIsolating<T>(
   items: readonly T[],
   options: IsolatingOptions<T>,
@@ -58,26 +86,8 @@ export async function writeIsolating<T>(
   const { store } = options;
   let writes = 0;
 
-  /** Runs `work` while heart-beating the group, so a slow store never expires the session. */
-  const heartbeating = async <R>(work: () => Promise<R>): Promise<R> => {
-    let beating = false;
-    const timer = setInterval(() => {
-      if (beating) return;
-      beating = true;
-      // A failed heartbeat (rebalance) shows up in shouldContinue(); the write itself goes on.
-      options
-        .heartbeat()
-        .catch(() => {})
-        .finally(() => {
-          beating = false;
-        });
-    }, options.heartbeatEveryMs ?? 500);
-    try {
-      return await work();
-    } finally {
-      clearInterval(timer);
-    }
-  };
+  const heartbeating = <R>(work: () => Promise<R>) =>
+    whileHeartbeating(options.heartbeat, options.heartbeatEveryMs ?? 500, work);
 
   /** True when `error` means the store refused these rows, false when it is down. */
   const refusal = async (error: unknown): Promise<boolean> => {
