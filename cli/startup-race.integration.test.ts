@@ -16,12 +16,14 @@ import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { type FakeNobitex, startFakeNobitex } from "@shamdan/ingest/fake-nobitex";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
+import { loadInfraConfig } from "./infra/infra-config.ts";
 import { startService, stopService } from "./infra/java-service.ts";
 import { kafkaService } from "./infra/kafka.ts";
 
 const config = testConfig();
+const infraConfig = loadInfraConfig();
 const root = resolve(import.meta.dir, "..");
-const home = resolve(config.SHAMDAN_HOME, uniqueName("test-startup-race"));
+const home = resolve(infraConfig.SHAMDAN_HOME, uniqueName("test-startup-race"));
 const SYMBOLS = ["ETHBTC", "ETCBTC", "XRPETH"];
 /** From the broker answering (or the children starting, with the broker up) to every /readyz 200. */
 const READY_WITHIN_MS = 120_000;
@@ -103,7 +105,7 @@ beforeAll(async () => {
   await requireInfra(config);
   mkdirSync(home, { recursive: true });
   // Reuse the jars `infra up` downloaded instead of fetching Kafka again.
-  symlinkSync(resolve(config.SHAMDAN_HOME, "downloads"), join(home, "downloads"));
+  symlinkSync(resolve(infraConfig.SHAMDAN_HOME, "downloads"), join(home, "downloads"));
   fake = await startFakeNobitex({
     dataDir: join(root, "data", "candles"),
     port: 0,
@@ -135,10 +137,10 @@ async function freshBroker(round: string): Promise<NonNullable<typeof broker>> {
   brokerPort = await freePort();
   broker = kafkaService({
     home: dir,
-    version: config.KAFKA_VERSION,
+    version: infraConfig.KAFKA_VERSION,
     port: brokerPort,
     controllerPort: await freePort(),
-    javaHome: config.JAVA_HOME,
+    javaHome: infraConfig.JAVA_HOME,
   });
   return broker;
 }
@@ -159,6 +161,7 @@ async function startRound(round: string): Promise<{ children: Child[]; table: st
     QUESTDB_TABLE: table,
     SYMBOLS: SYMBOLS.join(","),
     NOBITEX_BASE_URL: fake.url,
+    LIVE_SOURCE: "poll",
     BACKFILL_CANDLES: "60",
     BUS: "kafka",
     STORE: "questdb",
@@ -260,7 +263,7 @@ describe("five services started at once against new topics", () => {
     expect(await waitsForever.process.exited).toBe(0);
     expect(messages(waitsForever, "stopped while starting")).toHaveLength(1);
 
-    await startService(kafka, config.JAVA_HOME);
+    await startService(kafka, infraConfig.JAVA_HOME);
     const brokerUp = performance.now();
     await expectAllReady(children);
     const readyMs = Math.round(performance.now() - brokerUp);
@@ -285,7 +288,7 @@ describe("five services started at once against new topics", () => {
 
   for (const round of ["race2", "race3"])
     test(`${round}: started together the moment a fresh broker answers, creating the same topics concurrently`, async () => {
-      await startService(await freshBroker(round), config.JAVA_HOME);
+      await startService(await freshBroker(round), infraConfig.JAVA_HOME);
       const { children, table } = await startRound(round);
       const started = performance.now();
       await expectAllReady(children);
@@ -295,7 +298,7 @@ describe("five services started at once against new topics", () => {
 
   test("a configuration the broker rejects (replication factor above its one broker) exits 2 with one line", async () => {
     // The last round's broker (a no-op if it runs), or a fresh one when this test runs alone.
-    await startService(broker ?? (await freshBroker("rejected")), config.JAVA_HOME);
+    await startService(broker ?? (await freshBroker("rejected")), infraConfig.JAVA_HOME);
     const port = await freePort();
     const child = spawnService(
       "processor with TOPIC_REPLICATION=3",

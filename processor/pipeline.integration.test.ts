@@ -18,6 +18,7 @@ import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
 import { Registry } from "prom-client";
 import { infraDown, infraUp } from "../cli/infra/infra.ts";
+import { loadInfraConfig } from "../cli/infra/infra-config.ts";
 // The end-to-end test is the one place that wires both services (tests only; services never import each other).
 import { startSink } from "../sink/sink.ts";
 import { startProcessor } from "./processor.ts";
@@ -213,7 +214,7 @@ describe("pipeline on real Kafka + QuestDB", () => {
 
   test("QuestDB stopped and restarted mid-stream: the sink pauses, retries, resumes; same rows", async () => {
     const run = newRun(2000);
-    const infra = testConfig();
+    const infra = loadInfraConfig();
     try {
       await inProcessProcessor(run);
       const registry = new Registry();

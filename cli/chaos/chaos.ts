@@ -23,6 +23,7 @@ import { mulberry32 } from "@shamdan/shared/core/prng";
 import postgres from "postgres";
 import { compareRows, expectedRows, recordedCandles } from "../../processor/testing/pipeline-harness.ts";
 import { infraServices } from "../infra/infra.ts";
+import { loadInfraConfig } from "../infra/infra-config.ts";
 import { pidFile, startService, stopService } from "../infra/java-service.ts";
 import { Fleet } from "./fleet.ts";
 import { hostileCandles, hostileRequest, hostileRows, hostileStates } from "./hostile.ts";
@@ -78,7 +79,7 @@ interface Scenario {
 
 export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]> {
   const base = options.portBase;
-  const parentConfig = loadConfig();
+  const parentConfig = loadInfraConfig();
   const home = mkdtempSync(join(tmpdir(), "shamdan-chaos-"));
   const logDir = join(home, "logs");
   mkdirSync(logDir, { recursive: true });
@@ -86,7 +87,7 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
   symlinkSync(resolve(parentConfig.SHAMDAN_HOME, "downloads"), join(home, "downloads"));
   options.report(`chaos: logs and data in ${home}`);
 
-  const infraConfig = loadConfig(process.env, {
+  const infraConfig = loadInfraConfig(process.env, {
     SHAMDAN_HOME: home,
     INFRA_KAFKA_PORT: String(base + 92),
     INFRA_KAFKA_CONTROLLER_PORT: String(base + 93),
@@ -143,6 +144,7 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
       ...shared,
       SYMBOLS: Object.keys(LIVE).join(","),
       NOBITEX_BASE_URL: fake.url,
+      LIVE_SOURCE: "poll",
       NOBITEX_TIMEOUT_MS: "1000",
       POLL_CRON: "*/2 * * * * *",
       // Backfill is by time (the last N minutes): wider than the fake's history, so it gets all of it.

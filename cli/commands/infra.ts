@@ -1,6 +1,6 @@
-import { loadConfig } from "@shamdan/shared/core/config";
 import { type Command, ExitCode, parseOptions, UsageError } from "../command.ts";
 import { infraDown, infraStatus, infraUp, SERVICE_NAMES, type ServiceName } from "../infra/infra.ts";
+import { loadInfraConfig } from "../infra/infra-config.ts";
 
 const help = `Usage: bun run shamdan infra <up|down|status> [kafka|questdb ...] [--kill]
 
@@ -27,7 +27,7 @@ export const infra: Command = {
     const unknown = rest.filter((n) => !SERVICE_NAMES.includes(n as ServiceName));
     if (unknown.length > 0) throw new UsageError(`unknown service ${unknown.join(", ")}`);
     const names = rest.length > 0 ? (rest as ServiceName[]) : SERVICE_NAMES;
-    const config = loadConfig();
+    const config = loadInfraConfig();
     const report = (line: string) => process.stdout.write(`${line}\n`);
     switch (action) {
       case "up":

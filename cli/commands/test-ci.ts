@@ -5,9 +5,9 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { loadConfig } from "@shamdan/shared/core/config";
 import { type Command, ExitCode, parseOptions } from "../command.ts";
 import { infraUp } from "../infra/infra.ts";
+import { loadInfraConfig } from "../infra/infra-config.ts";
 import { countJunit } from "./junit-count.ts";
 
 const help = `Usage: bun run test:ci [--no-infra] [-- <bun test arguments>]
@@ -26,7 +26,7 @@ export const testCiCommand: Command = {
     const own = split === -1 ? argv : argv.slice(0, split);
     const passThrough = split === -1 ? [] : argv.slice(split + 1);
     const { values } = parseOptions(own, { "no-infra": { type: "boolean", default: false } });
-    const config = loadConfig();
+    const config = loadInfraConfig();
     if (!values["no-infra"]) {
       await infraUp(config, undefined, (line) => process.stdout.write(`${line}\n`));
     }

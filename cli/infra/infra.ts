@@ -1,5 +1,5 @@
 /** The local infrastructure: a real Kafka and a real QuestDB as background JVM processes. */
-import type { Config } from "@shamdan/shared/core/config";
+import type { InfraConfig } from "./infra-config.ts";
 import { type JavaService, logFile, serviceState, startService, stopService } from "./java-service.ts";
 import { kafkaService } from "./kafka.ts";
 import { questDbService } from "./questdb.ts";
@@ -7,7 +7,7 @@ import { questDbService } from "./questdb.ts";
 export const SERVICE_NAMES = ["kafka", "questdb"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-export function infraServices(config: Config): Record<ServiceName, JavaService> {
+export function infraServices(config: InfraConfig): Record<ServiceName, JavaService> {
   return {
     kafka: kafkaService({
       home: config.SHAMDAN_HOME,
@@ -31,7 +31,7 @@ export type Report = (line: string) => void;
 
 /** Starts what is not running (both in parallel); a second call is a no-op. */
 export async function infraUp(
-  config: Config,
+  config: InfraConfig,
   names: readonly ServiceName[] = SERVICE_NAMES,
   report: Report = () => {},
 ) {
@@ -57,7 +57,7 @@ export async function infraUp(
 }
 
 export async function infraDown(
-  config: Config,
+  config: InfraConfig,
   names: readonly ServiceName[] = SERVICE_NAMES,
   report: Report = () => {},
   options: { kill?: boolean } = {},
@@ -71,7 +71,7 @@ export async function infraDown(
   );
 }
 
-export async function infraStatus(config: Config) {
+export async function infraStatus(config: InfraConfig) {
   const services = infraServices(config);
   return Promise.all(
     SERVICE_NAMES.map(async (name) => ({

@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+// The local infra's settings belong to the CLI workspace; .env.example lists both (relative import:
+// shared/ does not depend on cli/ at runtime).
+import { InfraConfigSchema, loadInfraConfig } from "../../cli/infra/infra-config.ts";
 import { ConfigError, ConfigSchema, indicatorColumns, loadConfig, topicFor } from "./config.ts";
 
 describe("loadConfig", () => {
@@ -72,16 +75,30 @@ describe(".env.example", () => {
     .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
     .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)] as const);
 
-  test("lists every variable of the schema exactly once, and nothing else", () => {
+  test("lists every variable of both schemas (services, local infra) exactly once, and nothing else", () => {
     const names = entries.map(([name]) => name);
     expect(new Set(names).size).toBe(names.length);
-    expect([...names].sort()).toEqual(Object.keys(ConfigSchema.entries).sort());
+    expect([...names].sort()).toEqual(
+      [...Object.keys(ConfigSchema.entries), ...Object.keys(InfraConfigSchema.entries)].sort(),
+    );
+  });
+
+  test("lists the local infra's settings under their own heading, and only those", () => {
+    const start = lines.findIndex((line) => line.startsWith("# --- local infrastructure"));
+    const end = lines.findIndex((line, i) => i > start && line.startsWith("# ---"));
+    expect(start).toBeGreaterThan(0);
+    const section = lines
+      .slice(start, end === -1 ? undefined : end)
+      .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
+      .map((line) => line.slice(0, line.indexOf("=")));
+    expect(section.sort()).toEqual(Object.keys(InfraConfigSchema.entries).sort());
   });
 
   test("shows each variable's real default", () => {
     const defaults = loadConfig({}) as Record<string, unknown>;
     const parsedExample = loadConfig(Object.fromEntries(entries)) as Record<string, unknown>;
     expect(parsedExample).toEqual(defaults);
+    expect(loadInfraConfig(Object.fromEntries(entries))).toEqual(loadInfraConfig({}));
   });
 
   test("says what each variable means: its block of variables starts under a comment", () => {

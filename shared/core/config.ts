@@ -39,6 +39,9 @@ const num = (fallback: number, min: number, max: number) =>
 
 const str = (fallback: string) => v.optional(v.string(), fallback);
 const optionalStr = () => v.optional(v.pipe(v.string(), v.minLength(1)));
+
+/** The variable types, for the CLI's own settings schema (cli/infra/infra-config.ts). */
+export const envField = { int, str, optionalStr } as const;
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
   v.optional(v.picklist(values, `must be one of ${values.join(", ")}`), fallback);
 
@@ -96,15 +99,6 @@ export const ConfigSchema = v.object({
   HEALTH_PORT: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a port number"), v.transform(Number))),
   SLACK_WEBHOOK_URL: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const, "info"),
-  SHAMDAN_HOME: str(".shamdan"),
-  INFRA_KAFKA_PORT: int(9092, 1, 65_535),
-  INFRA_KAFKA_CONTROLLER_PORT: int(9093, 1, 65_535),
-  INFRA_QUESTDB_HTTP_PORT: int(9000, 1, 65_535),
-  INFRA_QUESTDB_PG_PORT: int(8812, 1, 65_535),
-  INFRA_QUESTDB_ILP_TCP_PORT: int(9009, 1, 65_535),
-  KAFKA_VERSION: v.pipe(str("4.1.1"), v.regex(/^4\.\d+\.\d+$/, "must be a 4.x.y Kafka version")),
-  QUESTDB_VERSION: v.pipe(str("9.3.4"), v.regex(/^\d+\.\d+\.\d+$/, "must be x.y.z")),
-  JAVA_HOME: optionalStr(),
 });
 
 export type Config = Readonly<v.InferOutput<typeof ConfigSchema>>;
@@ -128,12 +122,24 @@ const present = (value: string | undefined) =>
  * BUS to memory). Throws ConfigError listing every problem.
  */
 export function loadConfig(env: Env = process.env, overrides: Env = {}, defaults: Env = {}): Config {
+  return parseEnv(ConfigSchema, env, overrides, defaults);
+}
+
+type EnvSchema = v.ObjectSchema<v.ObjectEntries, undefined>;
+
+/** `loadConfig`'s parsing for any schema of string variables: the same rules, the same ConfigError. */
+export function parseEnv<S extends EnvSchema>(
+  schema: S,
+  env: Env = process.env,
+  overrides: Env = {},
+  defaults: Env = {},
+): Readonly<v.InferOutput<S>> {
   const input: Record<string, string> = {};
-  for (const key of Object.keys(ConfigSchema.entries)) {
+  for (const key of Object.keys(schema.entries)) {
     const value = present(overrides[key]) ?? present(env[key]) ?? present(defaults[key]);
     if (value !== undefined) input[key] = value;
   }
-  const result = v.safeParse(ConfigSchema, input, { abortEarly: false });
+  const result = v.safeParse(schema, input, { abortEarly: false });
   if (!result.success) {
     throw new ConfigError(
       result.issues.map((issue) => {

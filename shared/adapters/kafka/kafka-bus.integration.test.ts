@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+// The local infra's settings belong to the CLI workspace (see kafka-bus.restart.integration.test.ts).
+import { loadInfraConfig } from "../../../cli/infra/infra-config.ts";
 import { type Bus, type ConsumedMessage, textDecoder } from "../../core/bus.ts";
 import { KAFKA_COMPRESSIONS } from "../../core/config.ts";
 import { ShamdanError } from "../../core/errors.ts";
@@ -139,7 +141,7 @@ describe("KafkaBus specifics", () => {
 
   /** Bytes the broker stored for partition 0 of `topic` (the local infra's log directory). */
   const storedBytes = (topic: string) => {
-    const dir = join(resolve(config.SHAMDAN_HOME), "kafka", "data", `${topic}-0`);
+    const dir = join(resolve(loadInfraConfig().SHAMDAN_HOME), "kafka", "data", `${topic}-0`);
     return readdirSync(dir)
       .filter((f) => f.endsWith(".log"))
       .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);

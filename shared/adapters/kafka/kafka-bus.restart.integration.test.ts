@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { loadInfraConfig } from "../../../cli/infra/infra-config.ts";
 // The infra helpers live in the CLI workspace; only this test reaches for them (relative import:
 // shared/ does not depend on cli/ at runtime).
 import { startService, stopService } from "../../../cli/infra/java-service.ts";
@@ -16,7 +17,8 @@ import { requireInfra, testConfig, uniqueName, waitFor } from "../../testing/int
 import { KafkaBus } from "./kafka-bus.ts";
 
 const config = testConfig();
-const home = resolve(config.SHAMDAN_HOME, uniqueName("test-kafka-restart"));
+const infraConfig = loadInfraConfig();
+const home = resolve(infraConfig.SHAMDAN_HOME, uniqueName("test-kafka-restart"));
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -36,16 +38,16 @@ beforeAll(async () => {
   await requireInfra(config);
   mkdirSync(home, { recursive: true });
   // Reuse the jars `infra up` downloaded instead of fetching Kafka again.
-  symlinkSync(resolve(config.SHAMDAN_HOME, "downloads"), join(home, "downloads"));
+  symlinkSync(resolve(infraConfig.SHAMDAN_HOME, "downloads"), join(home, "downloads"));
   port = await freePort();
   broker = kafkaService({
     home,
-    version: config.KAFKA_VERSION,
+    version: infraConfig.KAFKA_VERSION,
     port,
     controllerPort: await freePort(),
-    javaHome: config.JAVA_HOME,
+    javaHome: infraConfig.JAVA_HOME,
   });
-  await startService(broker, config.JAVA_HOME);
+  await startService(broker, infraConfig.JAVA_HOME);
 }, 180_000);
 
 afterAll(async () => {
@@ -83,7 +85,7 @@ test("publish and consume continue across a broker crash and restart, losing not
     await stopService(broker, { kill: true });
     // Published while the broker is down: the idempotent producer keeps retrying until it is back.
     const during = publishRange(50, 100);
-    await startService(broker, config.JAVA_HOME);
+    await startService(broker, infraConfig.JAVA_HOME);
     await during;
     await publishRange(100, 150);
 
