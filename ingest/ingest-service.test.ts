@@ -23,7 +23,7 @@ afterAll(async () => {
 test("embedded mode: the service runs on the in-memory bus and serves health and metrics", async () => {
   const config = loadConfig(
     {},
-    { SYMBOLS: "XRPETH,BTCIRT", NOBITEX_BASE_URL: fake.url, BACKFILL_CANDLES: "100" },
+    { SYMBOLS: "XRPETH,BTCIRT", NOBITEX_BASE_URL: fake.url, LIVE_SOURCE: "poll", BACKFILL_CANDLES: "100" },
   );
   // History mode: the recording ended a while ago in fake time, so the clock sits just after it.
   const service = await startIngestService({
@@ -63,7 +63,7 @@ test("Nobitex unreachable: /readyz answers 503 with each symbol's state and erro
   const lines: Record<string, unknown>[] = [];
   const config = loadConfig(
     {},
-    { SYMBOLS: "BTCIRT,ETHIRT", NOBITEX_BASE_URL: url, NOBITEX_TIMEOUT_MS: "2000" },
+    { SYMBOLS: "BTCIRT,ETHIRT", NOBITEX_BASE_URL: url, LIVE_SOURCE: "poll", NOBITEX_TIMEOUT_MS: "2000" },
   );
   const service = await startIngestService({
     config,

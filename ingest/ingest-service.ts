@@ -1,6 +1,7 @@
 /**
  * Ingest wired up: metrics, the health server (up first, so probes answer during the backfill),
- * the Nobitex client and the poller. The CLI (`shamdan ingest`) and embedded mode (`bun start`,
+ * the Nobitex client, the poller and the live source (`LIVE_SOURCE`, live-source.ts): the WebSocket
+ * stream starts after the backfill, and the poller's scheduled runs cover only the symbols it does not. The CLI (`shamdan ingest`) and embedded mode (`bun start`,
  * with the in-memory bus) both start it here; the caller owns the bus.
  */
 import type { Bus } from "@shamdan/shared/core/bus";
@@ -8,9 +9,11 @@ import type { Config } from "@shamdan/shared/core/config";
 import { type HealthServer, startHealthServer } from "@shamdan/shared/core/health-server";
 import type { Logger } from "@shamdan/shared/core/log";
 import { collectDefaultMetrics, Registry } from "prom-client";
+import { type LiveSource, PollLiveSource } from "./live-source.ts";
 import { createIngestMetrics, type IngestMetrics } from "./metrics.ts";
 import { NobitexClient } from "./nobitex-client.ts";
 import { Poller } from "./poller.ts";
+import { WsLiveSource } from "./ws-source.ts";
 
 /** Default health/metrics port of ingest (processor and sink use their own). */
 export const INGEST_HEALTH_PORT = 9101;
@@ -28,6 +31,7 @@ export interface IngestServiceOptions {
 
 export interface IngestService {
   poller: Poller;
+  live: LiveSource;
   metrics: IngestMetrics;
   health: HealthServer | undefined;
   stop(): Promise<void>;
@@ -41,6 +45,9 @@ export async function startIngestService(options: IngestServiceOptions): Promise
     collectDefaultMetrics({ register: registry, prefix: "shamdan_ingest_" });
   }
   const metrics = createIngestMetrics(registry);
+  // The poller asks the live source which symbols its scheduled runs must cover; the source needs the
+  // poller to publish pushes: built in that order, the closure reads `live` only once runs begin.
+  let live: LiveSource = new PollLiveSource();
   const poller = new Poller({
     config,
     bus: options.bus,
@@ -49,7 +56,20 @@ export async function startIngestService(options: IngestServiceOptions): Promise
     logger,
     now: options.now,
     sourceName: `Nobitex at ${config.NOBITEX_BASE_URL}`,
+    shouldPoll: (symbol) => live.needsPolling(symbol),
   });
+  if (config.LIVE_SOURCE === "websocket") {
+    live = new WsLiveSource({
+      url: config.NOBITEX_WS_URL,
+      symbols: config.SYMBOLS,
+      resolution: config.RESOLUTION,
+      poller,
+      metrics,
+      logger,
+      silenceMs: config.WS_SILENCE_MS,
+      now: options.now,
+    });
+  }
   const port =
     options.healthPort === undefined ? (config.HEALTH_PORT ?? INGEST_HEALTH_PORT) : options.healthPort;
   const health =
@@ -59,17 +79,22 @@ export async function startIngestService(options: IngestServiceOptions): Promise
           port,
           registry,
           ready: () => poller.ready,
-          detail: () => Object.fromEntries(config.SYMBOLS.map((s) => [s, poller.symbolState(s)])),
+          detail: () =>
+            Object.fromEntries(
+              config.SYMBOLS.map((s) => [s, { ...poller.symbolState(s), ...live.status(s) }]),
+            ),
         });
   logger.info("ingest starting", {
     symbols: config.SYMBOLS,
     cron: config.POLL_CRON,
     backfill: config.BACKFILL_CANDLES,
     nobitex: config.NOBITEX_BASE_URL,
+    live: config.LIVE_SOURCE === "websocket" ? config.NOBITEX_WS_URL : "poll",
     health: health?.url,
   });
   try {
     await poller.start();
+    await live.start();
   } catch (error) {
     await health?.stop();
     throw error;
@@ -80,9 +105,12 @@ export async function startIngestService(options: IngestServiceOptions): Promise
   });
   return {
     poller,
+    live,
     metrics,
     health,
     stop: async () => {
+      // The stream first: a push must not reach a stopped poller.
+      await live.stop();
       await poller.stop();
       await health?.stop();
     },

@@ -53,6 +53,40 @@ export function createIngestMetrics(registry: Registry = new Registry()) {
       labelNames: ["symbol"] as const,
       registers,
     }),
+    pushes: new Counter({
+      name: "shamdan_ingest_pushes_total",
+      help: "Candles pushed by the WebSocket stream, by outcome (published, unchanged, held_back, stale, rejected, malformed)",
+      labelNames: ["symbol", "outcome"] as const,
+      registers,
+    }),
+    pushesMalformed: new Counter({
+      name: "shamdan_ingest_pushes_malformed_total",
+      help: "Pushes dropped before validation because they are not a candle, by reason (not_json, bad_shape)",
+      labelNames: ["symbol", "reason"] as const,
+      registers,
+    }),
+    wsReconnects: new Counter({
+      name: "shamdan_ingest_ws_reconnects_total",
+      help: "Times the WebSocket stream connected again after losing its connection",
+      registers,
+    }),
+    wsConnected: new Gauge({
+      name: "shamdan_ingest_ws_connected",
+      help: "1 while the WebSocket stream is connected",
+      registers,
+    }),
+    liveSource: new Gauge({
+      name: "shamdan_ingest_live_source",
+      help: "1 for the source that currently delivers each symbol's live candles (websocket or poll)",
+      labelNames: ["symbol", "source"] as const,
+      registers,
+    }),
+    lastPushAge: new Gauge({
+      name: "shamdan_ingest_last_push_age_seconds",
+      help: "Seconds since the stream last pushed a candle for the symbol (since it subscribed, before the first push)",
+      labelNames: ["symbol"] as const,
+      registers,
+    }),
     overlapsSkipped: new Counter({
       name: "shamdan_ingest_runs_skipped_total",
       help: "Scheduled runs skipped because the previous run was still going (croner protect)",

@@ -14,13 +14,23 @@
  * Candles that are well-formed but implausible (shared/core/plausibility.ts: open time before 2010 or over a
  * day ahead of the clock, a value above 1e18) are dropped and counted like invalid ones.
  * Readiness and log lines follow the state of the polls, not each poll (poll-health.ts).
+ *
+ * Candles pushed by the WebSocket stream (ws-source.ts) enter through `acceptPush` and share that
+ * state: the same checks, the same dedup, the same hold-back. Each symbol's polls and pushes run one
+ * at a time (a per-symbol lane), so a poll's answer and a push can never be published interleaved.
  */
 import type { Bus } from "@shamdan/shared/core/bus";
 import { type Config, topicFor } from "@shamdan/shared/core/config";
 import { describeError } from "@shamdan/shared/core/errors";
 import type { Logger } from "@shamdan/shared/core/log";
 import type { CandleMessage } from "@shamdan/shared/core/messages";
-import { type Candle, CandleProblem, implausibility, type RejectedCandle } from "@shamdan/shared/core/udf";
+import {
+  type Candle,
+  CandleProblem,
+  candleProblem,
+  implausibility,
+  type RejectedCandle,
+} from "@shamdan/shared/core/udf";
 import { Cron } from "croner";
 import { Backoff, type BackoffPolicy, defaultBackoffPolicy } from "./backoff.ts";
 import { CandleDedup } from "./candle-dedup.ts";
@@ -66,19 +76,30 @@ export interface PollerOptions {
   health?: PollHealthOptions;
   /** Base URL polled, named in the not-ready log line. */
   sourceName?: string;
+  /**
+   * Which symbols the scheduled runs poll (default all). With the WebSocket as the live source only the
+   * symbols whose stream is not live are polled; the first run (the backfill) always covers every one.
+   */
+  shouldPoll?: (symbol: string) => boolean;
 }
+
+/** Why a pushed candle was not published, besides the validation reasons of CandleProblem. */
+export type PushOutcome = "published" | "unchanged" | "held_back" | "stale" | "rejected";
 
 interface SymbolState {
   dedup: CandleDedup;
   backoff: Backoff;
   /** Open time (ms) of a rejected candle -> polls that re-read it so far. */
   rejected: Map<number, number>;
+  /** Tail of this symbol's lane: polls and pushes of one symbol run one after the other. */
+  lane: Promise<unknown>;
 }
 
 export type PollOutcome = "ok" | "no_data" | "error" | "publish_failed" | "backing_off";
 
 export class Poller {
-  readonly #o: Required<Omit<PollerOptions, "backoff" | "health" | "sourceName">>;
+  readonly #o: Required<Omit<PollerOptions, "backoff" | "health" | "sourceName" | "shouldPoll">>;
+  readonly #shouldPoll: ((symbol: string) => boolean) | undefined;
   readonly #health: PollHealth;
   readonly #sourceName: string;
   readonly #state = new Map<string, SymbolState>();
@@ -98,11 +119,13 @@ export class Poller {
     this.#periodS = resolutionSeconds(options.config.RESOLUTION);
     this.#health = new PollHealth(options.config.SYMBOLS, options.health);
     this.#sourceName = options.sourceName ?? "Nobitex";
+    this.#shouldPoll = options.shouldPoll;
     for (const symbol of options.config.SYMBOLS) {
       this.#state.set(symbol, {
         dedup: new CandleDedup(Math.max(5000, options.config.BACKFILL_CANDLES * 2)),
         backoff: new Backoff(options.backoff ?? defaultBackoffPolicy, this.#o.random),
         rejected: new Map(),
+        lane: Promise.resolve(),
       });
     }
   }
@@ -133,7 +156,7 @@ export class Poller {
         protect: () => this.#o.metrics.overlapsSkipped.inc(),
         catch: (error) => this.#o.logger.error("poll run failed", { error: describeError(error) }),
       },
-      () => this.runOnce(),
+      () => this.runOnce(this.#shouldPoll),
     );
   }
 
@@ -144,10 +167,10 @@ export class Poller {
     await this.#run?.catch(() => {});
   }
 
-  /** One run over every symbol not backing off, at most POLL_CONCURRENCY at a time. */
-  runOnce(): Promise<void> {
+  /** One run over every symbol (or those `only` selects) not backing off, at most POLL_CONCURRENCY at a time. */
+  runOnce(only?: (symbol: string) => boolean): Promise<void> {
     const run = (async () => {
-      const queue = [...this.#o.config.SYMBOLS];
+      const queue = this.#o.config.SYMBOLS.filter((s) => only?.(s) ?? true);
       const worker = async () => {
         for (let symbol = queue.shift(); symbol !== undefined; symbol = queue.shift()) {
           await this.pollSymbol(symbol);
@@ -162,9 +185,52 @@ export class Poller {
   }
 
   /** Polls one symbol; never throws (every failure is logged, counted and backed off). */
-  async pollSymbol(symbol: string): Promise<PollOutcome> {
+  pollSymbol(symbol: string): Promise<PollOutcome> {
+    const state = this.#stateOf(symbol);
+    return this.#inLane(state, () => this.#poll(symbol, state));
+  }
+
+  /**
+   * A candle pushed by the stream, already parsed (ws-source.ts). A candle older than the last one seen
+   * is dropped as `stale` (publishing it would break time order). A candle of a later period than the
+   * last one seen first triggers a poll from that last one, inclusive: it fills any gap and publishes
+   * the previous period's final values (the stream's last push of a period comes up to ten seconds
+   * before it closes) before the new period goes out. Then the push goes through the same plausibility
+   * checks, hold-back and dedup as a polled candle. Never throws.
+   */
+  acceptPush(symbol: string, candle: Candle): Promise<PushOutcome> {
+    const state = this.#stateOf(symbol);
+    return this.#inLane(state, async () => {
+      const lastSeen = state.dedup.lastSeenOpenTime;
+      if (lastSeen !== undefined && candle.openTime < lastSeen) return "stale";
+      if (lastSeen === undefined || candle.openTime > lastSeen) await this.#poll(symbol, state);
+      const after = state.dedup.lastSeenOpenTime;
+      if (after !== undefined && candle.openTime < after) return "stale";
+      const problem = candleProblem(candle);
+      const page: HistoryPage = problem
+        ? { status: "ok", candles: [], rejected: [{ index: 0, openTime: candle.openTime, reason: problem }] }
+        : { status: "ok", candles: [candle], rejected: [] };
+      const outcome = await this.#publishPage(symbol, state, page, this.#o.now());
+      if (outcome === "publish_failed") return "rejected";
+      if (problem || state.rejected.has(candle.openTime)) return "rejected";
+      return outcome.published > 0 ? "published" : outcome.held > 0 ? "held_back" : "unchanged";
+    });
+  }
+
+  /** Runs `task` after everything queued for this symbol; a failed task does not block the lane. */
+  #inLane<T>(state: SymbolState, task: () => Promise<T>): Promise<T> {
+    const run = state.lane.then(task, task);
+    state.lane = run.catch(() => {});
+    return run;
+  }
+
+  #stateOf(symbol: string): SymbolState {
     const state = this.#state.get(symbol);
     if (!state) throw new RangeError(`symbol ${symbol} is not configured`);
+    return state;
+  }
+
+  async #poll(symbol: string, state: SymbolState): Promise<PollOutcome> {
     const { metrics, logger, config } = this.#o;
     const now = this.#o.now();
     if (state.backoff.isWaiting(now) || this.#abort.signal.aborted) {
@@ -184,7 +250,34 @@ export class Poller {
       const kind = error instanceof NobitexError ? error.fault : "unknown";
       return this.#failed(symbol, state, "error", kind, error);
     }
-    page = plausiblePage(page, now);
+    const result = await this.#publishPage(symbol, state, page, now);
+    if (result === "publish_failed") return result;
+    state.backoff.onSuccess();
+    const change = this.#health.onSuccess(symbol, this.#o.now());
+    if (change.recovered) logger.info("polls work again", { symbol, failedPolls: change.endedFailures });
+    this.#logChange(symbol, change);
+    metrics.backoffSeconds.set({ symbol }, 0);
+    metrics.consecutiveFailures.set({ symbol }, 0);
+    metrics.lastSuccess.set({ symbol }, this.#o.now() / 1000);
+    const outcome = page.status === "ok" ? "ok" : "no_data";
+    metrics.polls.inc({ symbol, outcome });
+    logger.debug("polled", { symbol, from, to, received: page.candles.length, published: result.published });
+    return outcome;
+  }
+
+  /**
+   * Validation, hold-back, dedup and publish of candles from either source: what polls and pushes share.
+   * A failed publish is counted, backed off and reported as `publish_failed` (nothing remembered, so
+   * the candles go out on the next poll or push).
+   */
+  async #publishPage(
+    symbol: string,
+    state: SymbolState,
+    received: HistoryPage,
+    now: number,
+  ): Promise<{ published: number; held: number } | "publish_failed"> {
+    const { metrics, config } = this.#o;
+    const page = plausiblePage(received, now);
     this.#trackRejected(symbol, state, page);
     // Candles after a rejected one wait until it was re-read (or given up): the processor takes each
     // symbol's candles in time order only, so a minute published after its successors would be lost.
@@ -203,24 +296,15 @@ export class Poller {
           })),
         );
       } catch (error) {
-        return this.#failed(symbol, state, "publish_failed", "publish", error);
+        this.#failed(symbol, state, "publish_failed", "publish", error);
+        return "publish_failed";
       }
       state.dedup.remember(fresh);
       metrics.published.inc({ symbol }, fresh.length);
     }
     const last = candles.at(-1);
     if (last) state.dedup.advanceTo(last.openTime);
-    state.backoff.onSuccess();
-    const change = this.#health.onSuccess(symbol, this.#o.now());
-    if (change.recovered) logger.info("polls work again", { symbol, failedPolls: change.endedFailures });
-    this.#logChange(symbol, change);
-    metrics.backoffSeconds.set({ symbol }, 0);
-    metrics.consecutiveFailures.set({ symbol }, 0);
-    metrics.lastSuccess.set({ symbol }, this.#o.now() / 1000);
-    const outcome = page.status === "ok" ? "ok" : "no_data";
-    metrics.polls.inc({ symbol, outcome });
-    logger.debug("polled", { symbol, from, to, received: page.candles.length, published: fresh.length });
-    return outcome;
+    return { published: fresh.length, held: page.candles.length - candles.length };
   }
 
   /** Per-symbol view for tests and `/readyz`: poll state, and whether its polls work (poll-health.ts). */

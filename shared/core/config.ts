@@ -77,6 +77,9 @@ export const ConfigSchema = v.object({
   QUESTDB_ILP_CONF: str("http::addr=127.0.0.1:9000;"),
   QUESTDB_PG_URL: str("postgres://admin:quest@127.0.0.1:8812/qdb"),
   QUESTDB_TABLE: v.pipe(str("stock_data"), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain identifier")),
+  LIVE_SOURCE: oneOf(["websocket", "poll"] as const, "websocket"),
+  NOBITEX_WS_URL: v.pipe(str("wss://wss.nobitex.ir/connection/websocket"), v.url("must be a URL")),
+  WS_SILENCE_MS: int(30_000, 1000, 3_600_000),
   SQLITE_PATH: str("./data/shamdan.sqlite"),
   // `seed` is the pandas flavor's old name, still accepted so existing deployments keep working.
   INDICATOR_FLAVOR: v.pipe(
