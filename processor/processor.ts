@@ -21,7 +21,7 @@ import type {
 } from "@shamdan/shared/core/bus";
 import { type Config, topicFor } from "@shamdan/shared/core/config";
 import { engineSettings } from "@shamdan/shared/core/engine-settings";
-import { sampleLag } from "@shamdan/shared/core/lag-sampler";
+import { watchConsumer } from "@shamdan/shared/core/lag-sampler";
 import type { Logger } from "@shamdan/shared/core/log";
 import type { Registry } from "prom-client";
 import { BatchFailures, type FailingPartition } from "./batch-failures.ts";
@@ -119,7 +119,6 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   const tasks = new Map<string, PartitionTask>();
   /** Partitions whose first batch after a restore must be checked for a gap (see README, limits). */
   const unchecked = new Set<string>();
-  let stopping = false;
   const failures = new BatchFailures(logger, options.stuckAfter ?? { attempts: 3, ms: 30_000 });
 
   await bus.ensureTopics(processorTopics(config, inputTopics));
@@ -205,22 +204,15 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   });
   logger.info("processor started", { group: config.PROCESSOR_GROUP, topics: inputTopics, changelog });
 
-  const stopLagSamples = sampleLag(
-    subscription,
-    (lag) => metrics.lag.set(lag),
+  const consumer = watchConsumer(subscription, {
+    gauge: metrics.lag,
     logger,
-    options.lagIntervalMs,
-  );
-
+    intervalMs: options.lagIntervalMs,
+    stoppedMessage: "processor stopped",
+  });
   return {
-    ready: () => !stopping && !failures.list().some((f) => f.stuck),
+    ready: () => !consumer.stopping() && !failures.list().some((f) => f.stuck),
     failing: () => failures.list(),
-    async stop() {
-      if (stopping) return;
-      stopping = true;
-      stopLagSamples();
-      await subscription.stop();
-      logger.info("processor stopped");
-    },
+    stop: () => consumer.stop(),
   };
 }

@@ -19,7 +19,7 @@ import type {
 import type { Config } from "@shamdan/shared/core/config";
 import { deadLetterFor } from "@shamdan/shared/core/dead-letter";
 import { describeError, ShamdanError } from "@shamdan/shared/core/errors";
-import { sampleLag } from "@shamdan/shared/core/lag-sampler";
+import { type WatchedConsumer, watchConsumer } from "@shamdan/shared/core/lag-sampler";
 import type { Logger } from "@shamdan/shared/core/log";
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import type { StoreWriter } from "@shamdan/shared/core/store";
@@ -93,9 +93,10 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
   const logger = options.logger.child({ service: SERVICE });
   const metrics = sinkMetrics(registry);
   const retry = options.retry ?? { baseMs: 250, maxMs: 10_000 };
-  let stopping = false;
+  /** Set once consuming: stopping it is stopping the sink. */
+  let consumer: WatchedConsumer | undefined;
   let paused = false;
-  const running = () => !stopping && !options.signal?.aborted;
+  const running = () => consumer?.stopping() !== true && !options.signal?.aborted;
 
   const setPaused = (value: boolean, error?: unknown) => {
     if (value === paused) return;
@@ -185,21 +186,11 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
   });
   logger.info("sink started", { group: config.SINK_GROUP, topic: config.OUTPUT_TOPIC });
 
-  const stopLagSamples = sampleLag(
-    subscription,
-    (lag) => metrics.lag.set(lag),
+  consumer = watchConsumer(subscription, {
+    gauge: metrics.lag,
     logger,
-    options.lagIntervalMs,
-  );
-
-  return {
-    ready: () => running() && !paused,
-    async stop() {
-      if (stopping) return;
-      stopping = true;
-      stopLagSamples();
-      await subscription.stop();
-      logger.info("sink stopped");
-    },
-  };
+    intervalMs: options.lagIntervalMs,
+    stoppedMessage: "sink stopped",
+  });
+  return { ready: () => running() && !paused, stop: () => consumer?.stop() ?? Promise.resolve() };
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { sampleLag } from "./lag-sampler.ts";
+import { sampleLag, watchConsumer } from "./lag-sampler.ts";
 import { createLogger } from "./log.ts";
 
 test("samples the lag into the gauge, skips a failed sample with a debug line, and stops when told", async () => {
@@ -17,9 +17,11 @@ test("samples the lag into the gauge, skips a failed sample with a debug line, a
   });
   const stop = sampleLag(
     { lag: () => lags[calls++]?.() ?? new Promise<number>(() => {}) },
-    (lag) => {
-      recorded.push(lag);
-      if (recorded.length === 2) thirdSample();
+    {
+      set: (lag: number) => {
+        recorded.push(lag);
+        if (recorded.length === 2) thirdSample();
+      },
     },
     createLogger("debug", {}, (line) => lines.push(line)),
     5,
@@ -31,4 +33,22 @@ test("samples the lag into the gauge, skips a failed sample with a debug line, a
   expect(recorded).toEqual([7, 3]);
   expect(lines.map((l) => JSON.parse(l).msg)).toEqual(["lag sample failed"]);
   expect(calls).toBe(callsAtStop);
+});
+
+test("a watched consumer stops once: the subscription is stopped and the stop logged a single time", async () => {
+  let stops = 0;
+  const lines: string[] = [];
+  const consumer = watchConsumer(
+    { lag: async () => 0, stop: async () => void stops++ },
+    {
+      gauge: { set: () => {} },
+      logger: createLogger("info", {}, (l) => lines.push(l)),
+      stoppedMessage: "sink stopped",
+    },
+  );
+  expect(consumer.stopping()).toBe(false);
+  await Promise.all([consumer.stop(), consumer.stop()]);
+  await consumer.stop();
+  expect([consumer.stopping(), stops]).toEqual([true, 1]);
+  expect(lines.map((l) => JSON.parse(l).msg)).toEqual(["sink stopped"]);
 });
