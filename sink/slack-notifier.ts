@@ -59,7 +59,10 @@ export function formatTehranTime(ms: number): string {
   return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}`;
 }
 
-export function formatChange(row: IndicatorRow, link = defaultLink(row.symbol)): string {
+export function formatChange(
+  row: Pick<IndicatorRow, "symbol" | "signal" | "openTime" | "close" | "rsi">,
+  link = defaultLink(row.symbol),
+): string {
   return (
     `*${row.symbol}* → *${row.signal}* at ${formatTehranTime(row.openTime)} (${MESSAGE_TIMEZONE})` +
     ` · close ${formatClose(row.close)} · RSI ${formatRsi(row.rsi)} · <${link}|chart>`

@@ -9,6 +9,7 @@ import { grafanaCommand } from "./grafana.ts";
 import { infra } from "./infra.ts";
 import { ingestCommand } from "./ingest.ts";
 import { nobitexFakeCommand } from "./nobitex-fake.ts";
+import { notifyCommand } from "./notify.ts";
 import { processorCommand } from "./processor.ts";
 import { replayCommand } from "./replay.ts";
 import { schemasCommand } from "./schemas.ts";
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   processorCommand,
   sinkCommand,
   apiCommand,
+  notifyCommand,
   computeCommand,
   backtestCommand,
   replayCommand,

@@ -1,44 +1,53 @@
 /**
- * Embedded mode's alerting: follows OUTPUT_TOPIC in its own consumer group and posts live signal
- * changes to Slack (compose/Minikube use Grafana's Slack contact point instead).
+ * Embedded mode's alerting: follows OUTPUT_TOPIC in its own consumer group and sends live signal
+ * changes through every configured channel (Slack, Telegram, Bale, a webhook: sink/notify/). In
+ * compose/Minikube the `notify` service does the same from Kafka, and Grafana's Slack contact point
+ * alerts from the database.
  */
-import type { Bus } from "@shamdan/shared/core/bus";
-import { textDecoder } from "@shamdan/shared/core/bus";
-import type { Config } from "@shamdan/shared/core/config";
-import type { Logger } from "@shamdan/shared/core/log";
-import { type IndicatorRow, IndicatorRowSchema } from "@shamdan/shared/core/messages";
-import { SlackNotifier } from "@shamdan/sink/slack-notifier";
-import * as v from "valibot";
 
+import type { Bus } from "@shamdan/shared/core/bus";
+import { type Config, loadConfig } from "@shamdan/shared/core/config";
+import type { Logger } from "@shamdan/shared/core/log";
+import { SlackChannel } from "@shamdan/sink/notify/channels";
+import { consumeForNotifier, type NotifyConsumer } from "@shamdan/sink/notify/consume";
+import { type NotifyConfig, notifierFromConfig } from "@shamdan/sink/notify/from-config";
+import type { Registry } from "prom-client";
+
+/** Every configured channel on `bus`; undefined (nothing started) when none is configured. */
+export async function startNotifications(options: {
+  bus: Bus;
+  config: NotifyConfig & Pick<Config, "OUTPUT_TOPIC">;
+  logger: Logger;
+  registry?: Registry;
+}): Promise<NotifyConsumer | undefined> {
+  const notifier = notifierFromConfig(options.config, options.logger, {
+    ...(options.registry ? { registry: options.registry } : {}),
+  });
+  if (!notifier) return undefined;
+  options.logger.info("notifications on", { channels: notifier.channels, lang: options.config.NOTIFY_LANG });
+  return consumeForNotifier({
+    bus: options.bus,
+    config: options.config,
+    groupId: "embedded-notify",
+    notifier,
+  });
+}
+
+/** Slack alone, to one webhook (the configuration's defaults otherwise). */
 export async function startSlackAlerts(options: {
   bus: Bus;
-  config: Pick<Config, "OUTPUT_TOPIC">;
+  config: Pick<Config, "OUTPUT_TOPIC" | "API_PORT">;
   logger: Logger;
   webhookUrl: string;
-}): Promise<{ stop(): Promise<void> }> {
-  const notifier = new SlackNotifier({ webhookUrl: options.webhookUrl, logger: options.logger });
-  await options.bus.ensureTopics([{ name: options.config.OUTPUT_TOPIC }]);
-  const subscription = await options.bus.subscribe({
-    groupId: "slack-alerts",
-    topics: [options.config.OUTPUT_TOPIC],
-    fromBeginning: false,
-    async onBatch(batch) {
-      const rows: IndicatorRow[] = [];
-      for (const message of batch.messages) {
-        // Malformed rows are the sink's business (dead letters); alerts just skip them.
-        const parsed = v.safeParse(IndicatorRowSchema, safeJson(textDecoder.decode(message.value)));
-        if (parsed.success) rows.push(parsed.output);
-      }
-      if (notifier.offer(rows) > 0) await notifier.flush();
-    },
+}): Promise<NotifyConsumer> {
+  const config = { ...loadConfig({}), ...options.config };
+  const notifier = notifierFromConfig(config, options.logger, {
+    channels: [new SlackChannel(options.webhookUrl, { lang: config.NOTIFY_LANG })],
   });
-  return { stop: () => subscription.stop() };
+  if (!notifier) throw new Error("unreachable: one channel given");
+  return consumeForNotifier({ bus: options.bus, config, groupId: "slack-alerts", notifier });
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
+/** The chart page of this process's API (it listens on 127.0.0.1:API_PORT), on the row's symbol. */
+export const chartLink = (port: number) => (symbol: string) =>
+  `http://127.0.0.1:${port}/?symbol=${encodeURIComponent(symbol)}`;

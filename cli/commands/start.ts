@@ -16,7 +16,7 @@ import { loadConfig } from "@shamdan/shared/core/config";
 import { startSink } from "@shamdan/sink/sink";
 import { type Command, parseOptions } from "../command.ts";
 import { runService, type ServiceContext } from "../service-bootstrap.ts";
-import { startSlackAlerts } from "./start-slack.ts";
+import { startNotifications } from "./start-slack.ts";
 
 const RECORDINGS = ["ETHBTC", "ETCBTC", "XRPETH"] as const;
 
@@ -25,8 +25,8 @@ const help = `Usage: bun start [--demo] [--port N]
 
 Runs ingest, processor, sink and the HTTP API in one process. Defaults: BUS=memory, STORE=sqlite
 (SQLITE_PATH, default ./data/shamdan.sqlite); set BUS=kafka / STORE=questdb to use the real ones.
-Polls NOBITEX_BASE_URL on POLL_CRON for SYMBOLS. With SLACK_WEBHOOK_URL set, live signal changes are
-posted to Slack.
+Polls NOBITEX_BASE_URL on POLL_CRON for SYMBOLS. Live signal changes go to every configured
+channel (SLACK_WEBHOOK_URL, TELEGRAM_*, BALE_*, WEBHOOK_URL; see `notify --help`).
 
   --demo     serve the recorded real candles in data/candles through a local fake Nobitex (re-timed
              to end now, a new candle every minute) instead of the real exchange: for a laptop
@@ -114,10 +114,8 @@ async function startEverything(context: ServiceContext, demoUrl: string | undefi
   const liveFeed = new BusLiveFeed(bus, config, logger);
   await liveFeed.start();
   onStop(() => liveFeed.stop());
-  if (config.SLACK_WEBHOOK_URL) {
-    const slack = await startSlackAlerts({ bus, config, logger, webhookUrl: config.SLACK_WEBHOOK_URL });
-    onStop(() => slack.stop());
-  }
+  const alerts = await startNotifications({ bus, config, logger, registry });
+  if (alerts) onStop(() => alerts.stop());
   const app = createApp({ store, config, logger, registry, liveFeed });
   const api = serveApi(app, { port: config.API_PORT, hostname: "127.0.0.1", logger });
   onStop(() => api.stop());

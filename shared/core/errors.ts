@@ -84,4 +84,12 @@ export function describeError(error: unknown): string {
   return redact(text);
 }
 
-export const redact = (text: string): string => text.replace(/(\w+:\/\/)[^/\s:@]+:[^/\s@]+@/g, "$1***:***@");
+/**
+ * Text without the credentials URLs carry: `user:password@`, a Bot API token in the path
+ * (Telegram's and Bale's `/bot<id>:<secret>`), a Slack incoming webhook's secret path.
+ */
+export const redact = (text: string): string =>
+  text
+    .replace(/(\w+:\/\/)[^/\s:@]+:[^/\s@]+@/g, "$1***:***@")
+    .replace(/\/bot\d+:[\w-]+/g, "/bot***")
+    .replace(/(hooks\.slack\.com\/services\/)[^\s"'?]+/g, "$1***");
