@@ -14,9 +14,9 @@ import { SqliteStore } from "../shared/adapters/sqlite/sqlite-store.ts";
 import { columnNames } from "../shared/adapters/store-columns.ts";
 import { loadConfig } from "../shared/core/config.ts";
 import type { IndicatorRow } from "../shared/core/messages.ts";
-import { NUMERIC_FIELDS } from "../shared/core/store.ts";
 import { requireInfra, uniqueName } from "../shared/testing/integration.ts";
 import { buildRows } from "../shared/testing/store-contract-data.ts";
+import { writeBareIlp } from "./bare-ilp.ts";
 
 const ROUNDS = 10;
 const PER_ROUND = 20_000;
@@ -47,18 +47,7 @@ export async function bench(): Promise<void> {
   const schemaOnly = new QuestDbStore({ ...config, QUESTDB_TABLE: bareTable });
   const cols = columnNames(config);
   const sender = await Sender.fromConfig(ilpConfForBatches(config.QUESTDB_ILP_CONF));
-  const bareWrite = async (batch: readonly IndicatorRow[]) => {
-    for (const r of batch) {
-      sender.table(bareTable).symbol("stock_symbol", r.symbol).symbol("signal", r.signal);
-      for (const f of NUMERIC_FIELDS) {
-        const value = r[f];
-        if (value !== null) sender.floatColumn(cols[f], value);
-      }
-      sender.booleanColumn("signal_changed", r.signalChanged);
-      await sender.at(r.openTime, "ms");
-    }
-    await sender.flush();
-  };
+  const bareWrite = (batch: readonly IndicatorRow[]) => writeBareIlp(sender, bareTable, cols, batch);
   const timeRound = async (rows: IndicatorRow[], write: (b: IndicatorRow[]) => Promise<void>) => {
     const start = performance.now();
     for (let i = 0; i < rows.length; i += BATCH) await write(rows.slice(i, i + BATCH));

@@ -12,9 +12,10 @@ import { columnNames } from "../../shared/adapters/store-columns.ts";
 import type { Config } from "../../shared/core/config.ts";
 import { silentLogger } from "../../shared/core/log.ts";
 import type { IndicatorRow } from "../../shared/core/messages.ts";
-import { NUMERIC_FIELDS, type StoreWriter } from "../../shared/core/store.ts";
+import type { StoreWriter } from "../../shared/core/store.ts";
 import { requireInfra, uniqueName, waitFor } from "../../shared/testing/integration.ts";
 import { startSink } from "../../sink/sink.ts";
+import { writeBareIlp } from "../bare-ilp.ts";
 import { finish, median, PER_SYMBOL, perSec, ROUNDS, type Run, SYMBOLS, series } from "./harness.ts";
 import { timeProcessor } from "./processor.bench.ts";
 
@@ -74,16 +75,7 @@ async function timeBareIlp(source: Run, batches: readonly IndicatorRow[][]): Pro
   const sender = await Sender.fromConfig(ilpConfForBatches(config.QUESTDB_ILP_CONF));
   for (const batch of batches) {
     sender.reset();
-    for (const r of batch) {
-      sender.table(table).symbol("stock_symbol", r.symbol).symbol("signal", r.signal);
-      for (const f of NUMERIC_FIELDS) {
-        const value = r[f];
-        if (value !== null) sender.floatColumn(cols[f], value);
-      }
-      sender.booleanColumn("signal_changed", r.signalChanged);
-      await sender.at(r.openTime, "ms");
-    }
-    await sender.flush();
+    await writeBareIlp(sender, table, cols, batch);
   }
   const ms = performance.now() - started;
   await sender.close();

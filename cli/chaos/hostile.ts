@@ -21,20 +21,12 @@ function randomText(random: Random, length: number): string {
   return text;
 }
 
+/** The valid candle the hostile candles and rows start from. */
+const OHLCV = { openTime: Date.UTC(2024, 0, 1), open: 100, high: 110, low: 90, close: 105, volume: 3 };
+
 /** A well-formed candle message for `symbol` with the given overrides (to break one value at a time). */
 function candle(symbol: string, overrides: Record<string, unknown>): string {
-  const base = {
-    v: 1,
-    symbol,
-    resolution: "1",
-    openTime: Date.UTC(2024, 0, 1),
-    open: 100,
-    high: 110,
-    low: 90,
-    close: 105,
-    volume: 3,
-    fetchedAt: Date.UTC(2024, 0, 1, 0, 1),
-  };
+  const base = { v: 1, symbol, resolution: "1", ...OHLCV, fetchedAt: Date.UTC(2024, 0, 1, 0, 1) };
   return JSON.stringify({ ...base, ...overrides });
 }
 
@@ -43,12 +35,7 @@ function row(symbol: string, overrides: Record<string, unknown>): string {
   const base = {
     v: 1,
     symbol,
-    openTime: Date.UTC(2024, 0, 1),
-    open: 100,
-    high: 110,
-    low: 90,
-    close: 105,
-    volume: 3,
+    ...OHLCV,
     sma: 101,
     ema: 102,
     delta: 1,
