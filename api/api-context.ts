@@ -39,6 +39,7 @@ export interface ApiContext {
   cacheBytes(): number;
 }
 
+// Long on purpose: the query timeout, the answer cache and the readiness probe share one store and config.
 export function createApiContext(
   store: StoreReader,
   config: Config,

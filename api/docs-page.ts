@@ -52,6 +52,7 @@ function responseText(example: Example): string {
   return `HTTP/1.1 ${example.status} OK\ncontent-type: ${example.contentType}\n\n${body}`;
 }
 
+// Long on purpose: one HTML page as a template, in the order it renders.
 export function docsPage(spec: OpenApiDocument): string {
   const examples = new Map(examplesOf(spec).map((e) => [`${e.method} ${e.path}`, e]));
   const sections: string[] = [];

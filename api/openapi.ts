@@ -36,6 +36,7 @@ const STATUS_TEXT: Record<number, string> = {
   503: "Store unreachable or query timed out; retry later",
 };
 
+// Long on purpose: one OpenAPI document assembled in reading order (paths, parameters, responses).
 export function openApiDocument(
   routes: readonly RouteDoc[],
   errorSchema: AnySchema,

@@ -59,6 +59,7 @@ const ErrorSchema = v.object({
   issues: v.optional(v.array(v.object({ field: v.string(), message: v.string() }))),
 });
 
+// Long on purpose: a declarative list of request and response schemas sharing the config's limits.
 export function apiSchemas(
   config: Pick<Config, "API_MAX_PERIOD_MINUTES" | "API_MAX_SYMBOLS">,
   fields: FieldMap,

@@ -127,6 +127,7 @@ async function autocannon(
   return JSON.parse(stdout) as Load;
 }
 
+// A benchmark script: one sequence of measurements, printed as it goes.
 export async function bench(options: { rowsPerSymbol?: number; seconds?: number } = {}): Promise<void> {
   const rowsPerSymbol = options.rowsPerSymbol ?? 525_600;
   const seconds = options.seconds ?? 10;

@@ -28,6 +28,7 @@ function series(n: number): CandleInput[] {
   return out;
 }
 
+// A benchmark script: one sequence of measurements, printed as it goes.
 export async function bench(): Promise<void> {
   const settings = engineSettings(loadConfig({}));
   const { smaPeriod, emaPeriod, rsiPeriod, rsiBuyBelow, rsiSellAbove } = settings;

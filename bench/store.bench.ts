@@ -37,6 +37,7 @@ function makeRows(): IndicatorRow[][] {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const rate = (rows: number, ms: number) => `${((rows / ms) * 1000).toFixed(0).padStart(9)} rows/s`;
 
+// A benchmark script: one sequence of measurements, printed as it goes.
 export async function bench(): Promise<void> {
   const config = loadConfig(process.env, { STORE: "questdb" });
   await requireInfra(config);

@@ -177,7 +177,10 @@ export function alertQueries(config: AlertConfig) {
   } as const;
 }
 
-/** `provisioning/alerting/rules.yaml`. */
+/**
+ * `provisioning/alerting/rules.yaml`.
+ * Long on purpose: a declarative list of alert rules, one entry each.
+ */
 export function alertRules(config: AlertConfig) {
   const q = alertQueries(config);
   const { rsi } = indicatorColumns(config);

@@ -108,6 +108,7 @@ function aggregateStat(id: number, title: string, gridPos: GridPos, rawSql: stri
     .decimals(2);
 }
 
+// Long on purpose: a declarative list of panels, one entry each; splitting it would scatter the layout.
 export function marketDashboard(config: DashboardConfig): Dashboard {
   const q = marketQueries(config);
   const c = indicatorColumns(config);

@@ -1,6 +1,7 @@
 /** Prometheus metrics of ingest, on their own registry so tests can make many. */
 import { Counter, Gauge, Registry } from "prom-client";
 
+// Long on purpose: a declarative list of metrics, a few lines of text each.
 export function createIngestMetrics(registry: Registry = new Registry()) {
   const registers = [registry];
   return {

@@ -62,6 +62,7 @@ export class PartitionTask {
     return this.nextOffset;
   }
 
+  // One loop on purpose: the per-candle hot path; each early `continue` is one rule for one kind of bad input.
   process(messages: readonly ConsumedMessage[], service = "processor"): BatchResult {
     const result: BatchResult = {
       rows: [],

@@ -35,6 +35,7 @@ export async function requireKnownSymbol(api: ApiContext, symbol: string): Promi
     throw new ApiError(404, "unknown_symbol", `unknown symbol ${symbol}: see GET /api/symbols`);
 }
 
+// Long on purpose: the three POST endpoints of the original system, each a few lines, sharing their schemas.
 export function aggregationRoutes(api: ApiContext) {
   const { schemas, fields } = api;
   const app = new Hono();

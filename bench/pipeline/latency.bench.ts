@@ -7,6 +7,7 @@ import { waitFor } from "../../shared/testing/integration.ts";
 import { startSink } from "../../sink/sink.ts";
 import { bus, finish, newRun, perSec, SYMBOLS, series } from "./harness.ts";
 
+// A benchmark script: one timed sequence (publish at a steady rate, watch rows appear, report).
 export async function benchLatency(): Promise<void> {
   const RATE = 1000;
   const SECONDS = 20;

@@ -77,6 +77,7 @@ interface Scenario {
   run(): Promise<Outcome>;
 }
 
+// Long on purpose: the scenarios are closures over one fleet (ports, children, infra) that they break and check in turn; each is a few lines.
 export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]> {
   const base = options.portBase;
   const parentConfig = loadInfraConfig();
@@ -511,6 +512,7 @@ function exits(fleet: Fleet): string[] {
  * The API under a hostile mix: 10,000 broken or malicious requests, 400 distinct heavy candle reads
  * (8 at a time, distinct windows so the answer cache never helps) and 40 streams replaying from the
  * start, half of them abandoned early. Every answer must be a 200, a 4xx or a 503 with a JSON body.
+ * Long on purpose: three loads (hostile requests, heavy reads, streams) that share one problem list and run together.
  */
 export async function hostileApiLoad(api: string, symbols: readonly string[]): Promise<string[]> {
   const problems: string[] = [];

@@ -119,7 +119,10 @@ export interface HostileRequest {
   body?: string | Uint8Array;
 }
 
-/** One of many kinds of broken or malicious API request, drawn at random. */
+/**
+ * One of many kinds of broken or malicious API request, drawn at random.
+ * Long on purpose: a table of request kinds, one short case each.
+ */
 export function hostileRequest(random: Random, symbol: string): HostileRequest {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const json = { "content-type": "application/json" };

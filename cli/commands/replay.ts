@@ -26,6 +26,7 @@ export const replayCommand: Command = {
   name: "replay",
   summary: "Publish recorded candles to the symbol topics",
   help,
+  // Long on purpose: option parsing, then one publish loop, in the order the help describes.
   async run(argv) {
     const { values } = parseOptions(argv, {
       data: { type: "string" },

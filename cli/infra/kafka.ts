@@ -47,6 +47,7 @@ const log4j = `Configuration:
 // A fixed cluster id keeps re-formatting deterministic; the data dir is ours alone.
 const CLUSTER_ID = "c2hhbWRhbi1sb2NhbC0x";
 
+// Long on purpose: the broker's command line and files, written out as Kafka expects them.
 export function kafkaService(o: KafkaOptions): JavaService {
   const home = resolve(o.home);
   const libs = join(home, "downloads", `kafka-${o.version}`, "libs");

@@ -12,6 +12,7 @@ import type { Logger } from "../../core/log.ts";
 import { keepLater } from "../keep-later.ts";
 import { kafkaError } from "./kafka-error.ts";
 
+// Long on purpose: one throwaway consumer's life (watermarks, run, stop, delete the group) in order.
 export async function kafkaReadLatestByKey(
   kafka: Kafka,
   admin: Admin,
