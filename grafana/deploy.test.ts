@@ -13,7 +13,7 @@ import { SLACK_DISABLED_URL } from "./notifications.ts";
 
 const root = join(import.meta.dir, "..");
 const configNames = new Set(Object.keys(ConfigSchema.entries));
-const SERVICES = ["ingest", "processor", "sink", "api"] as const;
+const SERVICES = ["ingest", "processor", "sink", "api", "notify"] as const;
 // biome-ignore lint/suspicious/noExplicitAny: parsed YAML, whose shape the tests check.
 type Doc = Record<string, any>;
 
@@ -24,7 +24,7 @@ const NOT_FOR_CONTAINERS: Record<string, string> = {
   SQLITE_PATH: "STORE=questdb in containers",
   HEALTH_PORT: "set per service",
   API_PORT: "fixed to the container port",
-  SLACK_WEBHOOK_URL: "Grafana posts alerts; only `bun start` reads it",
+  SLACK_WEBHOOK_URL: "Grafana posts Slack alerts here; `bun start` and `notify` outside compose read it",
   SHAMDAN_HOME: "local infra only",
   INFRA_KAFKA_PORT: "local infra only",
   INFRA_KAFKA_CONTROLLER_PORT: "local infra only",
@@ -35,6 +35,23 @@ const NOT_FOR_CONTAINERS: Record<string, string> = {
   QUESTDB_VERSION: "local infra only (the image tag pins QuestDB)",
   JAVA_HOME: "local infra only",
 };
+/** Read by the notify service alone (bot tokens stay out of the other containers). */
+const NOTIFY_ONLY = new Set([
+  "TELEGRAM_BOT_TOKEN",
+  "TELEGRAM_CHAT_ID",
+  "TELEGRAM_API_URL",
+  "BALE_BOT_TOKEN",
+  "BALE_CHAT_ID",
+  "BALE_API_URL",
+  "WEBHOOK_URL",
+  "NOTIFY_SYMBOLS",
+  "NOTIFY_LANG",
+  "NOTIFY_GROUP",
+  "NOTIFY_CHART_URL",
+  "NOTIFY_MAX_DELAY_SECONDS",
+  "NOTIFY_TIMEOUT_MS",
+  "NOTIFY_MAX_ATTEMPTS",
+]);
 /** Fixed by compose.yaml: the containers' own addresses and adapters. */
 const FIXED = ["BUS", "STORE", "KAFKA_BROKERS", "QUESTDB_ILP_CONF", "QUESTDB_PG_URL"];
 /** Passed through with a compose-specific default. */
@@ -48,12 +65,13 @@ describe("compose.yaml", () => {
     .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
     .map((line) => line.slice(0, line.indexOf("=")));
 
-  test("runs kafka, questdb, grafana and the four services", () => {
+  test("runs kafka, questdb, grafana and the five services (notify behind its profile)", () => {
     expect(Object.keys(compose.services).sort()).toEqual([
       "api",
       "grafana",
       "ingest",
       "kafka",
+      "notify",
       "processor",
       "questdb",
       "sink",
@@ -62,6 +80,9 @@ describe("compose.yaml", () => {
     expect(compose.services.questdb.image).toBe("questdb/questdb:9.3.4");
     expect(compose.services.grafana.image).toStartWith("grafana/grafana-oss:");
     expect(compose.services.grafana.volumes).toContain("./grafana/provisioning:/etc/grafana/provisioning:ro");
+    // Started only on request: without a channel configured it exits.
+    expect(compose.services.notify.profiles).toEqual(["notify"]);
+    expect(compose.services.notify.environment.SLACK_WEBHOOK_URL).toBeUndefined();
   });
 
   test("services: one image, their command, a readiness healthcheck, healthy dependencies", () => {
@@ -91,6 +112,10 @@ describe("compose.yaml", () => {
       const env = compose.services[name].environment as Record<string, string>;
       for (const key of envExample) {
         if (key in NOT_FOR_CONTAINERS || FIXED.includes(key)) continue;
+        if (NOTIFY_ONLY.has(key) && name !== "notify") {
+          expect({ service: name, key, value: env[key] }).toEqual({ service: name, key, value: undefined });
+          continue;
+        }
         // `${KEY:-}`: the operator's value, or empty, which shared/core/config.ts reads as its default.
         expect({ service: name, key, value: env[key] }).toEqual({
           service: name,
@@ -100,7 +125,7 @@ describe("compose.yaml", () => {
       }
       for (const key of FIXED) expect(env[key]).toBeDefined();
     }
-    for (const key of Object.keys(NOT_FOR_CONTAINERS)) expect(envExample).toContain(key);
+    for (const key of [...Object.keys(NOT_FOR_CONTAINERS), ...NOTIFY_ONLY]) expect(envExample).toContain(key);
   });
 
   test("Kafka's data is on its volume (KAFKA_LOG_DIRS is the kafka-data mount)", () => {

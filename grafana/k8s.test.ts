@@ -14,8 +14,8 @@ import { provisioningFiles } from "./provisioning.ts";
 
 const root = join(import.meta.dir, "..");
 const configNames = new Set(Object.keys(ConfigSchema.entries));
-const SERVICES = ["ingest", "processor", "sink", "api"] as const;
-const PORTS = { ingest: 9101, processor: 9102, sink: 9103, api: 3000 } as const;
+const SERVICES = ["ingest", "processor", "sink", "api", "notify"] as const;
+const PORTS = { ingest: 9101, processor: 9102, sink: 9103, api: 3000, notify: 9104 } as const;
 // biome-ignore lint/suspicious/noExplicitAny: rendered YAML, whose shape the tests check.
 type Doc = Record<string, any>;
 
@@ -72,12 +72,14 @@ describe("rendered objects", () => {
       for (const f of (g.files ?? []) as string[]) expect(existsSync(join(root, "k8s/base", f))).toBe(true);
   });
 
-  test("Deployments for the four services (processor x2), StatefulSets with PVCs for kafka and questdb", () => {
+  test("Deployments for the five services (processor x2, notify 0 until a channel is set), StatefulSets with PVCs for kafka and questdb", () => {
     for (const name of SERVICES) {
       expect(find("Deployment", name)?.spec.template.spec.containers[0].args).toEqual([name]);
       expect(find("Service", name)).toBeDefined();
     }
     expect(find("Deployment", "processor")?.spec.replicas).toBe(2);
+    // Without a channel `notify` exits: it runs once the operator has set one and scaled it up.
+    expect(find("Deployment", "notify")?.spec.replicas).toBe(0);
     for (const name of ["kafka", "questdb"])
       expect(find("StatefulSet", name)?.spec.volumeClaimTemplates?.length).toBe(1);
     expect(find("Deployment", "grafana")).toBeDefined();
@@ -230,6 +232,18 @@ describe("Secrets", () => {
     expect(slack?.name).toStartWith("shamdan-slack");
     // Optional: an operator who manages Secrets without the overlay may leave it out.
     expect(slack?.optional).toBe(true);
+    // notify's channels: every token, chat and webhook from the optional shamdan-notify Secret.
+    const notify = envOf("notify");
+    for (const key of [
+      "TELEGRAM_BOT_TOKEN",
+      "TELEGRAM_CHAT_ID",
+      "BALE_BOT_TOKEN",
+      "BALE_CHAT_ID",
+      "WEBHOOK_URL",
+    ]) {
+      expect(secretRef(notify[key])?.name).toStartWith("shamdan-notify");
+      expect(secretRef(notify[key])?.optional).toBe(true);
+    }
     // No container carries a literal password.
     for (const w of workloads)
       for (const c of allContainers(w))
@@ -398,6 +412,9 @@ describe("NetworkPolicies: only the real flows", () => {
     [{ app: "grafana" }, outside, 443],
     [outside, { app: "api" }, 3000],
     [outside, { app: "grafana" }, 3000],
+    [{ app: "notify" }, kafka, 9092],
+    // Telegram's and Bale's Bot APIs, Slack, a webhook.
+    [{ app: "notify" }, outside, 443],
   ];
   test("allowed: ingest -> Kafka and the exchange; processor -> Kafka; sink -> Kafka, QuestDB; api; Grafana", () => {
     for (const [src, dst, port] of flows)
@@ -407,7 +424,7 @@ describe("NetworkPolicies: only the real flows", () => {
   });
 
   test("every pod resolves names through kube-dns, and nothing else on port 53", () => {
-    for (const app of ["ingest", "processor", "sink", "api", "grafana", "kafka", "questdb"]) {
+    for (const app of ["ingest", "processor", "sink", "api", "notify", "grafana", "kafka", "questdb"]) {
       expect(`${app} ${allowed({ app }, { dns: true }, 53, "UDP")}`).toBe(`${app} true`);
       expect(`${app} ${allowed({ app }, outside, 53, "UDP")}`).toBe(`${app} false`);
     }
@@ -433,6 +450,9 @@ describe("NetworkPolicies: only the real flows", () => {
     [{ app: "ingest" }, { app: "api" }, 3000],
     [{ app: "processor" }, { app: "sink" }, 9103],
     [{ app: "ingest" }, kafka, 9093],
+    [{ app: "notify" }, questdb, 8812],
+    [{ app: "notify" }, questdb, 9000],
+    [outside, { app: "notify" }, 9104],
   ];
   test("denied: everything else (a sample of the tempting flows)", () => {
     for (const [src, dst, port] of denied)

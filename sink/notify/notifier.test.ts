@@ -34,7 +34,11 @@ function standIn(responders: Array<(req: Request) => Response | Promise<Response
     hostname: "127.0.0.1",
     port: 0,
     async fetch(req) {
-      received.push({ path: new URL(req.url).pathname, body: (await req.json()) as Record<string, unknown>, at: Date.now() });
+      received.push({
+        path: new URL(req.url).pathname,
+        body: (await req.json()) as Record<string, unknown>,
+        at: Date.now(),
+      });
       const responder = responders[Math.min(i++, responders.length - 1)];
       if (!responder) throw new Error("no responder");
       return responder(req);
@@ -52,10 +56,18 @@ afterEach(async () => {
 const ok = () => Response.json({ ok: true, result: { message_id: 1 } });
 const telegram429 = (seconds: number) => () =>
   Response.json(
-    { ok: false, error_code: 429, description: `Too Many Requests: retry after ${seconds}`, parameters: { retry_after: seconds } },
+    {
+      ok: false,
+      error_code: 429,
+      description: `Too Many Requests: retry after ${seconds}`,
+      parameters: { retry_after: seconds },
+    },
     { status: 429 },
   );
-const status = (code: number, text = "") => () => new Response(text, { status: code });
+const status =
+  (code: number, text = "") =>
+  () =>
+    new Response(text, { status: code });
 /** Never answers (until the server stops). */
 const hang = () => new Promise<Response>(() => {});
 
@@ -121,7 +133,11 @@ describe("Telegram and Bale (Bot API sendMessage)", () => {
 
   test("5xx: retried with backoff until it succeeds", async () => {
     const bale = standIn([status(502), status(503), ok]);
-    const channel = new BotApiChannel("bale", { apiUrl: bale.url, token: TOKEN, chatId: "42" }, { lang: "en" });
+    const channel = new BotApiChannel(
+      "bale",
+      { apiUrl: bale.url, token: TOKEN, chatId: "42" },
+      { lang: "en" },
+    );
     const n = notifier([channel]);
     n.offer([liveRow()]);
     await n.idle();
@@ -140,11 +156,18 @@ describe("Telegram and Bale (Bot API sendMessage)", () => {
   test("gives up after maxAttempts; a refusal (400) is not retried; both are counted failed", async () => {
     const down = standIn([status(500)]);
     const refused = standIn([
-      () => Response.json({ ok: false, error_code: 400, description: "Bad Request: chat not found" }, { status: 400 }),
+      () =>
+        Response.json(
+          { ok: false, error_code: 400, description: "Bad Request: chat not found" },
+          { status: 400 },
+        ),
     ]);
     const registry = new Registry();
     const n = notifier(
-      [telegram(down.url), new BotApiChannel("bale", { apiUrl: refused.url, token: TOKEN, chatId: "1" }, { lang: "en" })],
+      [
+        telegram(down.url),
+        new BotApiChannel("bale", { apiUrl: refused.url, token: TOKEN, chatId: "1" }, { lang: "en" }),
+      ],
       { registry, maxAttempts: 3 },
     );
     n.offer([liveRow()]);
@@ -159,20 +182,29 @@ describe("Telegram and Bale (Bot API sendMessage)", () => {
   test("200 without ok: true is not a delivery", async () => {
     const tg = standIn([() => Response.json({ ok: false, description: "strange" })]);
     const [result] = await testChannels([telegram(tg.url)], 1000);
-    expect(result).toEqual({ channel: "telegram", ok: false, error: "Telegram did not confirm the message: strange" });
+    expect(result).toEqual({
+      channel: "telegram",
+      ok: false,
+      error: "Telegram did not confirm the message: strange",
+    });
   });
 });
 
 describe("Slack and the webhook", () => {
   test("Slack gets the embedded notifier's (and Grafana's) words; 429 Retry-After is honoured", async () => {
-    const slack = standIn([() => new Response("rate_limited", { status: 429, headers: { "retry-after": "1" } }), () => new Response("ok")]);
+    const slack = standIn([
+      () => new Response("rate_limited", { status: 429, headers: { "retry-after": "1" } }),
+      () => new Response("ok"),
+    ]);
     const n = notifier([new SlackChannel(`${slack.url}/services/T0/B0/secret`, { lang: "en" })]);
     const row = liveRow();
     n.offer([row]);
     await n.idle();
     expect(slack.received.length).toBe(2);
     expect((slack.received[1]?.at ?? 0) - (slack.received[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
-    expect(slack.received[1]?.body).toEqual({ text: formatChange(row, "http://127.0.0.1:3000/?symbol=BTCIRT") });
+    expect(slack.received[1]?.body).toEqual({
+      text: formatChange(row, "http://127.0.0.1:3000/?symbol=BTCIRT"),
+    });
   });
 
   test("the webhook gets one JSON document with the fields and the text", async () => {
@@ -226,9 +258,12 @@ describe("which rows become alerts", () => {
   test("offer never waits for a channel; a hung channel does not hold up another one", async () => {
     const hung = standIn([hang]);
     const fine = standIn([ok]);
-    const n = notifier([new SlackChannel(hung.url, { lang: "en" }), new WebhookChannel(fine.url, { lang: "en" })], {
-      timeoutMs: 60_000,
-    });
+    const n = notifier(
+      [new SlackChannel(hung.url, { lang: "en" }), new WebhookChannel(fine.url, { lang: "en" })],
+      {
+        timeoutMs: 60_000,
+      },
+    );
     const now = Math.floor(Date.now() / MINUTE) * MINUTE;
     // Synchronous: returns with the alert queued while the first service has not even been called yet.
     expect(n.offer([liveRow({ openTime: now })])).toBe(1);
@@ -246,7 +281,11 @@ describe("which rows become alerts", () => {
   test("a full queue drops its oldest alert", async () => {
     const hung = standIn([hang]);
     const registry = new Registry();
-    const n = notifier([new WebhookChannel(hung.url, { lang: "en" })], { queueLimit: 2, registry, timeoutMs: 60_000 });
+    const n = notifier([new WebhookChannel(hung.url, { lang: "en" })], {
+      queueLimit: 2,
+      registry,
+      timeoutMs: 60_000,
+    });
     const now = Math.floor(Date.now() / MINUTE) * MINUTE;
     for (const symbol of ["AAIRT", "BBIRT", "CCIRT", "DDIRT"]) n.offer([liveRow({ symbol, openTime: now })]);
     // AAIRT is in flight, BBIRT was dropped, CCIRT and DDIRT wait.
@@ -273,7 +312,11 @@ describe("secrets stay out of logs and errors", () => {
     const n = new Notifier({
       channels: [
         telegram(failing.url),
-        new BotApiChannel("bale", { apiUrl: closedUrl, token: "987:odd_token-without-shape", chatId: "1" }, { lang: "en" }),
+        new BotApiChannel(
+          "bale",
+          { apiUrl: closedUrl, token: "987:odd_token-without-shape", chatId: "1" },
+          { lang: "en" },
+        ),
         new SlackChannel(`${closedUrl}/services/T0/B0/${slackSecret}`, { lang: "en" }),
       ],
       logger,
@@ -342,7 +385,9 @@ describe("Persian messages (NOTIFY_LANG=fa)", () => {
       "🔴 سیگنال فروش USDTIRT\nقیمت پایانی: ۹۸٬۷۶۶ تومان",
     );
     // Not a toman market: no unit, small prices keep their decimals.
-    expect(plainText({ ...alert, symbol: "XRPETH", close: 0.00148272 }, "fa")).toContain("قیمت پایانی: ۰٫۰۰۱۴۸۲۷۲\n");
+    expect(plainText({ ...alert, symbol: "XRPETH", close: 0.00148272 }, "fa")).toContain(
+      "قیمت پایانی: ۰٫۰۰۱۴۸۲۷۲\n",
+    );
   });
 
   test("NOTIFY_LANG=fa reaches the channels built from the configuration", async () => {
@@ -356,7 +401,9 @@ describe("Persian messages (NOTIFY_LANG=fa)", () => {
     const n = notifierFromConfig(config, silentLogger);
     n?.offer([liveRow()]);
     await n?.idle();
-    expect(String(tg.received[0]?.body.text)).toStartWith("🟢 سیگنال خرید BTCIRT\nقیمت پایانی: ۱۲٬۳۴۵٬۶۷۸ تومان");
+    expect(String(tg.received[0]?.body.text)).toStartWith(
+      "🟢 سیگنال خرید BTCIRT\nقیمت پایانی: ۱۲٬۳۴۵٬۶۷۸ تومان",
+    );
   });
 });
 
@@ -375,7 +422,9 @@ describe("configuration", () => {
   });
 
   test("a token without its chat, or a chat without its token, is a configuration error", () => {
-    expect(() => channelsFromConfig(loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN }))).toThrow("TELEGRAM_CHAT_ID: required");
+    expect(() => channelsFromConfig(loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN }))).toThrow(
+      "TELEGRAM_CHAT_ID: required",
+    );
     expect(() => channelsFromConfig(loadConfig({ BALE_CHAT_ID: "1" }))).toThrow("BALE_BOT_TOKEN: required");
   });
 
@@ -385,9 +434,9 @@ describe("configuration", () => {
     expect(config.BALE_API_URL).toBe("https://tapi.bale.ai");
     expect(config.NOTIFY_LANG).toBe("en");
     expect(chartLinkFor(config)("BTCIRT")).toBe("http://127.0.0.1:3000/?symbol=BTCIRT");
-    expect(chartLinkFor({ NOTIFY_CHART_URL: "https://shamdan.example/chart?x=1", API_PORT: 1 })("ETHIRT")).toBe(
-      "https://shamdan.example/chart?x=1&symbol=ETHIRT",
-    );
+    expect(
+      chartLinkFor({ NOTIFY_CHART_URL: "https://shamdan.example/chart?x=1", API_PORT: 1 })("ETHIRT"),
+    ).toBe("https://shamdan.example/chart?x=1&symbol=ETHIRT");
   });
 
   test("candle lengths of the UDF resolutions", () => {
