@@ -346,9 +346,7 @@ describe("secrets stay out of logs and errors", () => {
     expect(redact("https://tapi.bale.ai/bot1234:abc_DEF-9/getMe")).toBe("https://tapi.bale.ai/bot***/getMe");
     // A made-up webhook address.
     const hook = '{"url":"https://hooks.slack.com/services/T00/B00/XXXX"}'; // pragma: allowlist secret
-    expect(redact(hook)).toBe(
-      '{"url":"https://hooks.slack.com/services/***"}',
-    );
+    expect(redact(hook)).toBe('{"url":"https://hooks.slack.com/services/***"}');
     // Ordinary paths are left alone.
     expect(redact("/bottles/12 and /bot/help")).toBe("/bottles/12 and /bot/help");
   });
