@@ -22,7 +22,7 @@ import type { LiveFeed } from "./live-feed.ts";
 import { openApiDocument, type RouteDoc } from "./openapi.ts";
 import { aggregationRoutes } from "./routes/aggregation.ts";
 import { candleRoutes } from "./routes/candles.ts";
-import { healthRoutes } from "./routes/health.ts";
+import { healthRoutes, type ReadinessComponents } from "./routes/health.ts";
 import { pageRoutes } from "./routes/page.ts";
 import { signalRoutes } from "./routes/signals.ts";
 import { type StreamOptions, streamRoutes } from "./routes/stream.ts";
@@ -43,6 +43,8 @@ export interface AppOptions {
   stream?: Partial<StreamOptions & { maxStreams: number }>;
   /** How long an identical read is answered from memory (default 1000 ms; 0 turns it off). */
   cacheTtlMs?: number;
+  /** Other parts of the process `/readyz` also answers for (embedded mode: ingest). */
+  components?: ReadinessComponents;
 }
 
 export function createApp(options: AppOptions) {
@@ -95,7 +97,7 @@ export function createApp(options: AppOptions) {
   );
   if (config.API_TOKEN) app.use("/api/*", bearerAuth({ token: config.API_TOKEN }));
 
-  const health = healthRoutes(api, registry);
+  const health = healthRoutes(api, registry, options.components);
   const modules = [
     aggregationRoutes(api),
     symbolRoutes(api),
@@ -144,7 +146,8 @@ export function createApp(options: AppOptions) {
     c.json({ error: "not_found", message: `no route for ${c.req.method} ${c.req.path}` }, 404),
   );
   app.onError(errorHandler(logger));
-  return app;
+  // serve.ts ends the open streams first when the server stops.
+  return Object.assign(app, { closeStreams: () => slots.close() });
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -34,7 +34,9 @@ export function serveApi(
     url,
     port: server.port ?? options.port,
     async stop() {
-      // Graceful first: refuse new connections, let requests in flight finish...
+      // Streams are idle by design: end them now rather than wait for them. Then graceful: refuse new
+      // connections, let requests in flight finish...
+      app.closeStreams();
       const graceful = server.stop(false);
       const timer = setTimeout(() => server.stop(true), 5000);
       await graceful;

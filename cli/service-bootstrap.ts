@@ -20,6 +20,9 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { ExitCode } from "./command.ts";
 import { startUnlessStopped, untilSignal } from "./until-signal.ts";
 
+/** System error codes that mean the setup is wrong, not that something failed along the way. */
+const SETUP_ERRORS = new Set(["EADDRINUSE", "EACCES", "ENOENT", "EADDRNOTAVAIL"]);
+
 export interface ServiceContext {
   config: Config;
   logger: Logger;
@@ -62,8 +65,17 @@ export interface ServiceSpec<S extends Stoppable> {
  */
 export async function runService<S extends Stoppable>(spec: ServiceSpec<S>): Promise<number> {
   const config = spec.config ?? loadConfig();
-  const signal = untilSignal();
   const logger = createLogger(config.LOG_LEVEL, { service: spec.name });
+  // A second signal cuts the graceful stop short, but never mid-write: the store is closed first
+  // (its last write finished or not started, nothing half-written), then the process exits.
+  const signal = untilSignal((second) => {
+    logger.warn("second signal: closing the store and exiting without waiting for the rest", {
+      signal: second,
+    });
+    void Promise.resolve(store?.close())
+      .catch((error) => logger.error("closing the store failed", { error: describeError(error) }))
+      .finally(() => process.exit(130));
+  });
   const registry = new Registry();
   collectDefaultMetrics({
     register: registry,
@@ -105,12 +117,19 @@ export async function runService<S extends Stoppable>(spec: ServiceSpec<S>): Pro
       return ExitCode.ok;
     }
     spec.started?.(service, context);
-    logger.info("shutting down", { signal: await signal });
+    logger.info("shutting down", {
+      signal: await signal,
+      waitingFor: "polls and writes in flight to finish, then each part to stop; open streams end now",
+      again: "a second Ctrl-C closes the store and exits at once",
+    });
     abort.abort();
     await service.stop();
     return ExitCode.ok;
   } catch (error) {
     if (error instanceof ShamdanError && !error.canRetry) throw error;
+    // The machine refuses what the settings ask for (a busy port, a missing folder): main.ts prints
+    // one plain line saying so; retrying would not help.
+    if (SETUP_ERRORS.has(String((error as { code?: unknown })?.code))) throw error;
     logger.error(`${spec.name} failed`, { error: describeError(error) });
     return ExitCode.failure;
   } finally {

@@ -1,13 +1,26 @@
-/** Resolves on the first SIGINT or SIGTERM: long-running commands shut down gracefully on either. */
-export function untilSignal(): Promise<NodeJS.Signals> {
+/**
+ * Resolves on the first SIGINT or SIGTERM: long-running commands shut down gracefully on either.
+ *
+ * The handlers stay installed: a second signal (an impatient second Ctrl-C) must not fall through to
+ * the default action, which kills the process mid-shutdown with exit 130, possibly between writes.
+ * It runs `onSecond` instead (e.g. close the store, then exit), or exits 130 at once without one.
+ */
+export function untilSignal(onSecond?: (signal: NodeJS.Signals) => unknown): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    const done = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
-      resolve(signal);
+    let first: NodeJS.Signals | undefined;
+    const handle = (signal: NodeJS.Signals) => {
+      if (first === undefined) {
+        first = signal;
+        resolve(signal);
+        return;
+      }
+      process.off("SIGINT", handle);
+      process.off("SIGTERM", handle);
+      if (onSecond) void onSecond(signal);
+      else process.exit(130);
     };
-    process.on("SIGINT", done);
-    process.on("SIGTERM", done);
+    process.on("SIGINT", handle);
+    process.on("SIGTERM", handle);
   });
 }
 

@@ -181,3 +181,58 @@ describe("faults", () => {
     expect(a).toContain("1");
   });
 });
+
+describe("loop mode (the embedded demo)", () => {
+  const candlesOf = (body: Record<string, unknown>) => {
+    const t = body.t as number[];
+    return t.map((time, i) => ({ time, close: (body.c as number[])[i] }));
+  };
+
+  test("what a minute serves depends on the minute alone: a second server serves the same", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const query = { symbol: "XRPETH", resolution: "1", from: now - 3600, to: now - 120 };
+    const a = await get(await start({ loop: true }), query);
+    await fake?.stop();
+    const b = await get(await start({ loop: true }), query);
+    expect(a.body.s).toBe("ok");
+    expect(b.body).toEqual(a.body);
+    await fake?.stop();
+    // Each recording repeats on a fixed grid: served time modulo its length is the recorded minute.
+    const length = 1200 * 60; // limit: 1200 gap-free minute candles
+    const served = candlesOf(a.body);
+    const from = XRP_START + (at(served, 0).time % length);
+    const recorded = await get(await start(), { symbol: "XRPETH", resolution: "1", from, to: from + 3600 });
+    const byTime = new Map(candlesOf(recorded.body).map((c) => [c.time, c.close]));
+    expect(served).toHaveLength(58);
+    expect(served.map((c) => ({ time: c.time, close: byTime.get(XRP_START + (c.time % length)) }))).toEqual(
+      served,
+    );
+  });
+
+  test("the wall clock's minute is the forming candle; the minutes before it are all there", async () => {
+    const f = await start({ loop: true });
+    const now = Math.floor(Date.now() / 1000);
+    const { body } = await get(f, { symbol: "XRPETH", resolution: "1", countback: 500, to: now });
+    const times = candlesOf(body).map((c) => c.time);
+    expect(times).toHaveLength(500);
+    expect(times.at(-1)).toBe(now - (now % 60));
+    for (let i = 1; i < times.length; i++) expect((times[i] as number) - (times[i - 1] as number)).toBe(60);
+  });
+
+  test("across a cycle's end the recording starts again, with no hole", async () => {
+    const f = await start({ loop: true });
+    const length = 1200 * 60;
+    const seam = Math.floor(Date.now() / 1000 / length) * length;
+    const { body } = await get(f, { symbol: "XRPETH", resolution: "1", from: seam - 300, to: seam + 240 });
+    const candles = candlesOf(body);
+    expect(candles.map((c) => c.time)).toEqual(Array.from({ length: 10 }, (_, i) => seam - 300 + i * 60));
+    await fake?.stop();
+    const first = await get(await start(), {
+      symbol: "XRPETH",
+      resolution: "1",
+      from: XRP_START,
+      to: XRP_START,
+    });
+    expect(at(candles, 5).close).toBe(at(candlesOf(first.body), 0).close);
+  });
+});

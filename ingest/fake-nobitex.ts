@@ -11,6 +11,11 @@
  * the recording so that its history ends now (wall clock). Faults follow a seeded schedule that
  * serves every enabled kind at least once early on (fault-schedule.ts), and are counted in `/stats`
  * (and `stats`).
+ *
+ * `loop` is the embedded demo's mode: served time is the wall clock, and each recording repeats back to
+ * back forever on a fixed grid (cycle k starts at the epoch plus k recording lengths). What is served
+ * for a minute is a function of that minute alone, so a restarted demo serves exactly what it served
+ * before, and the minutes it was stopped are there to backfill, as on the real exchange.
  */
 import type { Candle, UdfOk } from "@shamdan/shared/core/udf";
 import { candlesToUdf } from "@shamdan/shared/core/udf";
@@ -45,6 +50,8 @@ export interface FakeNobitexOptions {
   formingSteps?: number;
   faults?: FaultRates;
   seed?: number;
+  /** Wall-clock time, each recording repeated forever on a fixed grid (see above); ignores live/retime. */
+  loop?: boolean;
 }
 
 export interface FakeStats {
@@ -104,7 +111,7 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
     else if (options.retime) offset = alignDown(realNowMs, period) - period - last;
     offsets.set(rec, offset);
   }
-  const clock = new FakeClock(live ? clockStart : realNowMs, options.speed ?? 1);
+  const clock = new FakeClock(live ? clockStart : realNowMs, options.loop ? 1 : (options.speed ?? 1));
   const random = seededRandom(options.seed ?? 1);
   const rates = options.faults ?? {};
   const schedule = new FaultSchedule(rates, options.seed ?? 1);
@@ -136,6 +143,40 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
       );
     }
     return out;
+  };
+
+  /**
+   * Loop mode: the candles of `rec` with an open time in [fromMs, min(toMs, nowMs)], in served time;
+   * the one whose minute has not ended at `nowMs` is still forming.
+   */
+  const looped = (rec: Recording, fromMs: number, toMs: number, nowMs: number): Candle[] => {
+    const upTo = Math.min(toMs, nowMs);
+    const period = rec.periodSeconds * 1000;
+    const base = (rec.candles[0] as Candle).openTime;
+    const length = (rec.candles.at(-1) as Candle).openTime - base + period;
+    const out: Candle[] = [];
+    for (let k = Math.floor(fromMs / length); k * length <= upTo; k++) {
+      for (const c of rec.candles) {
+        const openTime = c.openTime - base + k * length;
+        if (openTime < fromMs) continue;
+        if (openTime > upTo) break;
+        const elapsed = (nowMs - openTime) / period;
+        out.push(
+          elapsed >= 1 ? { ...c, openTime } : forming(c, openTime, Math.floor(elapsed * steps) / steps),
+        );
+      }
+    }
+    return out;
+  };
+  /** The oldest open time a request can select, so loop mode generates no more than it may serve. */
+  const oldestWanted = (rec: Recording, params: URLSearchParams, toMs: number): number => {
+    const from = Number(params.get("from"));
+    const countback = Number(params.get("countback"));
+    const page = Math.max(1, Math.floor(Number(params.get("page") ?? 1)) || 1);
+    // Recordings have gaps (minutes without trades): twice the periods covers a count of candles.
+    const span = (Math.max(countback || 0, 0) + page * MAX_CANDLES_PER_PAGE) * rec.periodSeconds * 2000;
+    const oldest = params.has("countback") && countback > 0 ? toMs - span : from * 1000;
+    return Math.max(Number.isFinite(oldest) ? oldest : toMs - span, toMs - 30 * 86_400_000);
   };
 
   const json = (body: unknown, status = 200) => Response.json(body, { status });
@@ -188,7 +229,13 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
     if (!rec) return error("Invalid symbol!");
     if (params.get("resolution") !== rec.resolution) return error("Invalid resolution!");
     if (!params.has("to") || !Number.isFinite(to)) return error("Parameter to is required!");
-    const selected = select(visible(rec, nowMs), params, to);
+    const selected = select(
+      options.loop
+        ? looped(rec, oldestWanted(rec, params, to * 1000), to * 1000, nowMs)
+        : visible(rec, nowMs),
+      params,
+      to,
+    );
     if (selected.length === 0) {
       stats.noData++;
       return json({ s: "no_data" });

@@ -9,12 +9,29 @@ import type { Registry } from "prom-client";
 import type { ApiContext } from "../api-context.ts";
 import type { RouteDoc } from "../openapi.ts";
 
-export function healthRoutes(api: ApiContext, registry: Registry) {
+/** A part of the process that is not ready says why (`message`, shown by the chart page) and details. */
+export type ComponentReadiness = { ready: true } | { ready: false; message: string; detail?: unknown };
+export type ReadinessComponents = Record<string, () => ComponentReadiness>;
+
+export function healthRoutes(api: ApiContext, registry: Registry, components: ReadinessComponents = {}) {
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     try {
       await api.ready();
+      const failing = Object.entries(components)
+        .map(([name, check]) => [name, check()] as const)
+        .filter((entry): entry is [string, ComponentReadiness & { ready: false }] => !entry[1].ready);
+      if (failing.length > 0)
+        return c.json(
+          {
+            status: "unavailable",
+            error: `${failing.map(([name]) => name).join("_")}_not_ready`,
+            message: failing.map(([, r]) => r.message).join("; "),
+            detail: Object.fromEntries(failing.map(([name, { detail }]) => [name, detail ?? null])),
+          },
+          503,
+        );
       return c.json({ status: "ready" });
     } catch (error) {
       const cause = error instanceof Error && error.cause ? error.cause : error;
@@ -30,7 +47,14 @@ export function healthRoutes(api: ApiContext, registry: Registry) {
   });
   const docs: RouteDoc[] = [
     { method: "get", path: "/healthz", summary: "Liveness: the process serves", public: true },
-    { method: "get", path: "/readyz", summary: "Readiness: the store answers", errors: [503], public: true },
+    {
+      method: "get",
+      path: "/readyz",
+      summary:
+        "Readiness: the store answers (and, in `bun start`, ingest's polls work); 503 says why in `message`",
+      errors: [503],
+      public: true,
+    },
     {
       method: "get",
       path: "/metrics",

@@ -118,6 +118,7 @@ export function streamRoutes(
 
       return streamSSE(c, async (stream) => {
         stream.onAbort(() => queue.wake());
+        const stopWaking = slots.onClose(() => queue.wake());
         let poller: StorePoller | undefined;
         /** Per symbol, the newest row this stream sent from the replay. */
         const replayed = new Map<string, IndicatorRow>();
@@ -160,9 +161,9 @@ export function streamRoutes(
             for (const row of replayed.values()) poller.seen(row.symbol, row.openTime, row);
             poller.start();
           }
-          while (!stream.aborted && !queue.overflowed) {
+          while (!stream.aborted && !queue.overflowed && !slots.closing) {
             const row = await queue.next(options.heartbeatMs);
-            if (stream.aborted) break;
+            if (stream.aborted || slots.closing) break;
             if (!row) {
               await stream.write(": heartbeat\n\n");
               continue;
@@ -180,6 +181,7 @@ export function streamRoutes(
               sseEvent("error", { error: "store_unavailable", message: "the data store failed; reconnect" }),
           );
         } finally {
+          stopWaking();
           stopFeed?.();
           poller?.stop();
           release();

@@ -47,7 +47,3 @@ export async function startSlackAlerts(options: {
   if (!notifier) throw new Error("unreachable: one channel given");
   return consumeForNotifier({ bus: options.bus, config, groupId: "slack-alerts", notifier });
 }
-
-/** The chart page of this process's API (it listens on 127.0.0.1:API_PORT), on the row's symbol. */
-export const chartLink = (port: number) => (symbol: string) =>
-  `http://127.0.0.1:${port}/?symbol=${encodeURIComponent(symbol)}`;

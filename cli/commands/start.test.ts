@@ -21,10 +21,10 @@ import { waitFor } from "@shamdan/shared/testing/integration";
 import { readRecording } from "@shamdan/shared/testing/recordings";
 import { startSlackAlerts } from "./start-slack.ts";
 
-/** The demo maps SYMBOLS[i] to RECORDINGS[i % 3] (start.ts). */
-const RECORDINGS = ["ETHBTC", "ETCBTC", "XRPETH"];
+/** The demo serves each recording under its own name (start.ts). */
+const RECORDINGS = ["ETCBTC", "ETHBTC", "XRPETH"];
 const defaults = loadConfig({});
-const SYMBOLS = defaults.SYMBOLS;
+const SYMBOLS = RECORDINGS;
 
 interface StoredCandle extends Candle {
   SMA_5: number | null;
@@ -107,10 +107,10 @@ describe("bun start --demo, end to end", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test("/api/symbols lists the 5 default symbols, each with rows", async () => {
+  test("/api/symbols lists the recordings under their own names, each with rows", async () => {
     type Symbols = { symbols: { symbol: string; rows: number }[] };
     const listed = await waitFor(
-      "every default symbol with rows",
+      "every recording with rows",
       async () => {
         const { symbols } = await getJson<Symbols>("/api/symbols");
         return SYMBOLS.every((s) => (symbols.find((x) => x.symbol === s)?.rows ?? 0) > 0)
@@ -140,8 +140,9 @@ describe("bun start --demo, end to end", () => {
 
   test("stored candles are the recording's; indicators equal computeSeries over them", async () => {
     const settings = engineSettings(defaults);
-    for (const [i, symbol] of SYMBOLS.entries()) {
-      const recording = readRecording(`${RECORDINGS[i % RECORDINGS.length]}.udf.json`);
+    const closes = new Set<string>();
+    for (const symbol of SYMBOLS) {
+      const recording = readRecording(`${symbol}.udf.json`);
       const to = new Date(Date.now() + 120_000).toISOString();
       const from = new Date(Date.now() - 3 * 24 * 3600_000).toISOString();
       const { candles } = await getJson<{ candles: (StoredCandle & { open_time: number })[] }>(
@@ -150,22 +151,17 @@ describe("bun start --demo, end to end", () => {
       const stored = candles.map((c) => ({ ...c, openTime: c.open_time }));
       expect(stored.length).toBeGreaterThan(100);
 
-      // The demo re-times the recording by a whole number of minutes; find that shift, then every
-      // candle but the newest (it may still be forming) must be the recorded one, value for value.
+      // The demo repeats each recording on the wall clock, cycle k starting at k recording lengths
+      // after the epoch (fake-nobitex.ts, loop): every candle but the newest (it may still be forming)
+      // is the recorded one of that place in its cycle, value for value.
       const closed = stored.slice(0, -1);
       const byTime = new Map(recording.map((c) => [c.openTime, c]));
-      const first = stored[0] as StoredCandle;
-      let shift = 0;
-      let best = -1;
-      for (const r of recording) {
-        const candidate = first.openTime - r.openTime;
-        const hits = closed.filter((c) => byTime.get(c.openTime - candidate)?.close === c.close).length;
-        if (hits > best) [shift, best] = [candidate, hits];
-        if (best === closed.length) break;
-      }
-      expect(shift % 60_000).toBe(0);
+      const base = (recording[0] as Candle).openTime;
+      const length = (recording.at(-1) as Candle).openTime - base + 60_000;
+      const recordedAt = (t: number) => byTime.get(base + (t % length));
+      closes.add(JSON.stringify(closed.slice(-100).map((c) => c.close)));
       for (const c of closed) {
-        const recorded = byTime.get(c.openTime - shift);
+        const recorded = recordedAt(c.openTime);
         expect(recorded && { ...recorded, openTime: c.openTime }).toEqual({
           openTime: c.openTime,
           open: c.open,
@@ -189,6 +185,8 @@ describe("bun start --demo, end to end", () => {
         if (!ok) expect({ symbol, ...row }).toEqual({ symbol, ...row, ...step.values, signal: step.signal });
       }
     }
+    // Three markets, three different series.
+    expect(closes.size).toBe(SYMBOLS.length);
   });
 
   test("SIGTERM: a clean exit (code 0), the SQLite file holds the rows", async () => {
@@ -259,7 +257,7 @@ describe("embedded Slack alerts (startSlackAlerts on a MemoryBus)", () => {
       },
     });
     const bus = new MemoryBus();
-    const config = { OUTPUT_TOPIC: "output_topic" };
+    const config = { OUTPUT_TOPIC: "output_topic", API_PORT: 3917 };
     const slack = await startSlackAlerts({ bus, config, logger: silentLogger, webhookUrl: webhook.url.href });
     try {
       // The group starts at the end of the topic once assigned: publish until a round lands.
@@ -279,6 +277,8 @@ describe("embedded Slack alerts (startSlackAlerts on a MemoryBus)", () => {
         50,
       );
       expect(posts[0]?.text).toContain("*BTCIRT* → *SELL*");
+      // The link is this process's chart page, on API_PORT.
+      expect(posts[0]?.text).toContain("<http://127.0.0.1:3917/?symbol=BTCIRT|chart>");
       const all = posts.map((p) => p.text).join("\n");
       expect(all).not.toContain("ETHIRT");
       expect(all).not.toContain("USDTIRT");

@@ -10,15 +10,20 @@ import { createApp } from "@shamdan/api/app";
 import { BusLiveFeed } from "@shamdan/api/kafka-live-feed";
 import { serveApi } from "@shamdan/api/serve";
 import { startFakeNobitex } from "@shamdan/ingest/fake-nobitex";
-import { startIngestService } from "@shamdan/ingest/ingest-service";
+import { type IngestService, startIngestService } from "@shamdan/ingest/ingest-service";
 import { startProcessor } from "@shamdan/processor/processor";
 import { loadConfig } from "@shamdan/shared/core/config";
 import { startSink } from "@shamdan/sink/sink";
 import { type Command, parseOptions } from "../command.ts";
+import { republishStoredCandles } from "../embedded-resume.ts";
+import { ingestReadiness, reportIngestChanges } from "../ingest-status.ts";
 import { runService, type ServiceContext } from "../service-bootstrap.ts";
 import { startNotifications } from "./start-slack.ts";
 
-const RECORDINGS = ["ETHBTC", "ETCBTC", "XRPETH"] as const;
+/** The demo's symbols: each recording under its own name (data/README.md says what each one is). */
+const RECORDINGS = ["ETCBTC", "ETHBTC", "XRPETH"] as const;
+/** The demo's own store: its recorded markets never mix with real ones. */
+const DEMO_SQLITE_PATH = "./data/demo.sqlite";
 
 const help = `Usage: bun start [--demo] [--port N]
        bun run shamdan start [--demo] [--port N]
@@ -26,11 +31,14 @@ const help = `Usage: bun start [--demo] [--port N]
 Runs ingest, processor, sink and the HTTP API in one process. Defaults: BUS=memory, STORE=sqlite
 (SQLITE_PATH, default ./data/shamdan.sqlite); set BUS=kafka / STORE=questdb to use the real ones.
 Polls NOBITEX_BASE_URL on POLL_CRON for SYMBOLS. Live signal changes go to every configured
-channel (SLACK_WEBHOOK_URL, TELEGRAM_*, BALE_*, WEBHOOK_URL; see `notify --help`).
+channel (SLACK_WEBHOOK_URL, TELEGRAM_*, BALE_*, WEBHOOK_URL; see \`notify --help\`).
 
-  --demo     serve the recorded real candles in data/candles through a local fake Nobitex (re-timed
-             to end now, a new candle every minute) instead of the real exchange: for a laptop
-             without access to Nobitex. Each symbol of SYMBOLS is mapped to one recording.
+  --demo     serve the recorded real candles in data/candles through a local fake Nobitex instead of
+             the real exchange: for a laptop without access to Nobitex. The symbols are the
+             recordings' own markets (ETCBTC, ETHBTC, XRPETH, prices in BTC and ETH; SYMBOLS is
+             ignored), each recording repeating on the wall clock, a new candle every minute. The
+             demo keeps its rows in ${DEMO_SQLITE_PATH} (SQLITE_PATH overrides); a restart continues
+             the stored history (the minutes it was stopped are backfilled) and rewrites none of it.
   --port N   API port (overrides API_PORT)
 
 Open http://127.0.0.1:API_PORT/docs for the API; Ctrl-C stops everything cleanly.`;
@@ -45,31 +53,27 @@ export const startCommand: Command = {
       demo: { type: "boolean", default: false },
       port: { type: "string" },
     });
-    let config = loadConfig(process.env, values.port ? { API_PORT: values.port } : {}, {
+    const overrides = values.port ? { API_PORT: values.port } : {};
+    const defaults = {
       BUS: "memory",
       STORE: "sqlite",
-    });
+      ...(values.demo ? { SQLITE_PATH: DEMO_SQLITE_PATH } : {}),
+    };
+    let config = loadConfig(process.env, overrides, defaults);
     const fake = values.demo
       ? await startFakeNobitex({
           dataDir: resolve(import.meta.dir, "../../data/candles"),
           port: 0,
           hostname: "127.0.0.1",
           symbols: [...RECORDINGS],
-          map: Object.fromEntries(
-            config.SYMBOLS.map((s, i) => [s, RECORDINGS[i % RECORDINGS.length] as string]),
-          ),
-          live: true,
-          retime: true,
+          loop: true,
         })
       : undefined;
     if (fake) {
       config = loadConfig(
         process.env,
-        { NOBITEX_BASE_URL: fake.url, API_PORT: String(config.API_PORT) },
-        {
-          BUS: "memory",
-          STORE: "sqlite",
-        },
+        { ...overrides, NOBITEX_BASE_URL: fake.url, SYMBOLS: RECORDINGS.join(",") },
+        defaults,
       );
     }
     try {
@@ -111,16 +115,28 @@ async function startEverything(context: ServiceContext, demoUrl: string | undefi
   onStop(() => sink.stop());
   const processor = await startProcessor({ config, bus, logger, registry });
   onStop(() => processor.stop());
+  // The in-memory bus starts empty: give the processor back the state it had (embedded-resume.ts).
+  if (config.BUS === "memory") await republishStoredCandles({ store, bus, config, logger });
   const liveFeed = new BusLiveFeed(bus, config, logger);
   await liveFeed.start();
   onStop(() => liveFeed.stop());
   const alerts = await startNotifications({ bus, config, logger, registry });
   if (alerts) onStop(() => alerts.stop());
-  const app = createApp({ store, config, logger, registry, liveFeed });
+  let ingest: IngestService | undefined;
+  const app = createApp({
+    store,
+    config,
+    logger,
+    registry,
+    liveFeed,
+    components: { ingest: () => ingestReadiness(ingest, config) },
+  });
   const api = serveApi(app, { port: config.API_PORT, hostname: "127.0.0.1", logger });
   onStop(() => api.stop());
-  const ingest = await startIngestService({ config, bus, logger, registry, healthPort: false });
-  onStop(() => ingest.stop());
+  ingest = await startIngestService({ config, bus, logger, registry, healthPort: false });
+  const started = ingest;
+  onStop(() => started.stop());
+  onStop(reportIngestChanges(started, config));
   // Everything is in onStop already.
   return { url: api.url, stop: async () => {} };
 }
