@@ -1,6 +1,8 @@
 /**
  * Per-symbol backoff: HTTP 429 waits exactly the `backOff` seconds Nobitex asked
  * for; other failures back off exponentially with jitter, capped. Times come from the injected clock.
+ * Not retryWithBackoff: the poller asks when each symbol may poll next on its cron tick (no loop to wrap),
+ * and a 429's delay is the server's; the exponential part is the shared backoffDelay.
  */
 import { backoffDelay } from "@shamdan/shared/core/backoff";
 import { NobitexError } from "./nobitex-error.ts";
