@@ -3,6 +3,7 @@
  * problem is reported at once; the result is frozen and passed down (`.env.example` lists
  * every name with its default and meaning, kept in step with this schema, compose and k8s by config.test.ts).
  */
+import { Cron } from "croner";
 import * as v from "valibot";
 import { isSymbol } from "./symbol.ts";
 
@@ -38,6 +39,17 @@ const num = (fallback: number, min: number, max: number) =>
   );
 
 const str = (fallback: string) => v.optional(v.string(), fallback);
+
+/** Why croner refuses a pattern, or undefined: checked here so a typo exits 2 with the other settings. */
+function cronProblem(pattern: string): string | undefined {
+  try {
+    new Cron(pattern, { paused: true }).stop();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+const isCronPattern = (pattern: string) => cronProblem(pattern) === undefined;
 const optionalStr = () => v.optional(v.pipe(v.string(), v.minLength(1)));
 
 /** The variable types, for the CLI's own settings schema (cli/infra/infra-config.ts). */
@@ -57,7 +69,13 @@ export const ConfigSchema = v.object({
     v.check((list) => list.every(isSymbol), "symbols are 2-20 letters or digits, comma-separated"),
   ),
   NOBITEX_BASE_URL: v.pipe(str("https://apiv2.nobitex.ir"), v.url("must be a URL")),
-  POLL_CRON: str("*/10 * * * * *"),
+  POLL_CRON: v.pipe(
+    str("*/10 * * * * *"),
+    v.check(
+      isCronPattern,
+      (issue) => `is not a cron pattern croner accepts (${cronProblem(String(issue.input))})`,
+    ),
+  ),
   RESOLUTION: oneOf(["1", "5", "15", "30", "60", "180", "240", "360", "720", "D", "2D", "3D"] as const, "1"),
   BACKFILL_CANDLES: int(500, 0, 100_000),
   POLL_CONCURRENCY: int(3, 1, 64),
