@@ -88,6 +88,7 @@ export async function startCentrifugo(options: CentrifugoOptions): Promise<Centr
       {
         http_server: { address: "127.0.0.1", port: String(options.port) },
         log: { level: "info" },
+        health: { enabled: true },
         http_api: { key: apiKey },
         client: {
           allowed_origins: ["*"],
@@ -158,7 +159,8 @@ export async function startCentrifugo(options: CentrifugoOptions): Promise<Centr
     },
     disconnectAll: async () => {
       // Anonymous connections have the empty user id.
-      await api("disconnect", { user: "" });
+      // A code in 3000-3499 tells clients to reconnect (the API's default one is terminal).
+      await api("disconnect", { user: "", disconnect: { code: 3001, reason: "dropped by test" } });
     },
     stop: async (hard = false) => {
       if (!proc || proc.exitCode !== null) return;

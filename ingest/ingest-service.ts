@@ -26,7 +26,10 @@ export interface IngestServiceOptions {
   registry?: Registry;
   /** false: no health server (embedded mode serves its own). Default HEALTH_PORT or 9101. */
   healthPort?: number | false;
+  /** Epoch ms of the poller (the stream's silence is measured in real time). */
   now?: () => number;
+  /** The stream's reconnect backoff bounds (ms); default the SDK's 500 and 20,000. */
+  wsReconnectDelayMs?: { min: number; max: number };
 }
 
 export interface IngestService {
@@ -67,7 +70,8 @@ export async function startIngestService(options: IngestServiceOptions): Promise
       metrics,
       logger,
       silenceMs: config.WS_SILENCE_MS,
-      now: options.now,
+      minReconnectDelayMs: options.wsReconnectDelayMs?.min,
+      maxReconnectDelayMs: options.wsReconnectDelayMs?.max,
     });
   }
   const port =

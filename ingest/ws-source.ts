@@ -50,7 +50,7 @@ export class WsLiveSource implements LiveSource {
   readonly #now: () => number;
   readonly #client: Centrifuge;
   readonly #channels = new Map<string, ChannelState>();
-  readonly #subs: Subscription[] = [];
+  readonly #subs = new Map<string, Subscription>();
   #everConnected = false;
   #reconnects = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -112,10 +112,15 @@ export class WsLiveSource implements LiveSource {
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    for (const sub of this.#subs) sub.removeAllListeners();
+    for (const sub of this.#subs.values()) sub.removeAllListeners();
     this.#client.removeAllListeners();
     this.#client.disconnect();
     this.#o.metrics.wsConnected.set(0);
+  }
+
+  /** The SDK's delta statistics of a symbol's subscription (full and `fossil`-delta publications). */
+  deltaStats(symbol: string) {
+    return this.#subs.get(symbol)?.deltaStats();
   }
 
   needsPolling(symbol: string): boolean {
@@ -179,7 +184,7 @@ export class WsLiveSource implements LiveSource {
       });
       this.#tick();
     });
-    this.#subs.push(sub);
+    this.#subs.set(symbol, sub);
     sub.subscribe();
   }
 
