@@ -72,7 +72,8 @@ export const startCommand: Command = {
     if (fake) {
       config = loadConfig(
         process.env,
-        { ...overrides, NOBITEX_BASE_URL: fake.url, SYMBOLS: RECORDINGS.join(",") },
+        // The fake serves UDF history only: the demo polls it (no WebSocket to the real exchange).
+        { ...overrides, NOBITEX_BASE_URL: fake.url, SYMBOLS: RECORDINGS.join(","), LIVE_SOURCE: "poll" },
         defaults,
       );
     }
