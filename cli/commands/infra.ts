@@ -1,4 +1,5 @@
 import { type Command, ExitCode, parseOptions, UsageError } from "../command.ts";
+import { ensureCentrifugoBinary } from "../infra/centrifugo.ts";
 import { infraDown, infraStatus, infraUp, SERVICE_NAMES, type ServiceName } from "../infra/infra.ts";
 import { loadInfraConfig } from "../infra/infra-config.ts";
 
@@ -7,7 +8,8 @@ const help = `Usage: bun run shamdan infra <up|down|status> [kafka|questdb ...] 
 Runs a REAL Apache Kafka (KRaft) and a REAL QuestDB as background Java processes on 127.0.0.1.
 The first "up" downloads them from Maven Central with mvn (cached under SHAMDAN_HOME/downloads).
 
-  up       start what is not running and wait until it answers (a second "up" is a no-op)
+  up       start what is not running and wait until it answers (a second "up" is a no-op); also
+           builds the Centrifugo binary for the WebSocket stream tests once, with Go, if Go is installed
   down     stop what "up" started (by pid; never a process we did not start)
   status   show each service: running (pid), foreign (a port answers, not ours) or stopped
   --kill   with down: SIGKILL at once (fault tests)
@@ -32,6 +34,7 @@ export const infra: Command = {
     switch (action) {
       case "up":
         await infraUp(config, names, report);
+        await ensureCentrifugoBinary(config, report);
         return ExitCode.ok;
       case "down":
         await infraDown(config, names, report, { kill: values.kill });
