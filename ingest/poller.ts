@@ -203,7 +203,20 @@ export class Poller {
     return this.#inLane(state, async () => {
       const lastSeen = state.dedup.lastSeenOpenTime;
       if (lastSeen !== undefined && candle.openTime < lastSeen) return "stale";
-      if (lastSeen === undefined || candle.openTime > lastSeen) await this.#poll(symbol, state);
+      if (lastSeen === undefined || candle.openTime > lastSeen) {
+        const polled = await this.#poll(symbol, state);
+        // Liveness over completeness: the new period goes out, and the previous one keeps the values of
+        // its last push (published after this one, a correction would be out of order downstream).
+        if (
+          lastSeen !== undefined &&
+          (polled === "error" || polled === "backing_off" || polled === "publish_failed")
+        )
+          this.#o.logger.warn("new period pushed while the UDF endpoint fails", {
+            symbol,
+            openTime: new Date(candle.openTime).toISOString(),
+            poll: polled,
+          });
+      }
       const after = state.dedup.lastSeenOpenTime;
       if (after !== undefined && candle.openTime < after) return "stale";
       const problem = candleProblem(candle);
