@@ -131,6 +131,7 @@ describe("store outages", () => {
       rows: fail,
       signals: fail,
       latestSignals: fail,
+      scorecard: fail,
       symbols: fail,
       close: async () => {},
     };

@@ -73,6 +73,23 @@ export interface SymbolInfo {
   rows: number;
 }
 
+/** The scorecard's horizons: how long after a signal change its forward return is measured. */
+export const SCORECARD_HORIZONS_MINUTES = [5, 15, 60] as const;
+
+/**
+ * How the signal changes to BUY or SELL of one symbol did after one horizon: the changes whose candle
+ * `horizonMinutes` later is stored (`count`), those that went the signal's way (`hits`: BUY and the
+ * later close higher, SELL and lower), and the mean forward return in the signal's direction.
+ */
+export interface ScorecardRow {
+  symbol: string;
+  horizonMinutes: number;
+  count: number;
+  hits: number;
+  hitRate: number | null;
+  meanReturn: number | null;
+}
+
 export interface StoreWriter {
   /** Creates the table if missing (idempotent). */
   init(): Promise<void>;
@@ -112,6 +129,12 @@ export interface StoreReader {
   ): Promise<SignalEvent[]>;
   /** Sorted by symbol, as are `symbols()`; `signals` orders by (openTime, symbol). */
   latestSignals(): Promise<SignalEvent[]>;
+  /**
+   * Per symbol (all, or `symbol`) and horizon (SCORECARD_HORIZONS_MINUTES), over the changes whose
+   * candle opened in [from, to); the later candles may lie after `to`. Sorted by symbol, then horizon;
+   * a symbol and horizon without a measurable change is absent.
+   */
+  scorecard(window: Omit<TimeWindow, "symbol"> & { symbol?: string }): Promise<ScorecardRow[]>;
   symbols(): Promise<SymbolInfo[]>;
   close(): Promise<void>;
 }

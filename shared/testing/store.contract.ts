@@ -10,6 +10,7 @@ import {
   AGGREGATIONS,
   type Bar,
   NUMERIC_FIELDS,
+  SCORECARD_HORIZONS_MINUTES,
   type Store,
   type Summary,
   type TimeWindow,
@@ -182,6 +183,32 @@ export function storeContract(
       ]);
     });
 
+    test("scorecard: each change's forward return 5, 15 and 60 minutes on, per symbol and horizon", async () => {
+      const half = { from: t0 + 600 * MIN, to: t0 + 2000 * MIN };
+      const cases = [
+        { from: t0, to: whole.to },
+        { ...half, symbol: A },
+        { ...half, symbol: B },
+        { from: t0 - 600 * MIN, to: t0 },
+      ];
+      for (const w of cases) {
+        const want = expectedScorecard(all, w);
+        const got = await store.scorecard(w);
+        expect(got.map((r) => [r.symbol, r.horizonMinutes, r.count, r.hits])).toEqual(
+          want.map((r) => [r.symbol, r.horizonMinutes, r.count, r.hits]),
+        );
+        for (const [i, r] of want.entries()) {
+          const g = at(got, i);
+          expect({ ...r, ok: near(g.meanReturn, r.meanReturn) && near(g.hitRate, r.hitRate) }).toEqual({
+            ...r,
+            ok: true,
+          });
+        }
+      }
+      // The recording has changes both ways and horizons that find their later candle.
+      expect(expectedScorecard(all, cases[0] ?? whole).length).toBe(6);
+    });
+
     test("empty windows give nulls and empty lists, never errors or zeros", async () => {
       for (const w of empty) {
         for (const field of NUMERIC_FIELDS) expect(await store.aggregate(w, field, "avg")).toBeNull();
@@ -225,6 +252,43 @@ export function storeContract(
       expect((await store.symbols()).find((s) => s.symbol === A)?.rows).toBe(a.length);
     });
   });
+}
+
+/**
+ * The scorecard computed in JS from the rows, by lookups instead of a join: for each change to BUY or
+ * SELL in the window, the row of its symbol exactly h minutes later, if stored.
+ */
+function expectedScorecard(rows: readonly IndicatorRow[], w: { from: number; to: number; symbol?: string }) {
+  const byKey = new Map(rows.map((r) => [`${r.symbol}@${r.openTime}`, r]));
+  const groups = new Map<
+    string,
+    { symbol: string; horizonMinutes: number; count: number; hits: number; sum: number }
+  >();
+  for (const r of rows) {
+    if (!r.signalChanged || r.signal === "HOLD" || r.openTime < w.from || r.openTime >= w.to) continue;
+    if (w.symbol !== undefined && r.symbol !== w.symbol) continue;
+    for (const h of SCORECARD_HORIZONS_MINUTES) {
+      const later = byKey.get(`${r.symbol}@${r.openTime + h * MIN}`);
+      if (!later) continue;
+      const key = `${r.symbol}/${String(h).padStart(3, "0")}`;
+      const g = groups.get(key) ?? { symbol: r.symbol, horizonMinutes: h, count: 0, hits: 0, sum: 0 };
+      const forward = later.close / r.close - 1;
+      g.count++;
+      if (r.signal === "BUY" ? later.close > r.close : later.close < r.close) g.hits++;
+      g.sum += r.signal === "BUY" ? forward : -forward;
+      groups.set(key, g);
+    }
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([, g]) => ({
+      symbol: g.symbol,
+      horizonMinutes: g.horizonMinutes,
+      count: g.count,
+      hits: g.hits,
+      hitRate: g.hits / g.count,
+      meanReturn: g.sum / g.count,
+    }));
 }
 
 const inTime = (rows: readonly IndicatorRow[], w: { from: number; to: number }) =>

@@ -21,12 +21,14 @@ import {
   type Bar,
   NUMERIC_FIELDS,
   type NumericField,
+  type ScorecardRow,
   type SignalEvent,
   type Store,
   type Summary,
   type SymbolInfo,
   type TimeWindow,
 } from "../../core/store.ts";
+import { questdbScorecardSql, scorecardUntil, toScorecardRow } from "../scorecard-sql.ts";
 import { sqlAggregate, statsOf, toBar, toSignalEvent, toSummary, toSymbolInfo } from "../sql-shapes.ts";
 import {
   type ColumnNames,
@@ -174,6 +176,13 @@ export class QuestDbStore implements Store {
       params,
     );
     return records.map(toSignalEvent);
+  }
+
+  async scorecard(window: Omit<TimeWindow, "symbol"> & { symbol?: string }): Promise<ScorecardRow[]> {
+    const params: Param[] = [micros(window.from), micros(window.to), micros(scorecardUntil(window.to))];
+    if (window.symbol !== undefined) params.push(window.symbol);
+    const records = await this.query(questdbScorecardSql(this.table, window.symbol !== undefined), params);
+    return records.map(toScorecardRow);
   }
 
   async latestSignals(): Promise<SignalEvent[]> {

@@ -14,12 +14,14 @@ import {
   type Bar,
   NUMERIC_FIELDS,
   type NumericField,
+  type ScorecardRow,
   type SignalEvent,
   type Store,
   type Summary,
   type SymbolInfo,
   type TimeWindow,
 } from "../../core/store.ts";
+import { scorecardUntil, sqliteScorecardSql, toScorecardRow } from "../scorecard-sql.ts";
 import { sqlAggregate, statsOf, toBar, toSignalEvent, toSummary, toSymbolInfo } from "../sql-shapes.ts";
 import {
   type ColumnNames,
@@ -157,6 +159,16 @@ export class SqliteStore implements Store {
       `${this.signalSelect()} WHERE ${where} ORDER BY local_time, stock_symbol LIMIT $limit`,
       params,
     ).map(toSignalEvent);
+  }
+
+  async scorecard(window: Omit<TimeWindow, "symbol"> & { symbol?: string }): Promise<ScorecardRow[]> {
+    const params: Params = {
+      from: clampMs(window.from),
+      to: clampMs(window.to),
+      until: clampMs(scorecardUntil(window.to)),
+    };
+    if (window.symbol !== undefined) params.symbol = window.symbol;
+    return this.all(sqliteScorecardSql(this.table, window.symbol !== undefined), params).map(toScorecardRow);
   }
 
   async latestSignals(): Promise<SignalEvent[]> {
