@@ -44,9 +44,12 @@ export function startHealthServer(options: HealthServerOptions): HealthServer {
     },
   });
   const host = server.hostname === "0.0.0.0" ? "127.0.0.1" : server.hostname;
+  // Bun types the port as optional (a unix-socket server has none); this one always listens on TCP.
+  const port = server.port;
+  if (port === undefined) throw new Error("health server: no TCP port");
   return {
-    url: `http://${host}:${server.port}`,
-    port: server.port as number,
+    url: `http://${host}:${port}`,
+    port,
     stop: async () => {
       await server.stop(true);
     },

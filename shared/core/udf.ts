@@ -32,7 +32,10 @@ export const UdfOkSchema = v.pipe(
     (r) => [r.o, r.h, r.l, r.c, r.v].every((a) => a.length === r.t.length),
     "t, o, h, l, c, v must have equal length",
   ),
-  v.check((r) => r.t.every((t, i) => i === 0 || t > (r.t[i - 1] as number)), "t must be strictly increasing"),
+  v.check(
+    (r) => r.t.every((t, i) => i === 0 || t > (r.t[i - 1] ?? Number.NEGATIVE_INFINITY)),
+    "t must be strictly increasing",
+  ),
 );
 
 export const UdfNoDataSchema = v.object({ s: v.literal("no_data"), nextTime: v.optional(v.number()) });
@@ -71,18 +74,26 @@ export interface RejectedCandle {
   reason: CandleProblem;
 }
 
+/** The schema checks the columns' lengths; a UdfOk built by hand may still be ragged. */
+function valueAt(column: readonly number[], name: string, i: number): number {
+  const value = column[i];
+  if (value === undefined)
+    throw new RangeError(`UDF column ${name} has no value at ${i}: columns must have equal length`);
+  return value;
+}
+
 /** Columns to rows, keeping the valid candles and listing the rejected ones with their reason. */
 export function splitUdfCandles(response: UdfOk): { candles: Candle[]; rejected: RejectedCandle[] } {
   const candles: Candle[] = [];
   const rejected: RejectedCandle[] = [];
   for (let i = 0; i < response.t.length; i++) {
     const candle: Candle = {
-      openTime: (response.t[i] as number) * 1000,
-      open: response.o[i] as number,
-      high: response.h[i] as number,
-      low: response.l[i] as number,
-      close: response.c[i] as number,
-      volume: response.v[i] as number,
+      openTime: valueAt(response.t, "t", i) * 1000,
+      open: valueAt(response.o, "o", i),
+      high: valueAt(response.h, "h", i),
+      low: valueAt(response.l, "l", i),
+      close: valueAt(response.c, "c", i),
+      volume: valueAt(response.v, "v", i),
     };
     const reason = candleProblem(candle);
     if (reason === null) candles.push(candle);
