@@ -76,6 +76,22 @@ export interface CentrifugoServer {
   log(): Promise<string>;
 }
 
+/** `publish` through the HTTP server API of a Centrifugo that runs elsewhere (`http://host:port`). */
+export function centrifugoApi(baseUrl: string, apiKey: string): Pick<CentrifugoServer, "publish"> {
+  return {
+    publish: async (channel, data, options) => {
+      const response = await fetch(`${baseUrl.replace(/\/$/, "")}/api/publish`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": apiKey },
+        body: JSON.stringify({ channel, data, ...(options?.delta ? { delta: true } : {}) }),
+      });
+      const text = await response.text();
+      if (!response.ok || text.includes('"error"'))
+        throw new Error(`centrifugo publish: ${response.status} ${text}`);
+    },
+  };
+}
+
 export async function startCentrifugo(options: CentrifugoOptions): Promise<CentrifugoServer> {
   const apiKey = options.apiKey ?? "shamdan-test-api-key";
   const base = `http://127.0.0.1:${options.port}`;

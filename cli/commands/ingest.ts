@@ -12,7 +12,11 @@ Health and Prometheus metrics on HEALTH_PORT (default 9101): /healthz, /readyz, 
 says not ready until the topics exist and the backfill ran (it waits for Kafka meanwhile).
 Stops gracefully on SIGINT/SIGTERM, also while still waiting for Kafka.
 
-Environment: SYMBOLS, NOBITEX_BASE_URL, POLL_CRON, RESOLUTION, BACKFILL_CANDLES, POLL_CONCURRENCY,
+With LIVE_SOURCE=websocket (default) live candles come from Nobitex's WebSocket stream (NOBITEX_WS_URL,
+one connection for every symbol); the polls then backfill, fill the gap after every (re)connect and
+each new period, and cover a symbol silent for WS_SILENCE_MS. LIVE_SOURCE=poll: polls only.
+
+Environment: SYMBOLS, NOBITEX_BASE_URL, LIVE_SOURCE, NOBITEX_WS_URL, WS_SILENCE_MS, POLL_CRON, RESOLUTION, BACKFILL_CANDLES, POLL_CONCURRENCY,
 NOBITEX_TIMEOUT_MS, BUS, KAFKA_BROKERS, TOPIC_TEMPLATE, TOPIC_PARTITIONS, TOPIC_REPLICATION, HEALTH_PORT,
 LOG_LEVEL.
 

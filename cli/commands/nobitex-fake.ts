@@ -1,3 +1,5 @@
+import { startCandlePublisher } from "@shamdan/ingest/centrifugo-publisher";
+import { centrifugoApi } from "@shamdan/ingest/centrifugo-server";
 import { startFakeNobitex } from "@shamdan/ingest/fake-nobitex";
 import { parseMap } from "@shamdan/ingest/parse-map";
 import { type Command, ExitCode, parseOptions, UsageError } from "../command.ts";
@@ -28,6 +30,11 @@ page, at most 500 candles per answer, no_data. GET /stats counts requests and in
   --fault-malformed RATE     answer truncated JSON, HTML, unequal arrays or null values
   --fault-invalid-candle RATE  break one candle of the page (high < low or negative volume)
   --seed N                   seed of the fault schedule (default 1)
+  --centrifugo URL           also push each symbol's latest candle into this Centrifugo (its HTTP
+                             address, e.g. http://127.0.0.1:8000) as Nobitex's stream does: channel
+                             public:candle-{SYMBOL}-{RESOLUTION}, data a JSON string of t,o,h,l,c,v
+  --centrifugo-key KEY       its HTTP API key (default $CENTRIFUGO_API_KEY)
+  --push-ms N                with --centrifugo: ms between two pushes of a symbol (default 10000)
 
 Example (the default Nobitex symbols on recorded data, live):
   bun run shamdan nobitex-fake --data data/candles --live --retime \\
@@ -70,6 +77,9 @@ export const nobitexFakeCommand: Command = {
       "fault-malformed": { type: "string" },
       "fault-invalid-candle": { type: "string" },
       seed: { type: "string" },
+      centrifugo: { type: "string" },
+      "centrifugo-key": { type: "string" },
+      "push-ms": { type: "string" },
     });
     if (!values.data) throw new UsageError("--data DIR is required");
     let map: Record<string, string>;
@@ -101,7 +111,29 @@ export const nobitexFakeCommand: Command = {
     process.stdout.write(
       `nobitex-fake listening on ${fake.url} (symbols ${fake.symbols.join(", ")}; ${values.live ? "live" : "history"}; stats at ${fake.url}/stats)\n`,
     );
+    const key = values["centrifugo-key"] ?? process.env.CENTRIFUGO_API_KEY;
+    if (values.centrifugo && !key)
+      throw new UsageError("--centrifugo needs --centrifugo-key (or CENTRIFUGO_API_KEY)");
+    let failures = 0;
+    const publisher =
+      values.centrifugo && key
+        ? startCandlePublisher({
+            centrifugo: centrifugoApi(values.centrifugo, key),
+            udfUrl: fake.url,
+            symbols: fake.symbols,
+            // The recordings in data/ are minute candles (the fake answers only their resolution).
+            resolution: "1",
+            intervalMs: positive("push-ms", values["push-ms"]) ?? 10_000,
+            now: fake.clock.now,
+            onError: (error) => {
+              // One line when publishing starts failing, not one per push.
+              if (failures++ === 0) process.stderr.write(`nobitex-fake: push failed: ${String(error)}\n`);
+            },
+          })
+        : undefined;
+    if (publisher) process.stdout.write(`nobitex-fake pushing candles into ${values.centrifugo}\n`);
     await untilSignal();
+    await publisher?.stop();
     await fake.stop();
     process.stdout.write(`${JSON.stringify(fake.stats)}\n`);
     return ExitCode.ok;
