@@ -70,6 +70,7 @@ describe("OpenAPI and docs", () => {
         "/api/signals/stream",
         "/api/signals",
         "/api/signals/latest",
+        "/api/scorecard",
         "/healthz",
         "/readyz",
         "/metrics",

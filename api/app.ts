@@ -24,6 +24,7 @@ import { aggregationRoutes } from "./routes/aggregation.ts";
 import { candleRoutes } from "./routes/candles.ts";
 import { healthRoutes, type ReadinessComponents } from "./routes/health.ts";
 import { pageRoutes } from "./routes/page.ts";
+import { scorecardRoutes } from "./routes/scorecard.ts";
 import { signalRoutes } from "./routes/signals.ts";
 import { type StreamOptions, streamRoutes } from "./routes/stream.ts";
 import { symbolRoutes } from "./routes/symbols.ts";
@@ -114,6 +115,7 @@ export function createApp(options: AppOptions) {
       slots,
     ),
     signalRoutes(api),
+    scorecardRoutes(api),
   ];
   const page = pageRoutes(api);
   app.route("/", health.app);
