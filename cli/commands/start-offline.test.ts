@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type FakeNobitex, startFakeNobitex } from "@shamdan/ingest/fake-nobitex";
+import { first } from "@shamdan/shared/testing/at";
 import { waitFor } from "@shamdan/shared/testing/integration";
 
 const ROOT = resolve(import.meta.dir, "..", "..");
@@ -48,7 +49,7 @@ test("offline: one plain line, /readyz says why, no data; one line again when No
   let fake: FakeNobitex | undefined;
   try {
     await waitFor("the unreachable line", async () => (plain().length > 0 ? true : undefined), 30_000, 100);
-    const [line] = plain();
+    const line = first(plain());
     expect(line).toContain(`Nobitex (http://127.0.0.1:${nobitexPort}) is unreachable from this machine`);
     expect(line).toContain("ECONNREFUSED");
     expect(line).toContain('"bun start --demo"');
@@ -58,7 +59,7 @@ test("offline: one plain line, /readyz says why, no data; one line again when No
     expect(ready.status).toBe(503);
     const body = (await ready.json()) as { status: string; message: string; detail: Record<string, unknown> };
     expect(body.status).toBe("unavailable");
-    expect(body.message).toBe(line?.slice("shamdan: ".length));
+    expect(body.message).toBe(line.slice("shamdan: ".length));
     expect(Object.keys(body.detail.ingest as object).sort()).toEqual(["ETHBTC", "XRPETH"]);
     // Nothing is made up meanwhile.
     const { symbols } = (await (await fetch(`${api}/api/symbols`)).json()) as { symbols: { rows: number }[] };
