@@ -59,6 +59,8 @@ export interface CentrifugoOptions {
   dir: string;
   apiKey?: string;
   pingIntervalS?: number;
+  /** How long the server waits for a client's pong before it disconnects it (default 8). */
+  pongTimeoutS?: number;
 }
 
 export interface CentrifugoServer {
@@ -110,7 +112,7 @@ export async function startCentrifugo(options: CentrifugoOptions): Promise<Centr
           allowed_origins: ["*"],
           allow_anonymous_connect_without_token: true,
           ping_interval: `${options.pingIntervalS ?? 25}s`,
-          pong_timeout: "8s",
+          pong_timeout: `${options.pongTimeoutS ?? 8}s`,
         },
         channel: {
           namespaces: [

@@ -7,7 +7,8 @@
  * malformed data, an old candle (out of order) and the same candle twice. Afterwards each symbol's
  * published messages must be in time order, carry no unchanged repeat, and end as exactly the recording:
  * nothing lost across the faults, nothing duplicated. A second test subscribes with the `fossil` delta
- * and checks that deltas arrive and decode to the published candles.
+ * and checks that deltas arrive and decode to the published candles; a third that the SDK, on Bun's
+ * WebSocket, answers the server's pings (a bare client that does not is dropped).
  */
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
@@ -285,3 +286,45 @@ test("a subscription with the fossil delta receives diffs and decodes them to th
     await server.stop(true);
   }
 }, 60_000);
+
+test("on Bun's WebSocket the SDK answers the server's pings: an idle connection outlives many ping rounds", async () => {
+  // Nobitex pings every 25 s; here every 2 s with a 1 s pong timeout, so a client that did not answer
+  // would be dropped (and reconnect) within 3 s.
+  const server = await startCentrifugo({
+    binary,
+    port: await freePort(),
+    dir: join(dir, "ping"),
+    pingIntervalS: 2,
+    pongTimeoutS: 1,
+  });
+  const metrics = createIngestMetrics();
+  const source = new WsLiveSource({
+    url: server.wsUrl,
+    symbols: ["BTCIRT"],
+    resolution: "1",
+    poller: { acceptPush: async () => "published", pollSymbol: async () => "ok" },
+    metrics,
+    logger: silentLogger,
+    silenceMs: 30_000,
+  });
+  try {
+    await source.start();
+    await waitFor("subscribed", () => (source.status("BTCIRT").lastPushAgeMs !== null ? true : undefined));
+    await Bun.sleep(7000);
+    expect(source.status("BTCIRT").reconnects).toBe(0);
+    expect((await metrics.wsConnected.get()).values[0]?.value).toBe(1);
+    // The pings are real: a bare client that connects and never answers them is dropped.
+    const raw = new WebSocket(server.wsUrl);
+    const closed = new Promise<number>((done) => raw.addEventListener("close", (event) => done(event.code)));
+    raw.addEventListener("open", () => raw.send(JSON.stringify({ connect: {}, id: 1 })));
+    const opened = performance.now();
+    const code = await Promise.race([closed, Bun.sleep(10_000).then(() => -1)]);
+    expect(code).not.toBe(-1);
+    process.stderr.write(
+      `ws ping IT: a client that never pongs was closed (code ${code}) after ${Math.round(performance.now() - opened)} ms\n`,
+    );
+  } finally {
+    await source.stop();
+    await server.stop(true);
+  }
+}, 30_000);
