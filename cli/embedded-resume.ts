@@ -17,6 +17,11 @@ import type { StoreReader } from "@shamdan/shared/core/store";
 
 /** Rows read and published at a time: bounds memory for a store holding months of minutes. */
 const PAGE = 5000;
+/**
+ * Messages the bus may hold before the next page waits: far below the in-memory bus's retention
+ * bound (a group lagging past it loses the oldest messages), which the processor must never hit here.
+ */
+const MAX_HELD = 4 * PAGE;
 
 /** Publishes every stored candle of each symbol of SYMBOLS; returns how many per symbol. */
 export async function republishStoredCandles(options: {
@@ -27,8 +32,10 @@ export async function republishStoredCandles(options: {
     "SYMBOLS" | "RESOLUTION" | "TOPIC_TEMPLATE" | "TOPIC_PARTITIONS" | "TOPIC_REPLICATION"
   >;
   logger: Logger;
+  /** Messages the bus holds not yet consumed by every group (MemoryBus.retentionStats().retained). */
+  held?: () => number;
 }): Promise<Record<string, number>> {
-  const { store, bus, config, logger } = options;
+  const { store, bus, config, logger, held } = options;
   const stored = new Map((await store.symbols()).map((info) => [info.symbol, info]));
   const counts: Record<string, number> = {};
   for (const symbol of config.SYMBOLS) {
@@ -62,6 +69,7 @@ export async function republishStoredCandles(options: {
         }),
       );
       count += rows.length;
+      while (held && held() > MAX_HELD) await Bun.sleep(5);
       if (rows.length < PAGE) break;
       from = (rows.at(-1)?.openTime ?? from) + 1;
     }

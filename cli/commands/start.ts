@@ -12,6 +12,7 @@ import { serveApi } from "@shamdan/api/serve";
 import { startFakeNobitex } from "@shamdan/ingest/fake-nobitex";
 import { type IngestService, startIngestService } from "@shamdan/ingest/ingest-service";
 import { startProcessor } from "@shamdan/processor/processor";
+import { MemoryBus } from "@shamdan/shared/adapters/memory/memory-bus";
 import { loadConfig } from "@shamdan/shared/core/config";
 import { startSink } from "@shamdan/sink/sink";
 import { type Command, parseOptions } from "../command.ts";
@@ -117,7 +118,8 @@ async function startEverything(context: ServiceContext, demoUrl: string | undefi
   const processor = await startProcessor({ config, bus, logger, registry });
   onStop(() => processor.stop());
   // The in-memory bus starts empty: give the processor back the state it had (embedded-resume.ts).
-  if (config.BUS === "memory") await republishStoredCandles({ store, bus, config, logger });
+  if (bus instanceof MemoryBus)
+    await republishStoredCandles({ store, bus, config, logger, held: () => bus.retentionStats().retained });
   const liveFeed = new BusLiveFeed(bus, config, logger);
   await liveFeed.start();
   onStop(() => liveFeed.stop());
