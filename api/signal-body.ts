@@ -7,13 +7,19 @@ import { toIso } from "./instant.ts";
 export function signalBody(event: SignalEvent | IndicatorRow, fields: FieldMap) {
   return {
     symbol: event.symbol,
-    time: toIso(event.openTime),
-    open_time: event.openTime,
+    ...timeOf(event.openTime),
     close: event.close,
     signal: event.signal,
     signal_changed: event.signalChanged,
-    [fields.sma]: event.sma,
-    [fields.ema]: event.ema,
-    [fields.rsi]: event.rsi,
+    ...indicatorsOf(event, fields),
   };
 }
+
+/** An open time as the API shows it: ISO text, and epoch ms. */
+export const timeOf = (openTime: number) => ({ time: toIso(openTime), open_time: openTime });
+
+/** SMA, EMA and RSI under the table's column names (SMA_5...). */
+export const indicatorsOf = (
+  values: { sma: number | null; ema: number | null; rsi: number | null },
+  fields: FieldMap,
+) => ({ [fields.sma]: values.sma, [fields.ema]: values.ema, [fields.rsi]: values.rsi });

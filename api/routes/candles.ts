@@ -8,6 +8,7 @@ import type { ApiContext } from "../api-context.ts";
 import { toIso } from "../instant.ts";
 import type { RouteDoc } from "../openapi.ts";
 import { DEFAULT_ROWS_PER_REQUEST, INTERVALS } from "../schemas.ts";
+import { indicatorsOf, timeOf } from "../signal-body.ts";
 import { timeRange } from "../time-range.ts";
 import { validate } from "../validate.ts";
 import { requireKnownSymbol } from "./aggregation.ts";
@@ -36,16 +37,13 @@ export function candleRoutes(api: ApiContext) {
       to: toIso(to),
       next_from: bars.length === limit && last ? toIso(last.openTime + seconds * 1000) : null,
       candles: bars.map((bar) => ({
-        time: toIso(bar.openTime),
-        open_time: bar.openTime,
+        ...timeOf(bar.openTime),
         open: bar.open,
         high: bar.high,
         low: bar.low,
         close: bar.close,
         volume: bar.volume,
-        [fields.sma]: bar.sma,
-        [fields.ema]: bar.ema,
-        [fields.rsi]: bar.rsi,
+        ...indicatorsOf(bar, fields),
         signal: bar.signal,
       })),
     });
