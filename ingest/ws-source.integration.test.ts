@@ -5,7 +5,7 @@
  * its HTTP API, `data` a JSON string. While candles flow, the test kills Centrifugo (`kill -9`) and
  * starts it again, drops every connection, silences one symbol past WS_SILENCE_MS, and publishes
  * malformed data, an old candle (out of order) and the same candle twice. Afterwards each symbol's
- * published messages must be in time order, carry no unchanged repeat, and end as exactly the recording:
+ * messages, read back from the real Kafka, must be in time order, carry no unchanged repeat, and end as exactly the recording:
  * nothing lost across the faults, nothing duplicated. A second test subscribes with the `fossil` delta
  * and checks that deltas arrive and decode to the published candles; a third that the SDK, on Bun's
  * WebSocket, answers the server's pings (a bare client that does not is dropped).
@@ -15,18 +15,20 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "@shamdan/shared/core/config";
+import { KafkaBus } from "@shamdan/shared/adapters/kafka/kafka-bus";
+import { type ConsumedMessage, type Subscription, textDecoder } from "@shamdan/shared/core/bus";
+import { topicFor } from "@shamdan/shared/core/config";
 import { silentLogger } from "@shamdan/shared/core/log";
-import type { CandleMessage } from "@shamdan/shared/core/messages";
+import { type CandleMessage, CandleMessageSchema } from "@shamdan/shared/core/messages";
 import type { Candle } from "@shamdan/shared/core/udf";
-import { waitFor } from "@shamdan/shared/testing/integration";
+import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
 import { Registry } from "prom-client";
+import * as v from "valibot";
 import { type CandlePublisher, startCandlePublisher } from "./centrifugo-publisher.ts";
 import { type CentrifugoServer, ensureCentrifugo, startCentrifugo } from "./centrifugo-server.ts";
 import { type FakeNobitex, startFakeNobitex } from "./fake-nobitex.ts";
 import { type IngestService, startIngestService } from "./ingest-service.ts";
 import { counterValue, createIngestMetrics } from "./metrics.ts";
-import { RecordingBus } from "./testing/recording-bus.ts";
 import { WsLiveSource } from "./ws-source.ts";
 
 const DATA = join(import.meta.dir, "..", "data", "candles");
@@ -39,6 +41,10 @@ let centrifugo: CentrifugoServer | undefined;
 let fake: FakeNobitex | undefined;
 let publisher: CandlePublisher | undefined;
 let ingest: IngestService | undefined;
+let reader: Subscription | undefined;
+const TOPIC_TEMPLATE = `${uniqueName("it_ws")}_{symbol}`;
+const GROUP = uniqueName("it_ws_reader");
+const bus = new KafkaBus(testConfig({ KAFKA_CLIENT_ID: "shamdan-ws-it" }));
 
 async function freePort(): Promise<number> {
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
@@ -49,11 +55,19 @@ async function freePort(): Promise<number> {
 
 beforeAll(async () => {
   // Built once (a few minutes) into the project's tools folder; later runs reuse it.
+  await requireInfra();
   binary = await ensureCentrifugo({ log: (line) => process.stderr.write(`${line}\n`) });
 }, 900_000);
 
 afterAll(async () => {
   await ingest?.stop();
+  await reader?.stop();
+  const admin = await bus.admin();
+  await admin.deleteGroups([GROUP]).catch(() => {});
+  await admin
+    .deleteTopics({ topics: SYMBOLS.map((s) => TOPIC_TEMPLATE.replace("{symbol}", s.toLowerCase())) })
+    .catch(() => {});
+  await bus.close();
   await publisher?.stop();
   await fake?.stop();
   await centrifugo?.stop(true);
@@ -88,19 +102,29 @@ test("through a Centrifugo kill -9, dropped connections, silence and bad pushes,
     intervalMs: 250,
     now: fake.clock.now,
   });
-  const bus = new RecordingBus();
-  const config = loadConfig(
-    {},
-    {
-      SYMBOLS: SYMBOLS.join(","),
-      NOBITEX_BASE_URL: fake.url,
-      LIVE_SOURCE: "websocket",
-      NOBITEX_WS_URL: centrifugo.wsUrl,
-      WS_SILENCE_MS: "2000",
-      POLL_CRON: "* * * * * *",
-      BACKFILL_CANDLES: "100",
+  const config = testConfig({
+    SYMBOLS: SYMBOLS.join(","),
+    TOPIC_TEMPLATE,
+    NOBITEX_BASE_URL: fake.url,
+    LIVE_SOURCE: "websocket",
+    NOBITEX_WS_URL: centrifugo.wsUrl,
+    WS_SILENCE_MS: "2000",
+    POLL_CRON: "* * * * * *",
+    BACKFILL_CANDLES: "100",
+  });
+  // Each topic read back from the real Kafka as it fills (one partition: publish order).
+  const topics = new Map<string, CandleMessage[]>(SYMBOLS.map((s) => [topicFor(config, s), []]));
+  await bus.ensureTopics([...topics.keys()].map((name) => ({ name, partitions: 1, replication: 1 })));
+  reader = await bus.subscribe({
+    groupId: GROUP,
+    topics: [...topics.keys()],
+    fromBeginning: true,
+    onBatch: async ({ topic, messages }) => {
+      for (const m of messages as ConsumedMessage[])
+        topics.get(topic)?.push(v.parse(CandleMessageSchema, JSON.parse(textDecoder.decode(m.value))));
     },
-  );
+  });
+  const sent = (symbol: string) => topics.get(topicFor(config, symbol)) ?? [];
   const started = performance.now();
   ingest = await startIngestService({
     config,
@@ -190,11 +214,7 @@ test("through a Centrifugo kill -9, dropped connections, silence and bad pushes,
   await waitFor(
     "every topic equal to the recording",
     () =>
-      SYMBOLS.every(
-        (s) =>
-          JSON.stringify(finals(bus.topics.get(`${s.toLowerCase()}_topic`) ?? [])) ===
-          JSON.stringify(live.expected(s)),
-      )
+      SYMBOLS.every((s) => JSON.stringify(finals(sent(s))) === JSON.stringify(live.expected(s)))
         ? true
         : undefined,
     60_000,
@@ -202,7 +222,7 @@ test("through a Centrifugo kill -9, dropped connections, silence and bad pushes,
   );
   const elapsedS = (performance.now() - started) / 1000;
   for (const s of SYMBOLS) {
-    const messages = bus.topics.get(`${s.toLowerCase()}_topic`) ?? [];
+    const messages = sent(s);
     expect(finals(messages)).toEqual(live.expected(s));
     for (let i = 1; i < messages.length; i++) {
       const [a, b] = [messages[i - 1] as CandleMessage, messages[i] as CandleMessage];
