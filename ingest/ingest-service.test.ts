@@ -98,3 +98,47 @@ test("Nobitex unreachable: /readyz answers 503 with each symbol's state and erro
     await service.stop();
   }
 });
+
+test("the stream unreachable (LIVE_SOURCE=websocket): every symbol is polled on POLL_CRON, ingest is ready", async () => {
+  const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
+  const wsUrl = `ws://127.0.0.1:${closed.port}/connection/websocket`;
+  await closed.stop(true);
+  const config = loadConfig(
+    {},
+    {
+      SYMBOLS: "XRPETH,BTCIRT",
+      NOBITEX_BASE_URL: fake.url,
+      LIVE_SOURCE: "websocket",
+      NOBITEX_WS_URL: wsUrl,
+      POLL_CRON: "* * * * * *",
+      BACKFILL_CANDLES: "100",
+    },
+  );
+  const service = await startIngestService({
+    config,
+    bus: new MemoryBus(),
+    logger: silentLogger,
+    healthPort: 0,
+    now: () => fake.endTime,
+    wsReconnectDelayMs: { min: 100, max: 500 },
+  });
+  try {
+    const health = service.health?.url ?? "";
+    const readyz = async () =>
+      (await (await fetch(`${health}/readyz`)).json()) as {
+        status: string;
+        detail: Record<string, { source: string; lastPushAgeMs: number | null }>;
+      };
+    expect((await readyz()).status).toBe("ready");
+    expect((await readyz()).detail.BTCIRT).toMatchObject({ source: "poll", lastPushAgeMs: null });
+    const polls = () => fake.stats.bySymbol.BTCIRT ?? 0;
+    const before = polls();
+    // The scheduled runs cover the symbols the stream does not deliver.
+    await waitFor("scheduled polls of BTCIRT", () => (polls() >= before + 2 ? true : undefined), 5000);
+    const metrics = await (await fetch(`${health}/metrics`)).text();
+    expect(metrics).toContain('shamdan_ingest_live_source{symbol="BTCIRT",source="poll"} 1');
+    expect(metrics).toContain("shamdan_ingest_ws_connected 0");
+  } finally {
+    await service.stop();
+  }
+});
