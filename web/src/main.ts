@@ -26,7 +26,6 @@ import {
   formatPrice,
   formatTime,
   fromChartTime,
-  isIrtMarket,
   type PriceUnit,
   stats,
   type TimeSettings,
@@ -45,9 +44,11 @@ import {
   type Marker,
   markersOf,
   mergeTail,
+  type ScorecardAnswer,
   type Signal,
   type StreamRow,
   type SymbolInfo,
+  scorecardRows,
   toBar,
   windowMs,
 } from "./model.ts";
@@ -410,10 +411,10 @@ function renderTable() {
     tr.append(
       first,
       signalCell,
-      // Toman/rial is in the column header; other quote currencies are named per row.
+      // Each row names its own unit: the table mixes IRT markets (toman or rial) with others.
       cell(
         latest
-          ? `${formatPrice(latest.close, info.symbol, state.unit)}${isIrtMarket(info.symbol) ? "" : ` ${unitLabel(info.symbol, state.unit)}`}`
+          ? `${formatPrice(latest.close, info.symbol, state.unit)} ${unitLabel(info.symbol, state.unit)}`
           : "–",
         "num",
       ),
@@ -424,7 +425,34 @@ function renderTable() {
   });
   body.replaceChildren(...rows);
   $("col-rsi").textContent = state.names.rsi.replace("_", " ");
-  $("col-close").textContent = `Close (${state.unit})`;
+}
+
+// ---- scorecard -------------------------------------------------------------------------------
+
+/** The selected symbol's scorecard over the last 24 hours (the API's default window). */
+async function loadScorecard() {
+  const symbol = state.symbol;
+  if (!symbol) return;
+  $("sc-symbol").textContent = symbol;
+  const body = $<HTMLTableSectionElement>("scorecard-body");
+  const row = (cells: string[]) => {
+    const tr = document.createElement("tr");
+    for (const [i, text] of cells.entries()) {
+      const td = document.createElement(i === 0 ? "th" : "td");
+      td.textContent = text;
+      if (i > 0) td.className = "num";
+      tr.append(td);
+    }
+    return tr;
+  };
+  try {
+    const answer = await getJson<ScorecardAnswer>(`/api/scorecard?symbol=${encodeURIComponent(symbol)}`);
+    if (symbol !== state.symbol) return;
+    body.replaceChildren(...scorecardRows(answer, symbol).map(row));
+  } catch (error) {
+    // Shown in place: the chart does not depend on it.
+    if (symbol === state.symbol) body.replaceChildren(row([`unavailable: ${(error as Error).message}`]));
+  }
 }
 
 // ---- loading ---------------------------------------------------------------------------------
@@ -680,6 +708,7 @@ function selectSymbol(symbol: string) {
   state.symbol = symbol;
   saveUrl();
   void loadChart();
+  void loadScorecard();
 }
 
 function selectInterval(interval: Interval) {
@@ -834,6 +863,8 @@ async function start() {
   connect();
   void checkReadiness();
   setInterval(() => void checkReadiness(), 15_000);
+  void loadScorecard();
+  setInterval(() => void loadScorecard(), 60_000);
 }
 
 void start();
