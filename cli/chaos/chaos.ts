@@ -77,7 +77,244 @@ interface Scenario {
   run(): Promise<Outcome>;
 }
 
-// Long on purpose: the scenarios are closures over one fleet (ports, children, infra) that they break and check in turn; each is a few lines.
+/** The settings every chaos service shares: its own Kafka, QuestDB, topics, groups and table. */
+function chaosEnv(base: number, allSymbols: readonly string[]): Record<string, string> {
+  return {
+    BUS: "kafka",
+    STORE: "questdb",
+    KAFKA_BROKERS: `127.0.0.1:${base + 92}`,
+    QUESTDB_ILP_CONF: `http::addr=127.0.0.1:${base};`,
+    QUESTDB_PG_URL: `postgres://admin:quest@127.0.0.1:${base + 12}/qdb`,
+    SYMBOLS: allSymbols.join(","),
+    TOPIC_TEMPLATE: "chaos_{symbol}",
+    OUTPUT_TOPIC: "chaos_output",
+    DEAD_LETTER_TOPIC: "chaos_dead_letters",
+    PROCESSOR_GROUP: "chaos_processor",
+    SINK_GROUP: "chaos_sink",
+    QUESTDB_TABLE: "chaos_stock_data",
+    TOPIC_PARTITIONS: "2",
+    LOG_LEVEL: "info",
+  };
+}
+
+/** The services under test: ingest on the fake Nobitex, two processors, the sink and the API. */
+function chaosFleet(
+  logDir: string,
+  shared: Record<string, string>,
+  nobitexUrl: string,
+  base: number,
+  apiPort: number,
+): Fleet {
+  const url = (port: number) => `http://127.0.0.1:${port}/readyz`;
+  const fleet = new Fleet(REPO_ROOT, logDir);
+  fleet.add({
+    name: "ingest",
+    command: "ingest",
+    env: {
+      ...shared,
+      SYMBOLS: Object.keys(LIVE).join(","),
+      NOBITEX_BASE_URL: nobitexUrl,
+      LIVE_SOURCE: "poll",
+      NOBITEX_TIMEOUT_MS: "1000",
+      POLL_CRON: "*/2 * * * * *",
+      // Backfill is by time (the last N minutes): wider than the fake's history, so it gets all of it.
+      BACKFILL_CANDLES: "2000",
+      HEALTH_PORT: String(base + 101),
+    },
+    readyUrl: url(base + 101),
+  });
+  for (const [name, port] of [
+    ["processor-a", base + 102],
+    ["processor-b", base + 104],
+  ] as const)
+    fleet.add({
+      name,
+      command: "processor",
+      env: { ...shared, HEALTH_PORT: String(port) },
+      readyUrl: url(port),
+    });
+  fleet.add({
+    name: "sink",
+    command: "sink",
+    env: { ...shared, HEALTH_PORT: String(base + 103) },
+    readyUrl: url(base + 103),
+  });
+  fleet.add({
+    name: "api",
+    command: "api",
+    env: { ...shared, API_PORT: String(apiPort) },
+    readyUrl: url(apiPort),
+  });
+  return fleet;
+}
+
+interface ScenarioTools {
+  restartAfter(name: string, pauseMs: number): Promise<void>;
+  midBurst(atMs: number, work: () => Promise<void>): Promise<void>;
+  bus: KafkaBus;
+  config: Config;
+  infra: ReturnType<typeof infraServices>;
+  infraConfig: ReturnType<typeof loadInfraConfig>;
+  apiPort: number;
+  allSymbols: readonly string[];
+}
+
+/**
+ * What each scenario breaks; after each, runChaos waits for the pipeline to converge and checks it.
+ * Long on purpose: a declarative list, a few lines per scenario.
+ */
+function chaosScenarios(tools: ScenarioTools): Scenario[] {
+  const { restartAfter, midBurst, bus, config, infra, infraConfig, apiPort, allSymbols } = tools;
+  const url = (port: number, path: string) => `http://127.0.0.1:${port}${path}`;
+  return [
+    {
+      name: "kill-ingest",
+      action: "kill -9 ingest while polling, restart after 3 s",
+      run: async () => {
+        await restartAfter("ingest", 3000);
+        return {};
+      },
+    },
+    {
+      name: "kill-processor",
+      action: "kill -9 processor-a mid-burst, restart after 2 s",
+      run: async () => {
+        await midBurst(1500, () => restartAfter("processor-a", 2000));
+        return {};
+      },
+    },
+    {
+      name: "kill-sink",
+      action: "kill -9 sink mid-burst, restart after 2 s",
+      run: async () => {
+        await midBurst(1500, () => restartAfter("sink", 2000));
+        return {};
+      },
+    },
+    {
+      name: "kill-api",
+      action: "kill -9 api with a stream open, restart after 1 s",
+      run: async () => {
+        const stream = fetch(url(apiPort, "/api/signals/stream")).catch(() => undefined);
+        await Bun.sleep(500);
+        await restartAfter("api", 1000);
+        await stream;
+        return {};
+      },
+    },
+    {
+      name: "broker-restart",
+      action: "stop Kafka mid-burst, start it 5 s later",
+      run: async () => {
+        await midBurst(1500, async () => {
+          await stopService(infra.kafka);
+          await Bun.sleep(5000);
+          await startService(infra.kafka, infraConfig.JAVA_HOME);
+        });
+        return {};
+      },
+    },
+    {
+      name: "questdb-restart",
+      action: "stop QuestDB mid-burst, start it 5 s later",
+      run: async () => {
+        await midBurst(1500, async () => {
+          await stopService(infra.questdb);
+          await Bun.sleep(5000);
+          await startService(infra.questdb, infraConfig.JAVA_HOME);
+        });
+        return {};
+      },
+    },
+    {
+      name: "poison",
+      action:
+        "hostile bytes into every symbol topic, output_topic and the changelog; then kill -9 processor-b",
+      run: async () => {
+        let count = 0;
+        let seed = 100;
+        for (const symbol of allSymbols) {
+          const messages = hostileCandles(symbol, seed++);
+          for (const m of messages)
+            await bus.publish(topicFor(config, symbol), [{ key: symbol, value: m.value }]);
+          count += messages.length;
+        }
+        const rows = hostileRows(REPLAYED[0], seed++);
+        for (const m of rows) await bus.publish(config.OUTPUT_TOPIC, [{ key: REPLAYED[0], value: m.value }]);
+        count += rows.length;
+        const changelog = `${config.PROCESSOR_GROUP}_state`;
+        const states = hostileStates(`${topicFor(config, REPLAYED[0])}:0`, seed++);
+        for (const state of states) await bus.publish(changelog, [state]);
+        await midBurst(1500, () => restartAfter("processor-b", 1000));
+        // The junk under a real partition's key is compared with a valid state in every restore.
+        const underRealKey = states.filter((s) => s.key.startsWith(topicFor(config, REPLAYED[0]))).length;
+        return { expectedDeadLetters: count, skippedStates: underRealKey };
+      },
+    },
+    {
+      name: "hostile-api",
+      action: "10,000 hostile requests (16 at a time), 400 distinct heavy reads, 40 replaying streams",
+      run: async () => ({ apiProblems: await hostileApiLoad(`http://127.0.0.1:${apiPort}`, allSymbols) }),
+      maxRssMb: { api: API_RSS_LIMIT_MB },
+    },
+  ];
+}
+
+/** Interrupted (Ctrl-C, a CI time-out): take the children and the JVMs down with us. */
+function killEverything(fleet: Fleet, infra: ReturnType<typeof infraServices>) {
+  return (signal: NodeJS.Signals) => {
+    fleet.killAllNow();
+    for (const service of [infra.kafka, infra.questdb]) {
+      try {
+        process.kill(Number(readFileSync(pidFile(service), "utf8").trim()), "SIGKILL");
+      } catch {
+        // Not started, or already gone.
+      }
+    }
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+}
+
+/** A scenario's dead letters, skipped changelog values and memory peaks against what it expected. */
+function bookkeepingProblems(
+  scenario: Pick<Scenario, "maxRssMb">,
+  outcome: Outcome,
+  seen: { deadLetters: number; counted: number | undefined; peaks: Map<string, number> },
+): string[] {
+  const problems: string[] = [];
+  const expectedDeadLetters = outcome.expectedDeadLetters ?? 0;
+  if (seen.deadLetters !== expectedDeadLetters)
+    problems.push(`dead letters: ${seen.deadLetters}, expected ${expectedDeadLetters} (one per bad message)`);
+  if (outcome.skippedStates !== undefined && (seen.counted ?? 0) < outcome.skippedStates)
+    problems.push(
+      `processors counted ${seen.counted} skipped changelog values, expected at least ${outcome.skippedStates}`,
+    );
+  for (const [name, limit] of Object.entries(scenario.maxRssMb ?? {}))
+    if ((seen.peaks.get(name) ?? 0) > limit)
+      problems.push(
+        `${name} peaked at ${(seen.peaks.get(name) ?? 0).toFixed(0)} MB, over its ${limit} MB bound`,
+      );
+  return problems;
+}
+
+/** Services that did not exit 0 on SIGTERM, as a result of their own. */
+function uncleanShutdown(unclean: readonly (readonly [string, number | null])[]): ScenarioResult {
+  return {
+    name: "shutdown",
+    action: "SIGTERM to every service",
+    expected: 0,
+    found: 0,
+    duplicated: 0,
+    deadLetters: 0,
+    expectedDeadLetters: 0,
+    recoverMs: 0,
+    peaks: new Map(),
+    problems: unclean.map(([n, code]) => `${n} exited ${code}`),
+  };
+}
+
+// Long on purpose: the burst, compare and converge closures share the fleet, bus and store this run starts
+// and stops; the environment, the fleet, the scenarios and the checks are functions of their own.
 export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]> {
   const base = options.portBase;
   const parentConfig = loadInfraConfig();
@@ -118,64 +355,11 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
   });
 
   const allSymbols = [...Object.keys(LIVE), ...REPLAYED];
-  const shared: Record<string, string> = {
-    BUS: "kafka",
-    STORE: "questdb",
-    KAFKA_BROKERS: `127.0.0.1:${base + 92}`,
-    QUESTDB_ILP_CONF: `http::addr=127.0.0.1:${base};`,
-    QUESTDB_PG_URL: `postgres://admin:quest@127.0.0.1:${base + 12}/qdb`,
-    SYMBOLS: allSymbols.join(","),
-    TOPIC_TEMPLATE: "chaos_{symbol}",
-    OUTPUT_TOPIC: "chaos_output",
-    DEAD_LETTER_TOPIC: "chaos_dead_letters",
-    PROCESSOR_GROUP: "chaos_processor",
-    SINK_GROUP: "chaos_sink",
-    QUESTDB_TABLE: "chaos_stock_data",
-    TOPIC_PARTITIONS: "2",
-    LOG_LEVEL: "info",
-  };
+  const shared = chaosEnv(base, allSymbols);
   const config: Config = loadConfig(process.env, shared);
   const url = (port: number, path = "/readyz") => `http://127.0.0.1:${port}${path}`;
-  const fleet = new Fleet(REPO_ROOT, logDir);
   const apiPort = base + 300;
-  fleet.add({
-    name: "ingest",
-    command: "ingest",
-    env: {
-      ...shared,
-      SYMBOLS: Object.keys(LIVE).join(","),
-      NOBITEX_BASE_URL: fake.url,
-      LIVE_SOURCE: "poll",
-      NOBITEX_TIMEOUT_MS: "1000",
-      POLL_CRON: "*/2 * * * * *",
-      // Backfill is by time (the last N minutes): wider than the fake's history, so it gets all of it.
-      BACKFILL_CANDLES: "2000",
-      HEALTH_PORT: String(base + 101),
-    },
-    readyUrl: url(base + 101),
-  });
-  for (const [name, port] of [
-    ["processor-a", base + 102],
-    ["processor-b", base + 104],
-  ] as const)
-    fleet.add({
-      name,
-      command: "processor",
-      env: { ...shared, HEALTH_PORT: String(port) },
-      readyUrl: url(port),
-    });
-  fleet.add({
-    name: "sink",
-    command: "sink",
-    env: { ...shared, HEALTH_PORT: String(base + 103) },
-    readyUrl: url(base + 103),
-  });
-  fleet.add({
-    name: "api",
-    command: "api",
-    env: { ...shared, API_PORT: String(apiPort) },
-    readyUrl: url(apiPort),
-  });
+  const fleet = chaosFleet(logDir, shared, fake.url, base, apiPort);
 
   const bus = new KafkaBus(config, { logger: silentLogger });
   const store = new QuestDbStore(config);
@@ -283,111 +467,19 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
     fleet.start([name]);
   };
 
-  const scenarios: Scenario[] = [
-    {
-      name: "kill-ingest",
-      action: "kill -9 ingest while polling, restart after 3 s",
-      run: async () => {
-        await restartAfter("ingest", 3000);
-        return {};
-      },
-    },
-    {
-      name: "kill-processor",
-      action: "kill -9 processor-a mid-burst, restart after 2 s",
-      run: async () => {
-        await midBurst(1500, () => restartAfter("processor-a", 2000));
-        return {};
-      },
-    },
-    {
-      name: "kill-sink",
-      action: "kill -9 sink mid-burst, restart after 2 s",
-      run: async () => {
-        await midBurst(1500, () => restartAfter("sink", 2000));
-        return {};
-      },
-    },
-    {
-      name: "kill-api",
-      action: "kill -9 api with a stream open, restart after 1 s",
-      run: async () => {
-        const stream = fetch(url(apiPort, "/api/signals/stream")).catch(() => undefined);
-        await Bun.sleep(500);
-        await restartAfter("api", 1000);
-        await stream;
-        return {};
-      },
-    },
-    {
-      name: "broker-restart",
-      action: "stop Kafka mid-burst, start it 5 s later",
-      run: async () => {
-        await midBurst(1500, async () => {
-          await stopService(infra.kafka);
-          await Bun.sleep(5000);
-          await startService(infra.kafka, infraConfig.JAVA_HOME);
-        });
-        return {};
-      },
-    },
-    {
-      name: "questdb-restart",
-      action: "stop QuestDB mid-burst, start it 5 s later",
-      run: async () => {
-        await midBurst(1500, async () => {
-          await stopService(infra.questdb);
-          await Bun.sleep(5000);
-          await startService(infra.questdb, infraConfig.JAVA_HOME);
-        });
-        return {};
-      },
-    },
-    {
-      name: "poison",
-      action:
-        "hostile bytes into every symbol topic, output_topic and the changelog; then kill -9 processor-b",
-      run: async () => {
-        let count = 0;
-        let seed = 100;
-        for (const symbol of allSymbols) {
-          const messages = hostileCandles(symbol, seed++);
-          for (const m of messages)
-            await bus.publish(topicFor(config, symbol), [{ key: symbol, value: m.value }]);
-          count += messages.length;
-        }
-        const rows = hostileRows(REPLAYED[0], seed++);
-        for (const m of rows) await bus.publish(config.OUTPUT_TOPIC, [{ key: REPLAYED[0], value: m.value }]);
-        count += rows.length;
-        const changelog = `${config.PROCESSOR_GROUP}_state`;
-        const states = hostileStates(`${topicFor(config, REPLAYED[0])}:0`, seed++);
-        for (const state of states) await bus.publish(changelog, [state]);
-        await midBurst(1500, () => restartAfter("processor-b", 1000));
-        // The junk under a real partition's key is compared with a valid state in every restore.
-        const underRealKey = states.filter((s) => s.key.startsWith(topicFor(config, REPLAYED[0]))).length;
-        return { expectedDeadLetters: count, skippedStates: underRealKey };
-      },
-    },
-    {
-      name: "hostile-api",
-      action: "10,000 hostile requests (16 at a time), 400 distinct heavy reads, 40 replaying streams",
-      run: async () => ({ apiProblems: await hostileApiLoad(`http://127.0.0.1:${apiPort}`, allSymbols) }),
-      maxRssMb: { api: API_RSS_LIMIT_MB },
-    },
-  ];
+  const scenarios = chaosScenarios({
+    restartAfter,
+    midBurst,
+    bus,
+    config,
+    infra,
+    infraConfig,
+    apiPort,
+    allSymbols,
+  });
 
   // Interrupted (Ctrl-C, a CI time-out): take the children and the JVMs down with us.
-  const interrupted = (signal: NodeJS.Signals) => {
-    fleet.killAllNow();
-    for (const service of [infra.kafka, infra.questdb]) {
-      try {
-        process.kill(Number(readFileSync(pidFile(service), "utf8").trim()), "SIGKILL");
-      } catch {
-        // Not started, or already gone.
-      }
-    }
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  };
+  const interrupted = killEverything(fleet, infra);
   process.once("SIGINT", interrupted);
   process.once("SIGTERM", interrupted);
 
@@ -447,21 +539,9 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
       const letters = await deadLetterCount().catch(() => -1);
       const deadLetters = letters - deadLettersBefore;
       deadLettersBefore = letters;
-      if (deadLetters !== expectedDeadLetters)
-        problems.push(`dead letters: ${deadLetters}, expected ${expectedDeadLetters} (one per bad message)`);
-      if (outcome.skippedStates !== undefined) {
-        const counted = await invalidStatesCounted();
-        if (counted < outcome.skippedStates)
-          problems.push(
-            `processors counted ${counted} skipped changelog values, expected at least ${outcome.skippedStates}`,
-          );
-      }
+      const counted = outcome.skippedStates === undefined ? undefined : await invalidStatesCounted();
       const peaks = fleet.takePeaks();
-      for (const [name, limit] of Object.entries(scenario.maxRssMb ?? {}))
-        if ((peaks.get(name) ?? 0) > limit)
-          problems.push(
-            `${name} peaked at ${(peaks.get(name) ?? 0).toFixed(0)} MB, over its ${limit} MB bound`,
-          );
+      problems.push(...bookkeepingProblems(scenario, outcome, { deadLetters, counted, peaks }));
       record(scenario, {
         ...state,
         deadLetters,
@@ -473,19 +553,7 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
   } finally {
     const stopped = await Promise.all(fleet.names().map(async (n) => [n, await fleet.stop(n)] as const));
     const unclean = stopped.filter(([, code]) => code !== null && code !== 0);
-    if (unclean.length > 0)
-      results.push({
-        name: "shutdown",
-        action: "SIGTERM to every service",
-        expected: 0,
-        found: 0,
-        duplicated: 0,
-        deadLetters: 0,
-        expectedDeadLetters: 0,
-        recoverMs: 0,
-        peaks: new Map(),
-        problems: unclean.map(([n, code]) => `${n} exited ${code}`),
-      });
+    if (unclean.length > 0) results.push(uncleanShutdown(unclean));
     await fleet.stopAll();
     await fake.stop();
     await bus.close().catch(() => {});
