@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { formatPrice, formatTime, fromChartTime, stats, toChartTime, zoneOffsetMs } from "./src/format.ts";
-import { applyRow, type Bar, markersOf, mergeTail } from "./src/model.ts";
+import { applyRow, type Bar, markersOf, mergeTail, scorecardRows } from "./src/model.ts";
 
 const at = Date.UTC(2026, 11, 1, 14, 59); // 1 Dec 2026 14:59 UTC = 18:29 in Tehran
 
@@ -85,6 +85,24 @@ describe("bars", () => {
       { openTime: 60_000, signal: "BUY" },
       { openTime: 240_000, signal: "SELL" },
       { openTime: 360_000, signal: "BUY" },
+    ]);
+  });
+});
+
+describe("scorecard rows", () => {
+  test("one row per horizon for the symbol; horizons without a measured change show 0 and dashes", () => {
+    const answer = {
+      horizons_minutes: [5, 15, 60],
+      scorecard: [
+        { symbol: "BTCIRT", horizon_minutes: 5, count: 12, hits: 7, hit_rate: 7 / 12, mean_return: 0.001234 },
+        { symbol: "BTCIRT", horizon_minutes: 60, count: 4, hits: 1, hit_rate: 0.25, mean_return: -0.02 },
+        { symbol: "ETHIRT", horizon_minutes: 15, count: 3, hits: 3, hit_rate: 1, mean_return: 0.01 },
+      ],
+    };
+    expect(scorecardRows(answer, "BTCIRT")).toEqual([
+      ["5 min", "12", "58%", "+0.123%"],
+      ["15 min", "0", "–", "–"],
+      ["1 h", "4", "25%", "-2.000%"],
     ]);
   });
 });

@@ -306,6 +306,32 @@ describe.skipIf(!existsSync(CHROMIUM))("the chart page in headless Chromium", ()
     );
   });
 
+  test("the scorecard shows the selected symbol's horizons as the API computes them", async () => {
+    const s = await state();
+    // The page refreshes every minute and a new candle can add a measured change: compare until both
+    // have seen the same rows.
+    await waitFor(
+      "the scorecard table equal to /api/scorecard",
+      async () => {
+        const answer = await getJson<{
+          scorecard: { symbol: string; horizon_minutes: number; count: number }[];
+        }>(`/api/scorecard?symbol=${s.symbol}`);
+        const rows = (await page.$$eval("#scorecard-body tr", (trs) =>
+          trs.map((tr) => [...tr.children].map((td) => td.textContent?.trim() ?? "")),
+        )) as string[][];
+        const counts = [5, 15, 60].map((h) =>
+          String(answer.scorecard.find((r) => r.symbol === s.symbol && r.horizon_minutes === h)?.count ?? 0),
+        );
+        return rows.map((r) => r[0]).join() === "5 min,15 min,1 h" &&
+          rows.map((r) => r[1]).join() === counts.join()
+          ? true
+          : undefined;
+      },
+      70_000,
+      500,
+    );
+  }, 90_000);
+
   test("BUY and SELL markers sit exactly at the signal changes the API reports", async () => {
     const s = await state();
     const last = s.lastBar?.openTime as number;

@@ -178,3 +178,34 @@ export function windowMs(interval: Interval): number {
   // The API's default window is a day; a year is its largest unless configured otherwise.
   return Math.min(INTERVALS[interval] * 1000 * 1440, 364 * day);
 }
+
+/** `/api/scorecard`: how the signal changes did 5, 15 and 60 minutes later. */
+export interface ScorecardAnswer {
+  horizons_minutes: number[];
+  scorecard: Array<{
+    symbol: string;
+    horizon_minutes: number;
+    count: number;
+    hits: number;
+    hit_rate: number | null;
+    mean_return: number | null;
+  }>;
+}
+
+/**
+ * One row per horizon for `symbol`: after, changes measured, hit rate, mean return in the signal's
+ * direction. A horizon without a measured change shows 0 and dashes.
+ */
+export function scorecardRows(answer: ScorecardAnswer, symbol: string): string[][] {
+  const percent = (x: number | null, digits: number, signed = false) =>
+    x === null ? "–" : `${signed && x > 0 ? "+" : ""}${(x * 100).toFixed(digits)}%`;
+  return answer.horizons_minutes.map((h) => {
+    const row = answer.scorecard.find((r) => r.symbol === symbol && r.horizon_minutes === h);
+    return [
+      h >= 60 && h % 60 === 0 ? `${h / 60} h` : `${h} min`,
+      String(row?.count ?? 0),
+      percent(row?.hit_rate ?? null, 0),
+      percent(row?.mean_return ?? null, 3, true),
+    ];
+  });
+}
