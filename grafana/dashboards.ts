@@ -69,6 +69,7 @@ export const PANEL = {
   changes: 10,
   closeStats: 11,
   indicatorStats: 12,
+  scorecard: 13,
 } as const;
 
 const grid = (x: number, y: number, w: number, h: number): GridPos => ({ x, y, w, h });
@@ -209,6 +210,32 @@ export function marketDashboard(config: DashboardConfig): Dashboard {
     .cellHeight(TableCellHeight.Sm)
     .mappings(signalMappings());
 
+  const scorecard = new table.PanelBuilder()
+    .id(PANEL.scorecard)
+    .title("Scorecard")
+    .description(
+      "Each change to BUY or SELL in the time range, 5, 15 and 60 minutes on (the candle that many minutes later): " +
+        "how many, the share that went the signal's way (BUY up, SELL down), and the mean forward return in the " +
+        "signal's direction. The same numbers as the API's /api/scorecard.",
+    )
+    .gridPos(grid(0, 42, 24, 5))
+    .datasource(datasource())
+    .withTarget(sql(q.scorecard, "table"))
+    .showHeader(true)
+    .cellHeight(TableCellHeight.Sm)
+    .unit("percentunit")
+    .decimals(2)
+    .overrides([
+      { matcher: { id: "byName", options: "after (min)" }, properties: [{ id: "unit", value: "none" }] },
+      {
+        matcher: { id: "byName", options: "changes" },
+        properties: [
+          { id: "unit", value: "none" },
+          { id: "decimals", value: 0 },
+        ],
+      },
+    ]);
+
   const marker = (name: string, rawSql: string, color: string) =>
     new AnnotationQueryBuilder()
       .name(name)
@@ -281,6 +308,7 @@ export function marketDashboard(config: DashboardConfig): Dashboard {
     )
     .withPanel(timeline)
     .withPanel(changes)
+    .withPanel(scorecard)
     .build();
 }
 

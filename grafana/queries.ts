@@ -5,6 +5,7 @@
  * least the panels' 1m min interval, and Grafana renders it as `1m`, `5m`, `1h`, `1d`, `1w`, `1y`:
  * all valid SAMPLE BY units in QuestDB.
  */
+import { questdbScorecardSelect } from "@shamdan/shared/adapters/scorecard-sql";
 import { type Config, indicatorColumns } from "@shamdan/shared/core/config";
 
 export type QueryConfig = Pick<Config, "QUESTDB_TABLE" | "SMA_PERIOD" | "EMA_PERIOD" | "RSI_PERIOD">;
@@ -56,6 +57,15 @@ export function marketQueries(config: QueryConfig) {
       `max(${c.rsi}) AS "${c.rsi} highest" FROM ${t} ${where}`,
     signalTimeline: `SELECT local_time AS "time", signal FROM ${t} ${where} ORDER BY local_time`,
     signalChanges: `${changes} ORDER BY "time" DESC`,
+    // The API's scorecard (/api/scorecard) for the symbol's changes in the time range; the later
+    // candles may lie after the range's end.
+    scorecard:
+      'SELECT horizon AS "after (min)", n AS "changes", cast(hits AS double) / n AS "hit rate", ' +
+      `mean AS "mean return" FROM (${questdbScorecardSelect(
+        t,
+        `$__timeFilter(local_time) AND stock_symbol = ${SYMBOL}`,
+        `local_time >= $__timeFrom() AND stock_symbol = ${SYMBOL}`,
+      )}) ORDER BY "after (min)"`,
     // Annotations (markers on the time panels), one query per colour: columns time, text, tags.
     buyMarkers: markers("BUY"),
     sellMarkers: markers("SELL"),

@@ -102,6 +102,7 @@ describe("dashboard panel SQL on QuestDB", () => {
     ],
     "Signal over time": ["time", "signal"],
     "Signal changes": ["time", "signal", "previous", "close", cols.rsi],
+    Scorecard: ["after (min)", "changes", "hit rate", "mean return"],
     "annotation BUY": ["time", "text", "tags"],
     "annotation SELL": ["time", "text", "tags"],
     "Every symbol now": ["symbol", "signal", "close", cols.rsi, "time"],

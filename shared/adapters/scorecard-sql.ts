@@ -36,17 +36,30 @@ export function sqliteScorecardSql(table: string, bySymbol: boolean): string {
 /**
  * QuestDB: local_time is a TIMESTAMP (micros); $1 from, $2 to, $3 until, as int8 micros; $4 the symbol
  * with `bySymbol`. The later candles are read from [from, until) only, so the join stays in those
- * partitions; the join is on a computed column of a subquery (QuestDB joins columns, not expressions).
+ * partitions.
  */
 export function questdbScorecardSql(table: string, bySymbol: boolean): string {
   const symbol = bySymbol ? " AND stock_symbol = $4" : "";
+  return questdbScorecardSelect(
+    table,
+    `local_time >= $1 AND local_time < $2${symbol}`,
+    `local_time >= $1 AND local_time < $3${symbol}`,
+  );
+}
+
+/**
+ * The QuestDB statement over any filters: `changes` picks the signal candles, `later` the candles their
+ * horizons may land on (Grafana's panel passes its time-range macros). The join is on a computed column
+ * of a subquery: QuestDB joins columns, not expressions.
+ */
+export function questdbScorecardSelect(table: string, changes: string, later: string): string {
   const horizons = SCORECARD_HORIZONS_MINUTES.map(
     (m) => `SELECT ${m}L AS minutes FROM long_sequence(1)`,
   ).join(" UNION ALL ");
   return (
     `WITH s AS (SELECT stock_symbol, local_time, close, signal FROM "${table}" WHERE signal_changed = true ` +
-    `AND signal IN ('BUY', 'SELL') AND local_time >= $1 AND local_time < $2${symbol}), ` +
-    `f AS (SELECT stock_symbol, local_time, close FROM "${table}" WHERE local_time >= $1 AND local_time < $3${symbol}), ` +
+    `AND signal IN ('BUY', 'SELL') AND ${changes}), ` +
+    `f AS (SELECT stock_symbol, local_time, close FROM "${table}" WHERE ${later}), ` +
     `h AS (${horizons}), ` +
     "j AS (SELECT s.stock_symbol AS symbol, h.minutes AS horizon, s.signal AS signal, s.close AS c0, " +
     "dateadd('m', cast(h.minutes AS int), s.local_time) AS at FROM s CROSS JOIN h) " +
