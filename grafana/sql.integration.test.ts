@@ -127,6 +127,27 @@ describe("dashboard panel SQL on QuestDB", () => {
     }
   }
 
+  test("the Scorecard panel shows the store's scorecard (the API's numbers) for the symbol and range", async () => {
+    const panel = queries.find((q) => q.title === "Scorecard");
+    const { rows } = await run(
+      expandGrafanaSql(panel?.sql ?? "", { ...sixHours, variables: { symbol: "XRPETH", __interval: "1m" } }),
+    );
+    // $__timeFilter is inclusive at both ends, the store's window half-open: one millisecond apart.
+    const want = await store.scorecard({
+      symbol: "XRPETH",
+      from: sixHours.from.getTime(),
+      to: sixHours.to.getTime() + 1,
+    });
+    expect(want.length).toBe(3);
+    expect(rows.map((r) => [Number(r["after (min)"]), Number(r.changes)])).toEqual(
+      want.map((w) => [w.horizonMinutes, w.count]),
+    );
+    for (const [i, w] of want.entries()) {
+      expect(Number(rows[i]?.["hit rate"])).toBeCloseTo(w.hitRate ?? Number.NaN, 12);
+      expect(Number(rows[i]?.["mean return"])).toBeCloseTo(w.meanReturn ?? Number.NaN, 12);
+    }
+  });
+
   test("BUY/SELL markers: one per change to that signal, text says what it was before", async () => {
     for (const a of dashboard.annotations?.list ?? []) {
       const { rows } = await run(
