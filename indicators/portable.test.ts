@@ -68,6 +68,9 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Starting another runtime on a loaded 2-core machine can take several seconds (Deno's first run most). */
+const RUNTIME_START_MS = 60_000;
+
 function runUnder(command: string[]): unknown {
   const proc = Bun.spawnSync([...command, join(dir, "run.mjs")], {
     cwd: dir,
@@ -96,13 +99,21 @@ describe("@shamdan/indicators is portable", () => {
   });
 
   const node = Bun.which("node");
-  test.skipIf(!node)("the bundle under Node computes what the source computes under Bun", () => {
-    expect(runUnder([node as string])).toEqual(expected);
-  });
+  test.skipIf(!node)(
+    "the bundle under Node computes what the source computes under Bun",
+    () => {
+      expect(runUnder([node as string])).toEqual(expected);
+    },
+    RUNTIME_START_MS,
+  );
 
   // Deno comes from npm (`npm install -g deno`, pinned in .ci/run); without it only this check is skipped.
   const deno = Bun.which("deno");
-  test.skipIf(!deno)("the bundle under Deno computes what the source computes under Bun", () => {
-    expect(runUnder([deno as string, "run", "--no-prompt"])).toEqual(expected);
-  });
+  test.skipIf(!deno)(
+    "the bundle under Deno computes what the source computes under Bun",
+    () => {
+      expect(runUnder([deno as string, "run", "--no-prompt"])).toEqual(expected);
+    },
+    RUNTIME_START_MS,
+  );
 });
