@@ -165,6 +165,8 @@ export class Poller {
     this.#job?.stop();
     this.#abort.abort();
     await this.#run?.catch(() => {});
+    // Pushes accepted before the stream stopped finish their publish before the caller closes the bus.
+    await Promise.all([...this.#state.values()].map((state) => state.lane));
   }
 
   /** One run over every symbol (or those `only` selects) not backing off, at most POLL_CONCURRENCY at a time. */
