@@ -43,7 +43,8 @@ export const formatClose = (close: number) =>
   close >= 1000 ? formatFixed(close, 0) : formatFixed(close, close >= 1 ? 4 : 8);
 export const formatRsi = (rsi: number | null) => (rsi === null ? "n/a" : formatFixed(rsi, 2));
 
-const tehran = new Intl.DateTimeFormat("en-GB", {
+/** Date and minute in Tehran, 24-hour clock: the fields every message shows, in any calendar. */
+export const TEHRAN_MINUTE: Intl.DateTimeFormatOptions = {
   timeZone: MESSAGE_TIMEZONE,
   year: "numeric",
   month: "2-digit",
@@ -51,7 +52,9 @@ const tehran = new Intl.DateTimeFormat("en-GB", {
   hour: "2-digit",
   minute: "2-digit",
   hourCycle: "h23",
-});
+};
+
+const tehran = new Intl.DateTimeFormat("en-GB", TEHRAN_MINUTE);
 
 /** `yyyy-MM-dd HH:mm` in Asia/Tehran. */
 export function formatTehranTime(ms: number): string {

@@ -14,6 +14,7 @@ import {
   formatRsi,
   formatTehranTime,
   MESSAGE_TIMEZONE,
+  TEHRAN_MINUTE,
 } from "../slack-notifier.ts";
 
 export type NotifyLang = "en" | "fa";
@@ -56,15 +57,7 @@ const FA_SIGNAL = { BUY: "خرید", SELL: "فروش" } as const;
 const FA_UNIT = { toman: "تومان", USDT: "تتر" } as const;
 const EMOJI = { BUY: "🟢", SELL: "🔴" } as const;
 
-const jalali = new Intl.DateTimeFormat("fa-IR-u-ca-persian", {
-  timeZone: MESSAGE_TIMEZONE,
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-});
+const jalali = new Intl.DateTimeFormat("fa-IR-u-ca-persian", TEHRAN_MINUTE);
 
 /** `۱۴۰۵/۰۹/۱۰ ۱۸:۳۰`: the Jalali date and the time in Tehran, Persian digits. */
 export function formatJalaliTehran(ms: number): string {

@@ -3,6 +3,7 @@
  * markers where the signal changed, and how a live row updates the bars.
  */
 
+import type { Candle } from "@shamdan/indicators";
 export type Signal = "BUY" | "SELL" | "HOLD";
 
 export interface SymbolInfo {
@@ -42,13 +43,8 @@ export interface StreamRow {
   [indicator: string]: number | string | boolean | null | undefined;
 }
 
-export interface Bar {
-  openTime: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
+/** A candle as the chart draws it: the OHLCV candle with the indicators of its last stored minute. */
+export interface Bar extends Candle {
   sma: number | null;
   ema: number | null;
   rsi: number | null;
