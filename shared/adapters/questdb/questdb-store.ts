@@ -16,29 +16,10 @@ import postgres from "postgres";
 import type { Config } from "../../core/config.ts";
 import { ShamdanError } from "../../core/errors.ts";
 import type { IndicatorRow } from "../../core/messages.ts";
-import {
-  type Aggregation,
-  type Bar,
-  NUMERIC_FIELDS,
-  type NumericField,
-  type ScorecardRow,
-  type SignalEvent,
-  type Store,
-  type Summary,
-  type SymbolInfo,
-  type TimeWindow,
-} from "../../core/store.ts";
+import * as port from "../../core/store.ts";
 import { questdbScorecardSql, scorecardUntil, toScorecardRow } from "../scorecard-sql.ts";
 import { sqlAggregate, statsOf, toBar, toSignalEvent, toSummary, toSymbolInfo } from "../sql-shapes.ts";
-import {
-  type ColumnNames,
-  checkInterval,
-  checkLimit,
-  clampMs,
-  columnNames,
-  selectNumericAs,
-  toIndicatorRow,
-} from "../store-columns.ts";
+import * as columns from "../store-columns.ts";
 import { numberAt, numberOrNullAt, onlyRecord, type StoredRecord, textAt } from "../stored-values.ts";
 import { IlpWriter } from "./ilp-writer.ts";
 
@@ -54,20 +35,20 @@ type QuestDbConfig = Pick<
 >;
 type Param = string | bigint | number;
 
-const micros = (ms: number): bigint => BigInt(clampMs(ms)) * 1000n;
+const micros = (ms: number): bigint => BigInt(columns.clampMs(ms)) * 1000n;
 const MS = "cast(local_time AS long) / 1000";
 
-export class QuestDbStore implements Store {
+export class QuestDbStore implements port.Store {
   private readonly sql: postgres.Sql;
   private readonly writer: IlpWriter;
-  private readonly cols: ColumnNames;
+  private readonly cols: columns.ColumnNames;
   private readonly table: string;
   private readonly timeoutMs: number;
   private readonly inFlight = new Set<Promise<unknown>>();
   private initialized = false;
 
   constructor(config: QuestDbConfig) {
-    this.cols = columnNames(config);
+    this.cols = columns.columnNames(config);
     this.table = config.QUESTDB_TABLE;
     this.timeoutMs = config.API_QUERY_TIMEOUT_MS;
     this.sql = postgres(config.QUESTDB_PG_URL, {
@@ -101,7 +82,7 @@ export class QuestDbStore implements Store {
   }
 
   private async createTable(): Promise<void> {
-    const numeric = NUMERIC_FIELDS.map((f) => `"${this.cols[f]}" DOUBLE`).join(", ");
+    const numeric = port.NUMERIC_FIELDS.map((f) => `"${this.cols[f]}" DOUBLE`).join(", ");
     await this.query(
       `CREATE TABLE IF NOT EXISTS "${this.table}" (stock_symbol SYMBOL, signal SYMBOL, local_time TIMESTAMP, ` +
         `${numeric}, signal_changed BOOLEAN) TIMESTAMP(local_time) PARTITION BY DAY WAL ` +
@@ -114,7 +95,11 @@ export class QuestDbStore implements Store {
     await this.query("SELECT 1", []);
   }
 
-  async aggregate(window: TimeWindow, field: NumericField, aggregation: Aggregation): Promise<number | null> {
+  async aggregate(
+    window: port.TimeWindow,
+    field: port.NumericField,
+    aggregation: port.Aggregation,
+  ): Promise<number | null> {
     const records = await this.query(
       `SELECT ${sqlAggregate(aggregation)}("${this.cols[field]}") AS v FROM "${this.table}" WHERE ${WHERE}`,
       this.params(window),
@@ -122,7 +107,7 @@ export class QuestDbStore implements Store {
     return numberOrNullAt(onlyRecord(records, "aggregate"), "v");
   }
 
-  async summarize(window: TimeWindow): Promise<Summary> {
+  async summarize(window: port.TimeWindow): Promise<port.Summary> {
     const c = this.cols;
     const records = await this.query(
       `SELECT ${statsOf("close", c.close)}, ${statsOf("sma", c.sma)}, ${statsOf("ema", c.ema)}, ` +
@@ -133,9 +118,9 @@ export class QuestDbStore implements Store {
     return toSummary(onlyRecord(records, "summarize"));
   }
 
-  async bars(window: TimeWindow, intervalSeconds: number, limit: number): Promise<Bar[]> {
+  async bars(window: port.TimeWindow, intervalSeconds: number, limit: number): Promise<port.Bar[]> {
     const c = this.cols;
-    const seconds = checkInterval(intervalSeconds);
+    const seconds = columns.checkInterval(intervalSeconds);
     // SAMPLE BY walks rows in designated-timestamp order, so first()/last() are the bucket's first and
     // last candles. With the interval given in seconds, ALIGN TO CALENDAR (UTC) starts buckets at epoch
     // multiples of the interval — not at calendar weeks — matching SQLite (the contract checks 60 s..7 d).
@@ -146,25 +131,25 @@ export class QuestDbStore implements Store {
         `last(close) AS close, sum(volume) AS volume, last("${c.sma}") AS sma, last("${c.ema}") AS ema, ` +
         `last("${c.rsi}") AS rsi, last(signal) AS signal FROM "${this.table}" WHERE ${WHERE} ` +
         `SAMPLE BY ${seconds}s ALIGN TO CALENDAR) ORDER BY "openTime" LIMIT $4`,
-      [...this.params(window), checkLimit(limit)],
+      [...this.params(window), columns.checkLimit(limit)],
     );
     return records.map(toBar);
   }
 
-  async rows(window: TimeWindow, limit: number): Promise<IndicatorRow[]> {
+  async rows(window: port.TimeWindow, limit: number): Promise<IndicatorRow[]> {
     const records = await this.query(
       `SELECT stock_symbol AS symbol, ${MS} AS "openTime", signal, signal_changed AS "signalChanged", ` +
-        `${selectNumericAs(this.cols)} FROM "${this.table}" WHERE ${WHERE} ORDER BY local_time LIMIT $4`,
-      [...this.params(window), checkLimit(limit)],
+        `${columns.selectNumericAs(this.cols)} FROM "${this.table}" WHERE ${WHERE} ORDER BY local_time LIMIT $4`,
+      [...this.params(window), columns.checkLimit(limit)],
     );
-    return records.map(toIndicatorRow);
+    return records.map(columns.toIndicatorRow);
   }
 
   async signals(
-    window: Omit<TimeWindow, "symbol"> & { symbol?: string },
+    window: Omit<port.TimeWindow, "symbol"> & { symbol?: string },
     options: { changesOnly: boolean; limit: number },
-  ): Promise<SignalEvent[]> {
-    const params: Param[] = [micros(window.from), micros(window.to), checkLimit(options.limit)];
+  ): Promise<port.SignalEvent[]> {
+    const params: Param[] = [micros(window.from), micros(window.to), columns.checkLimit(options.limit)];
     let where = "local_time >= $1 AND local_time < $2";
     if (window.symbol !== undefined) {
       params.push(window.symbol);
@@ -178,14 +163,16 @@ export class QuestDbStore implements Store {
     return records.map(toSignalEvent);
   }
 
-  async scorecard(window: Omit<TimeWindow, "symbol"> & { symbol?: string }): Promise<ScorecardRow[]> {
+  async scorecard(
+    window: Omit<port.TimeWindow, "symbol"> & { symbol?: string },
+  ): Promise<port.ScorecardRow[]> {
     const params: Param[] = [micros(window.from), micros(window.to), micros(scorecardUntil(window.to))];
     if (window.symbol !== undefined) params.push(window.symbol);
     const records = await this.query(questdbScorecardSql(this.table, window.symbol !== undefined), params);
     return records.map(toScorecardRow);
   }
 
-  async latestSignals(): Promise<SignalEvent[]> {
+  async latestSignals(): Promise<port.SignalEvent[]> {
     const records = await this.query(
       `SELECT * FROM (${this.signalSelect()} LATEST ON local_time PARTITION BY stock_symbol) ORDER BY symbol`,
       [],
@@ -193,7 +180,7 @@ export class QuestDbStore implements Store {
     return records.map(toSignalEvent);
   }
 
-  async symbols(): Promise<SymbolInfo[]> {
+  async symbols(): Promise<port.SymbolInfo[]> {
     const [latest, counts] = await Promise.all([
       this.query(
         `SELECT stock_symbol AS symbol, ${MS} AS "lastOpenTime", signal AS "latestSignal" FROM "${this.table}" ` +
@@ -225,7 +212,7 @@ export class QuestDbStore implements Store {
     );
   }
 
-  private params(window: TimeWindow): Param[] {
+  private params(window: port.TimeWindow): Param[] {
     return [window.symbol, micros(window.from), micros(window.to)];
   }
 

@@ -9,36 +9,17 @@ import { dirname } from "node:path";
 import type { Config } from "../../core/config.ts";
 import { ShamdanError } from "../../core/errors.ts";
 import type { IndicatorRow } from "../../core/messages.ts";
-import {
-  type Aggregation,
-  type Bar,
-  NUMERIC_FIELDS,
-  type NumericField,
-  type ScorecardRow,
-  type SignalEvent,
-  type Store,
-  type Summary,
-  type SymbolInfo,
-  type TimeWindow,
-} from "../../core/store.ts";
+import * as port from "../../core/store.ts";
 import { scorecardUntil, sqliteScorecardSql, toScorecardRow } from "../scorecard-sql.ts";
 import { sqlAggregate, statsOf, toBar, toSignalEvent, toSummary, toSymbolInfo } from "../sql-shapes.ts";
-import {
-  type ColumnNames,
-  checkInterval,
-  checkLimit,
-  clampMs,
-  columnNames,
-  selectNumericAs,
-  toIndicatorRow,
-} from "../store-columns.ts";
+import * as columns from "../store-columns.ts";
 import { numberAt, numberOrNullAt, onlyRecord, type StoredRecord } from "../stored-values.ts";
 
 type Params = Record<string, string | number | null>;
 
-export class SqliteStore implements Store {
+export class SqliteStore implements port.Store {
   private readonly db: Database;
-  private readonly cols: ColumnNames;
+  private readonly cols: columns.ColumnNames;
   private readonly table: string;
 
   constructor(
@@ -47,7 +28,7 @@ export class SqliteStore implements Store {
     const path = config.SQLITE_PATH;
     if (path !== ":memory:" && !path.startsWith("file:")) mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path, { create: true, strict: true });
-    this.cols = columnNames(config);
+    this.cols = columns.columnNames(config);
     // The identifier regex of QUESTDB_TABLE makes it safe to quote into SQL.
     this.table = `"${config.QUESTDB_TABLE}"`;
   }
@@ -58,7 +39,7 @@ export class SqliteStore implements Store {
       // NORMAL is durable against process crashes in WAL mode (only an OS crash can lose the last commit).
       this.db.exec("PRAGMA synchronous = NORMAL");
       this.db.exec("PRAGMA busy_timeout = 5000");
-      const numeric = NUMERIC_FIELDS.map((f) => `"${this.cols[f]}" REAL`).join(", ");
+      const numeric = port.NUMERIC_FIELDS.map((f) => `"${this.cols[f]}" REAL`).join(", ");
       this.db.exec(
         `CREATE TABLE IF NOT EXISTS ${this.table} (stock_symbol TEXT NOT NULL, signal TEXT NOT NULL, ` +
           `local_time INTEGER NOT NULL, ${numeric}, signal_changed INTEGER NOT NULL DEFAULT 0, ` +
@@ -72,7 +53,7 @@ export class SqliteStore implements Store {
 
   async write(rows: readonly IndicatorRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const names = NUMERIC_FIELDS.map((f) => `"${this.cols[f]}"`);
+    const names = port.NUMERIC_FIELDS.map((f) => `"${this.cols[f]}"`);
     const insert = this.db.query(
       `INSERT INTO ${this.table} (stock_symbol, signal, local_time, ${names.join(", ")}, signal_changed) ` +
         `VALUES (?, ?, ?, ${names.map(() => "?").join(", ")}, ?) ON CONFLICT (stock_symbol, local_time) ` +
@@ -83,7 +64,7 @@ export class SqliteStore implements Store {
     const writeAll = this.db.transaction((batch: readonly IndicatorRow[]) => {
       for (const r of batch) {
         const values: SQLQueryBindings[] = [r.symbol, r.signal, r.openTime];
-        for (const f of NUMERIC_FIELDS) values.push(r[f]);
+        for (const f of port.NUMERIC_FIELDS) values.push(r[f]);
         values.push(r.signalChanged ? 1 : 0);
         insert.run(...values);
       }
@@ -95,7 +76,11 @@ export class SqliteStore implements Store {
     this.all("SELECT 1 AS one", {});
   }
 
-  async aggregate(window: TimeWindow, field: NumericField, aggregation: Aggregation): Promise<number | null> {
+  async aggregate(
+    window: port.TimeWindow,
+    field: port.NumericField,
+    aggregation: port.Aggregation,
+  ): Promise<number | null> {
     const records = this.all(
       `SELECT ${sqlAggregate(aggregation)}("${this.cols[field]}") AS v FROM ${this.table} WHERE ${this.where()}`,
       this.params(window),
@@ -103,7 +88,7 @@ export class SqliteStore implements Store {
     return numberOrNullAt(onlyRecord(records, "aggregate"), "v");
   }
 
-  async summarize(window: TimeWindow): Promise<Summary> {
+  async summarize(window: port.TimeWindow): Promise<port.Summary> {
     const c = this.cols;
     const records = this.all(
       `SELECT ${statsOf("close", c.close)}, ${statsOf("sma", c.sma)}, ${statsOf("ema", c.ema)}, ` +
@@ -114,7 +99,7 @@ export class SqliteStore implements Store {
     return toSummary(onlyRecord(records, "summarize"));
   }
 
-  async bars(window: TimeWindow, intervalSeconds: number, limit: number): Promise<Bar[]> {
+  async bars(window: port.TimeWindow, intervalSeconds: number, limit: number): Promise<port.Bar[]> {
     const c = this.cols;
     // SQLite has no first()/last(): group for each bucket's first and last times, then fetch those two
     // rows by primary key (a join back to the grouped rows would be quadratic).
@@ -126,28 +111,32 @@ export class SqliteStore implements Store {
         `g.volume AS volume, l."${c.sma}" AS sma, l."${c.ema}" AS ema, l."${c.rsi}" AS rsi, l.signal AS signal ` +
         `FROM g JOIN ${this.table} f ON f.stock_symbol = $symbol AND f.local_time = g.ft ` +
         `JOIN ${this.table} l ON l.stock_symbol = $symbol AND l.local_time = g.lt ORDER BY g.bucket LIMIT $limit`,
-      { ...this.params(window), iv: checkInterval(intervalSeconds) * 1000, limit: checkLimit(limit) },
+      {
+        ...this.params(window),
+        iv: columns.checkInterval(intervalSeconds) * 1000,
+        limit: columns.checkLimit(limit),
+      },
     );
     return records.map(toBar);
   }
 
-  async rows(window: TimeWindow, limit: number): Promise<IndicatorRow[]> {
+  async rows(window: port.TimeWindow, limit: number): Promise<IndicatorRow[]> {
     const records = this.all(
       `SELECT stock_symbol AS symbol, local_time AS "openTime", signal, signal_changed AS "signalChanged", ` +
-        `${selectNumericAs(this.cols)} FROM ${this.table} WHERE ${this.where()} ORDER BY local_time LIMIT $limit`,
-      { ...this.params(window), limit: checkLimit(limit) },
+        `${columns.selectNumericAs(this.cols)} FROM ${this.table} WHERE ${this.where()} ORDER BY local_time LIMIT $limit`,
+      { ...this.params(window), limit: columns.checkLimit(limit) },
     );
-    return records.map(toIndicatorRow);
+    return records.map(columns.toIndicatorRow);
   }
 
   async signals(
-    window: Omit<TimeWindow, "symbol"> & { symbol?: string },
+    window: Omit<port.TimeWindow, "symbol"> & { symbol?: string },
     options: { changesOnly: boolean; limit: number },
-  ): Promise<SignalEvent[]> {
+  ): Promise<port.SignalEvent[]> {
     const params: Params = {
-      from: clampMs(window.from),
-      to: clampMs(window.to),
-      limit: checkLimit(options.limit),
+      from: columns.clampMs(window.from),
+      to: columns.clampMs(window.to),
+      limit: columns.checkLimit(options.limit),
     };
     let where = "local_time >= $from AND local_time < $to";
     if (window.symbol !== undefined) {
@@ -161,17 +150,19 @@ export class SqliteStore implements Store {
     ).map(toSignalEvent);
   }
 
-  async scorecard(window: Omit<TimeWindow, "symbol"> & { symbol?: string }): Promise<ScorecardRow[]> {
+  async scorecard(
+    window: Omit<port.TimeWindow, "symbol"> & { symbol?: string },
+  ): Promise<port.ScorecardRow[]> {
     const params: Params = {
-      from: clampMs(window.from),
-      to: clampMs(window.to),
-      until: clampMs(scorecardUntil(window.to)),
+      from: columns.clampMs(window.from),
+      to: columns.clampMs(window.to),
+      until: columns.clampMs(scorecardUntil(window.to)),
     };
     if (window.symbol !== undefined) params.symbol = window.symbol;
     return this.all(sqliteScorecardSql(this.table, window.symbol !== undefined), params).map(toScorecardRow);
   }
 
-  async latestSignals(): Promise<SignalEvent[]> {
+  async latestSignals(): Promise<port.SignalEvent[]> {
     return this.all(
       `${this.signalSelect()} t JOIN (SELECT stock_symbol AS s, MAX(local_time) AS lt FROM ${this.table} ` +
         "GROUP BY stock_symbol) g ON t.stock_symbol = g.s AND t.local_time = g.lt ORDER BY t.stock_symbol",
@@ -179,7 +170,7 @@ export class SqliteStore implements Store {
     ).map(toSignalEvent);
   }
 
-  async symbols(): Promise<SymbolInfo[]> {
+  async symbols(): Promise<port.SymbolInfo[]> {
     return this.all(
       `SELECT t.stock_symbol AS symbol, t.local_time AS "lastOpenTime", t.signal AS "latestSignal", g.n AS rows ` +
         `FROM ${this.table} t JOIN (SELECT stock_symbol, MAX(local_time) AS lt, COUNT(*) AS n FROM ${this.table} ` +
@@ -204,8 +195,8 @@ export class SqliteStore implements Store {
     return "stock_symbol = $symbol AND local_time >= $from AND local_time < $to";
   }
 
-  private params(window: TimeWindow): Params {
-    return { symbol: window.symbol, from: clampMs(window.from), to: clampMs(window.to) };
+  private params(window: port.TimeWindow): Params {
+    return { symbol: window.symbol, from: columns.clampMs(window.from), to: columns.clampMs(window.to) };
   }
 
   private all(sql: string, params: Params): StoredRecord[] {
