@@ -23,6 +23,16 @@ export interface RouteDoc {
   public?: boolean;
 }
 
+/** The common read: a GET whose query is validated; 400 bad query, 404 unknown symbol, 503 store down. */
+export function readRoute(
+  path: string,
+  summary: string,
+  query: RouteDoc["query"],
+  response: AnySchema,
+): RouteDoc {
+  return { method: "get", path, summary, query, response, errors: [400, 404, 503] };
+}
+
 // Transforms (e.g. "5" -> 5, ISO -> epoch ms) have no JSON Schema form; the input side is documented.
 const jsonSchema = (schema: AnySchema) =>
   toJsonSchema(schema, { target: "openapi-3.0", errorMode: "ignore", typeMode: "input" });

@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import type { ApiContext } from "../api-context.ts";
 import { toIso } from "../instant.ts";
-import type { RouteDoc } from "../openapi.ts";
+import { type RouteDoc, readRoute } from "../openapi.ts";
 import { DEFAULT_ROWS_PER_REQUEST, INTERVALS } from "../schemas.ts";
 import { indicatorsOf, timeOf } from "../signal-body.ts";
 import { timeRange } from "../time-range.ts";
@@ -50,14 +50,12 @@ export function candleRoutes(api: ApiContext) {
   });
 
   const docs: RouteDoc[] = [
-    {
-      method: "get",
-      path: "/api/candles",
-      summary: "Candles (OHLCV + indicators), downsampled to `interval`; from <= open time < to",
-      query: schemas.CandlesQuery,
-      response: schemas.CandlesResponse,
-      errors: [400, 404, 503],
-    },
+    readRoute(
+      "/api/candles",
+      "Candles (OHLCV + indicators), downsampled to `interval`; from <= open time < to",
+      schemas.CandlesQuery,
+      schemas.CandlesResponse,
+    ),
   ];
   return { app, docs };
 }

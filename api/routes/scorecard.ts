@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { ApiContext } from "../api-context.ts";
 import { InstantSchema, toIso } from "../instant.ts";
-import type { RouteDoc } from "../openapi.ts";
+import { type RouteDoc, readRoute } from "../openapi.ts";
 import { SymbolSchema } from "../schemas.ts";
 import { timeRange } from "../time-range.ts";
 import { validate } from "../validate.ts";
@@ -79,15 +79,12 @@ export function scorecardRoutes(api: ApiContext) {
   });
 
   const docs: RouteDoc[] = [
-    {
-      method: "get",
-      path: "/api/scorecard",
-      summary:
-        "How the signal changes to BUY/SELL did 5, 15 and 60 minutes later: count, hit rate, mean forward return per symbol and horizon",
-      query: ScorecardQuery,
-      response: ScorecardResponse,
-      errors: [400, 404, 503],
-    },
+    readRoute(
+      "/api/scorecard",
+      "How the signal changes to BUY/SELL did 5, 15 and 60 minutes later: count, hit rate, mean forward return per symbol and horizon",
+      ScorecardQuery,
+      ScorecardResponse,
+    ),
   ];
   return { app, docs };
 }

@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import type { ApiContext } from "../api-context.ts";
 import { toIso } from "../instant.ts";
-import type { RouteDoc } from "../openapi.ts";
+import { type RouteDoc, readRoute } from "../openapi.ts";
 import { DEFAULT_ROWS_PER_REQUEST } from "../schemas.ts";
 import { signalBody } from "../signal-body.ts";
 import { timeRange } from "../time-range.ts";
@@ -50,22 +50,18 @@ export function signalRoutes(api: ApiContext) {
   });
 
   const docs: RouteDoc[] = [
-    {
-      method: "get",
-      path: "/api/signals",
-      summary: "Signals over a window (all symbols unless `symbol`); `changes_only=true` keeps only changes",
-      query: schemas.SignalsQuery,
-      response: schemas.SignalsResponse,
-      errors: [400, 404, 503],
-    },
-    {
-      method: "get",
-      path: "/api/signals/latest",
-      summary: "The newest signal of every symbol (or of the listed ones)",
-      query: schemas.LatestQuery,
-      response: schemas.SignalsResponse,
-      errors: [400, 404, 503],
-    },
+    readRoute(
+      "/api/signals",
+      "Signals over a window (all symbols unless `symbol`); `changes_only=true` keeps only changes",
+      schemas.SignalsQuery,
+      schemas.SignalsResponse,
+    ),
+    readRoute(
+      "/api/signals/latest",
+      "The newest signal of every symbol (or of the listed ones)",
+      schemas.LatestQuery,
+      schemas.SignalsResponse,
+    ),
   ];
   return { app, docs };
 }
