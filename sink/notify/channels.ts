@@ -103,27 +103,49 @@ function telegramRetryAfter(body: string): number | undefined {
   }
 }
 
-/** Slack incoming webhook: `{"text": ...}` in mrkdwn; the URL is the secret. */
-export class SlackChannel implements NotifyChannel {
-  readonly name = "slack";
+/**
+ * A channel that posts one JSON document to a URL which is itself the credential (an incoming
+ * webhook): subclasses say what the document is and how the service is named in errors.
+ */
+abstract class WebhookPostChannel implements NotifyChannel {
+  abstract readonly name: string;
+  protected abstract readonly service: string;
   constructor(
-    private readonly webhookUrl: string,
-    private readonly options: HttpChannelOptions,
+    protected readonly url: string,
+    protected readonly options: HttpChannelOptions,
   ) {}
 
+  protected abstract document(content: Content): unknown;
+
+  /** Texts scrubbed from errors: the URL, and parts of it that identify the hook on their own. */
+  protected secrets(): string[] {
+    return [this.url];
+  }
+
   async send(content: Content, signal: AbortSignal): Promise<void> {
-    const text =
-      content.kind === "test"
-        ? testText(this.options.lang, this.name)
-        : slackText(content.alert, this.options.lang);
     await postJson(
-      this.webhookUrl,
-      { text },
+      this.url,
+      this.document(content),
       signal,
-      [this.webhookUrl, new URL(this.webhookUrl).pathname],
+      this.secrets(),
       this.options.fetch ?? fetch,
-      "Slack",
+      this.service,
     );
+  }
+}
+
+/** Slack incoming webhook: `{"text": ...}` in mrkdwn; the URL is the secret. */
+export class SlackChannel extends WebhookPostChannel {
+  readonly name = "slack";
+  protected readonly service = "Slack";
+
+  protected document(content: Content) {
+    const lang = this.options.lang;
+    return { text: content.kind === "test" ? testText(lang, this.name) : slackText(content.alert, lang) };
+  }
+
+  protected override secrets(): string[] {
+    return [this.url, new URL(this.url).pathname];
   }
 }
 
@@ -169,20 +191,15 @@ export class BotApiChannel implements NotifyChannel {
 }
 
 /** A generic webhook: one JSON document per alert, with the fields and the plain text. */
-export class WebhookChannel implements NotifyChannel {
+export class WebhookChannel extends WebhookPostChannel {
   readonly name = "webhook";
-  constructor(
-    private readonly url: string,
-    private readonly options: HttpChannelOptions,
-  ) {}
+  protected readonly service = "the webhook";
 
-  async send(content: Content, signal: AbortSignal): Promise<void> {
+  protected document(content: Content) {
     const lang = this.options.lang;
-    const body =
-      content.kind === "test"
-        ? { type: "test", text: testText(lang, this.name) }
-        : webhookBody(content.alert, lang);
-    await postJson(this.url, body, signal, [this.url], this.options.fetch ?? fetch, "the webhook");
+    return content.kind === "test"
+      ? { type: "test", text: testText(lang, this.name) }
+      : webhookBody(content.alert, lang);
   }
 }
 
