@@ -48,6 +48,7 @@ export interface AppOptions {
   components?: ReadinessComponents;
 }
 
+// Long on purpose: every route and middleware wired in the order a request meets them; each lives in its own module.
 export function createApp(options: AppOptions) {
   const { config, logger } = options;
   const api = createApiContext(options.store, config, logger, options.cacheTtlMs);

@@ -63,6 +63,8 @@ export interface ServiceSpec<S extends Stoppable> {
  * Runs a service until SIGINT/SIGTERM; returns the exit code. An error no retry can fix (a dependency
  * rejecting the configuration) is rethrown for main.ts to print; any other failure is logged and exits 1.
  */
+// One function on purpose: start-up and the ordered stop share one try/finally, so whatever started
+// is stopped, in reverse order, on every path (signal, failure, a second signal).
 export async function runService<S extends Stoppable>(spec: ServiceSpec<S>): Promise<number> {
   const config = spec.config ?? loadConfig();
   const logger = createLogger(config.LOG_LEVEL, { service: spec.name });

@@ -94,6 +94,7 @@ export function centrifugoApi(baseUrl: string, apiKey: string): Pick<CentrifugoS
   };
 }
 
+// One function on purpose: config, process and readiness wait in one place, so a failed start kills what it spawned.
 export async function startCentrifugo(options: CentrifugoOptions): Promise<CentrifugoServer> {
   const apiKey = options.apiKey ?? "shamdan-test-api-key";
   const base = `http://127.0.0.1:${options.port}`;
@@ -153,6 +154,7 @@ export async function startCentrifugo(options: CentrifugoOptions): Promise<Centr
       if (ok) return;
       await Bun.sleep(100);
     }
+    proc.kill("SIGKILL");
     throw new Error(
       `centrifugo did not answer on ${base} within 30 s (${previous.length} bytes logged before)`,
     );

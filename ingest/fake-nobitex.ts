@@ -81,6 +81,8 @@ export interface FakeNobitex {
   stop(): Promise<void>;
 }
 
+// One closure on purpose: the handlers share the clock, the recordings and the fault schedule for the
+// server's lifetime; the parts with rules of their own are in fake-faults.ts, fault-schedule.ts, fake-clock.ts.
 export async function startFakeNobitex(options: FakeNobitexOptions): Promise<FakeNobitex> {
   const files = options.symbols ?? (await recordedSymbols(options.dataDir));
   const recordings = new Map<string, Recording>();
@@ -181,6 +183,7 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
 
   const json = (body: unknown, status = 200) => Response.json(body, { status });
 
+  // The UDF endpoint's parameters (resolution, to, from, countback, page) in the order Nobitex applies them.
   const history = async (params: URLSearchParams): Promise<Response> => {
     const symbol = params.get("symbol") ?? "";
     stats.requests++;

@@ -40,6 +40,7 @@ export interface IngestService {
   stop(): Promise<void>;
 }
 
+// Long only as wiring: metrics, health, client, poller and live source, each built in its own module.
 export async function startIngestService(options: IngestServiceOptions): Promise<IngestService> {
   const { config, logger } = options;
   let registry = options.registry;

@@ -64,6 +64,8 @@ interface ServeEnv {
   server?: { timeout(request: Request, seconds: number): void };
 }
 
+// One handler on purpose: a stream's slot, feed subscription, replay and poll handover are taken and
+// released in one try/finally, so every exit (client gone, store failure, shutdown) releases all of them.
 export function streamRoutes(
   api: ApiContext,
   feed: LiveFeed | undefined,

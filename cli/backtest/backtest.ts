@@ -77,6 +77,7 @@ export class BacktestInputError extends Error {
   override name = "BacktestInputError";
 }
 
+// One loop on purpose: the trading rules of the README in candle order, to be read against them line by line.
 export function backtest(points: readonly SignalPoint[], options: BacktestOptions): BacktestResult {
   const { fee } = options;
   if (!(Number.isFinite(fee) && fee >= 0 && fee < 1))

@@ -59,6 +59,7 @@ export const nobitexFakeCommand: Command = {
   name: "nobitex-fake",
   summary: "Serve recorded candles with the Nobitex UDF API's semantics (and injected faults)",
   help,
+  // Long only because it maps each command-line option to the fake's settings.
   async run(argv) {
     const { values } = parseOptions(argv, {
       data: { type: "string" },
