@@ -29,7 +29,8 @@ export async function ensureCentrifugo(
   options: { home?: string; version?: string; log?: (line: string) => void } = {},
 ): Promise<string> {
   const version = options.version ?? CENTRIFUGO_VERSION;
-  const binary = centrifugoBinary(options.home ?? defaultHome(), version);
+  // Absolute: `go install` refuses a relative GOBIN, and SHAMDAN_HOME is relative by default.
+  const binary = resolve(centrifugoBinary(options.home ?? defaultHome(), version));
   if (existsSync(binary)) return binary;
   const dir = join(binary, "..");
   mkdirSync(dir, { recursive: true });
