@@ -91,10 +91,3 @@ function tradeCells(t: Trade): string[] {
 
 const tradeRow = (cells: string[]) =>
   cells.map((c, i) => (i === 0 || i === 2 ? c.padEnd(21) : c.padStart(12))).join("  ");
-
-/** A one-line progress bar for stderr (`\r`-rewritten). */
-export function progressBar(done: number, total: number, width = 30): string {
-  const share = total === 0 ? 1 : done / total;
-  const filled = Math.round(share * width);
-  return `\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}% ${done}/${total}`;
-}

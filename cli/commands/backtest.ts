@@ -6,13 +6,14 @@
  */
 import { parseInstant } from "@shamdan/api/instant";
 import { type Candle, SymbolEngine } from "@shamdan/indicators";
+import { createProgress } from "@shamdan/ingest/progress";
 import { createStore } from "@shamdan/shared/adapters/create-store";
 import { type Config, ConfigError, loadConfig } from "@shamdan/shared/core/config";
 import { engineSettings } from "@shamdan/shared/core/engine-settings";
 import { ShamdanError } from "@shamdan/shared/core/errors";
 import { createLogger } from "@shamdan/shared/core/log";
 import { BacktestInputError, backtest, type SignalPoint } from "../backtest/backtest.ts";
-import { progressBar, toJson, toTable } from "../backtest/render.ts";
+import { toJson, toTable } from "../backtest/render.ts";
 import { type Command, ExitCode, parseOptions, UsageError } from "../command.ts";
 import { InputError, readUdfFile } from "./compute.ts";
 
@@ -126,16 +127,17 @@ async function runBacktest(argv: string[]): Promise<number> {
         })
       : await readStore(config, values.symbol, values.from, values.to, showProgress);
 
+  // Two passes over the candles (signals, then trades): the bar counts both.
   const progress =
-    showProgress && candles.length >= PROGRESS_FROM
-      ? (done: number, total: number) => process.stderr.write(progressBar(done, 2 * total))
+    candles.length >= PROGRESS_FROM
+      ? createProgress({ total: 2 * candles.length, label: "backtest", unit: "steps" })
       : undefined;
-  const points = signalPoints(config, candles, progress);
+  const points = signalPoints(config, candles, progress && ((done) => progress.update(done)));
   const result = backtest(points, {
     fee,
-    onProgress: progress && ((done, total) => progress(total + done, total)),
+    onProgress: progress && ((done, total) => progress.update(total + done)),
   });
-  if (progress) process.stderr.write("\n");
+  progress?.finish();
   process.stdout.write(format === "json" ? `${JSON.stringify(toJson(result))}\n` : toTable(result));
   return ExitCode.ok;
 }
