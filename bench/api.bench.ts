@@ -15,6 +15,7 @@ import { silentLogger } from "../shared/core/log.ts";
 import type { IndicatorRow, SignalKind } from "../shared/core/messages.ts";
 import { requireInfra, testConfig, uniqueName } from "../shared/testing/integration.ts";
 import { walApplied } from "../shared/testing/wal-applied.ts";
+import { report } from "./results.ts";
 
 const SYMBOLS = ["BTCIRT", "ETHIRT", "USDTIRT", "ETCIRT", "SHIBIRT"];
 const MINUTE = 60_000;
@@ -175,6 +176,7 @@ export async function bench(options: { rowsPerSymbol?: number; seconds?: number 
         const cases = [
           {
             name: "summarize (1 h window)",
+            key: "summarize",
             url: `${server.url}/api/summarize/`,
             method: "POST",
             body: JSON.stringify({ stock_symbol: "BTCIRT", period: 60, end: end / 1000 }),
@@ -182,6 +184,7 @@ export async function bench(options: { rowsPerSymbol?: number; seconds?: number 
           },
           {
             name: "summarize (1 day window)",
+            key: "summarizeDay",
             url: `${server.url}/api/summarize/`,
             method: "POST",
             body: JSON.stringify({ stock_symbol: "ETHIRT", period: 1440, end: mid / 1000 }),
@@ -189,6 +192,7 @@ export async function bench(options: { rowsPerSymbol?: number; seconds?: number 
           },
           {
             name: "candles (1 day, 15m bars)",
+            key: "candles",
             url: `${server.url}/api/candles?symbol=USDTIRT&from=${(mid - 1440 * MINUTE) / 1000}&to=${mid / 1000}&interval=15m`,
             target: { p99: 50, rps: 0 },
           },
@@ -197,6 +201,10 @@ export async function bench(options: { rowsPerSymbol?: number; seconds?: number 
           // A short warm-up so connection pools and query plans exist before the measured run.
           await autocannon(c.url, { ...c, seconds: 2 });
           const load = await autocannon(c.url, { ...c, seconds });
+          const group = `api.${cacheTtlMs ? "cached" : "uncached"}.${c.key}`;
+          report(`${group}P50Ms`, load.latency.p50);
+          report(`${group}P99Ms`, load.latency.p99);
+          report(`${group}Rps`, load.requests.average);
           const verdict = [
             `p99 ${load.latency.p99 < c.target.p99 ? "meets" : "MISSES"} < ${c.target.p99} ms`,
             ...(c.target.rps

@@ -10,11 +10,12 @@ import { type CandleInput, SymbolEngine } from "../indicators/index.ts";
 import { loadConfig } from "../shared/core/config.ts";
 import { engineSettings } from "../shared/core/engine-settings.ts";
 import { formatMeasurement, type Measurement, measureInterleaved, prng } from "./measure.ts";
+import { report } from "./results.ts";
 
 const N = 1_000_000;
 
 /** A random walk with flat runs, around 1e5, as 1-minute candles. */
-function series(n: number): CandleInput[] {
+export function series(n: number): CandleInput[] {
   const rnd = prng(42);
   const out: CandleInput[] = new Array(n);
   let close = 100_000;
@@ -88,6 +89,11 @@ export async function bench(): Promise<void> {
     process.stdout.write(`${formatMeasurement(m)}\n`);
   const vsTs = tradingSignals.nsPerItem / engine.nsPerItem;
   const vsFused = engine.nsPerItem / fused.nsPerItem;
+  report("indicators.engineNsPerCandle", engine.nsPerItem);
+  report("indicators.tradingSignalsNsPerCandle", tradingSignals.nsPerItem);
+  report("indicators.fusedNsPerCandle", fused.nsPerItem);
+  report("indicators.ratioVsTradingSignals", vsTs);
+  report("indicators.ratioToFused", vsFused);
   process.stdout.write(
     `ratio trading-signals/engine ${vsTs.toFixed(2)}x (target >= 4)  ${vsTs >= 4 ? "OK" : "MISSED"}\n` +
       `ratio engine/fused           ${vsFused.toFixed(2)}x (target <= 4)  ${vsFused <= 4 ? "OK" : "MISSED"}\n` +

@@ -17,6 +17,7 @@ import type { IndicatorRow } from "../shared/core/messages.ts";
 import { requireInfra, uniqueName } from "../shared/testing/integration.ts";
 import { buildRows } from "../shared/testing/store-contract-data.ts";
 import { writeBareIlp } from "./bare-ilp.ts";
+import { report } from "./results.ts";
 
 const ROUNDS = 10;
 const PER_ROUND = 20_000;
@@ -74,6 +75,9 @@ export async function bench(): Promise<void> {
     );
     console.log(`bare ILP Sender     (flush per ${BATCH})    ${rate(PER_ROUND, b)}`);
     console.log(`ratio store / bare                       ${(b / s).toFixed(2)}   (target >= 0.8)`);
+    report("store.questDbRowsPerSecond", (PER_ROUND * 1000) / s);
+    report("store.bareIlpRowsPerSecond", (PER_ROUND * 1000) / b);
+    report("store.ratioToBareIlp", b / s);
 
     const sqlite = new SqliteStore({ ...config, SQLITE_PATH: ":memory:" });
     await sqlite.init();

@@ -19,6 +19,7 @@ import { textDecoder } from "../shared/core/bus.ts";
 import { loadConfig } from "../shared/core/config.ts";
 import { silentLogger } from "../shared/core/log.ts";
 import type { Candle } from "../shared/core/udf.ts";
+import { report } from "./results.ts";
 
 const SYMBOLS = ["BTCIRT", "ETHIRT", "USDTIRT", "ETCIRT", "SHIBIRT"];
 const SECONDS = 30;
@@ -166,6 +167,9 @@ export async function bench(): Promise<void> {
       );
     }
     process.stdout.write(`${JSON.stringify(results)}\n`);
+    // Under the ws group, whichever source: `ws.exchangeToBusP50Ms`, `ws.pollExchangeToBusP50Ms`.
+    for (const [key, value] of Object.entries(results))
+      report(key.startsWith("poll.") ? `ws.pollE${key.slice("poll.e".length)}` : key, value);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

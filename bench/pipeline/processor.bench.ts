@@ -6,6 +6,7 @@ import { kafkaRequestChunks } from "../../shared/adapters/kafka/kafka-request-ch
 import { topicFor } from "../../shared/core/config.ts";
 import { silentLogger } from "../../shared/core/log.ts";
 import { requireInfra, waitFor } from "../../shared/testing/integration.ts";
+import { report } from "../results.ts";
 import {
   bus,
   fillInputs,
@@ -143,6 +144,9 @@ export async function benchProcessor(): Promise<Run> {
   console.log(
     `ratio processor / passthrough   ${median(ratios).toFixed(2)}   (median of the rounds' ratios; target >= 0.8)`,
   );
+  report("pipeline.processorCandlesPerSecond", (total * 1000) / median(proc));
+  report("pipeline.passthroughPerSecond", (total * 1000) / median(bare));
+  report("pipeline.processorRatio", median(ratios));
   return keep as Run;
 }
 

@@ -16,6 +16,7 @@ import type { StoreWriter } from "../../shared/core/store.ts";
 import { requireInfra, uniqueName, waitFor } from "../../shared/testing/integration.ts";
 import { startSink } from "../../sink/sink.ts";
 import { writeBareIlp } from "../bare-ilp.ts";
+import { report } from "../results.ts";
 import { finish, median, PER_SYMBOL, perSec, ROUNDS, type Run, SYMBOLS, series } from "./harness.ts";
 import { timeProcessor } from "./processor.bench.ts";
 
@@ -125,6 +126,9 @@ export async function benchSink(run: Run): Promise<void> {
   console.log(
     `ratio sink / bare ILP           ${median(ratios).toFixed(2)}   (median of the rounds' ratios; target >= 0.8)`,
   );
+  report("pipeline.sinkRowsPerSecond", (total * 1000) / median(sinkMs));
+  report("pipeline.sinkBareIlpPerSecond", (total * 1000) / median(bareMs));
+  report("pipeline.sinkRatio", median(ratios));
 }
 
 /** The sink part alone (for profiling): one processor run fills the output topic. */

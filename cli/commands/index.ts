@@ -3,6 +3,7 @@ import type { Command } from "../command.ts";
 import { apiCommand } from "./api.ts";
 import { backtestCommand } from "./backtest.ts";
 import { benchCommand } from "./bench.ts";
+import { benchTableCommand } from "./bench-table.ts";
 import { chaosCommand } from "./chaos.ts";
 import { computeCommand } from "./compute.ts";
 import { grafanaCommand } from "./grafana.ts";
@@ -29,6 +30,7 @@ export const commands: Command[] = [
   replayCommand,
   nobitexFakeCommand,
   benchCommand,
+  benchTableCommand,
   grafanaCommand,
   schemasCommand,
   infra,
