@@ -12,6 +12,7 @@ import { loadConfig } from "@shamdan/shared/core/config";
 import { at } from "@shamdan/shared/testing/at";
 import { RECORDINGS_DIR, recordedRows } from "@shamdan/shared/testing/recordings";
 import { backtest } from "../backtest/backtest.ts";
+import { runCli } from "../testing/run-cli.ts";
 import { DEFAULT_FEE } from "./backtest.ts";
 
 const root = join(import.meta.dir, "../..");
@@ -19,21 +20,7 @@ const recording = join(RECORDINGS_DIR, "XRPETH.udf.json");
 const dir = mkdtempSync(join(tmpdir(), "shamdan-backtest-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[], env: Record<string, string> = {}) {
-  // A clean environment: the defaults, not whatever the developer's shell exports.
-  const proc = Bun.spawn(["bun", "cli/main.ts", "backtest", ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { stdout, stderr, code };
-}
+const run = (args: string[], env: Record<string, string> = {}) => runCli(["backtest", ...args], { env });
 
 /** What `compute` prints for the recording, traded by the backtest module. */
 async function expectedFromCompute(fee: number, flavor = "talib") {

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchTable, TABLE_END, TABLE_START } from "../../bench/table.ts";
+import { runCli } from "../testing/run-cli.ts";
 
-const root = join(import.meta.dir, "../..");
 const dir = mkdtempSync(join(tmpdir(), "shamdan-bench-table-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -24,20 +24,7 @@ const results = {
 const jsonFile = join(dir, "bench.json");
 writeFileSync(jsonFile, JSON.stringify(results));
 
-async function benchTableCli(...args: string[]) {
-  const proc = Bun.spawn(["bun", "cli/main.ts", "bench-table", ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "" },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { stdout, stderr, code };
-}
+const benchTableCli = (...args: string[]) => runCli(["bench-table", ...args]);
 
 describe("shamdan bench-table", () => {
   test("prints the Markdown table of the file", async () => {

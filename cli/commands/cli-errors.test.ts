@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { waitFor } from "@shamdan/shared/testing/integration";
+import { runCli } from "../testing/run-cli.ts";
 
 const MAIN = resolve(import.meta.dir, "..", "main.ts");
 const RECORDING = resolve(import.meta.dir, "..", "..", "data", "candles", "XRPETH.udf.json");
@@ -22,20 +23,8 @@ const env = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-async function run(args: string[], extra: Record<string, string> = {}) {
-  const child = Bun.spawn([process.execPath, MAIN, ...args], {
-    cwd: dir,
-    env: env(extra),
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { stdout, stderr, code };
-}
+const run = (args: string[], extra: Record<string, string> = {}) =>
+  runCli(args, { env: env(extra), cwd: dir });
 
 /** One non-empty line, and nothing that looks like a stack trace. */
 function expectOneLine(stderr: string) {

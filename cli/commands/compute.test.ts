@@ -6,27 +6,14 @@ import { join } from "node:path";
 import { computeSeries, type EngineSettings } from "@shamdan/indicators";
 import { UdfResponseSchema, udfToCandles } from "@shamdan/shared/core/udf";
 import * as v from "valibot";
+import { runCli } from "../testing/run-cli.ts";
 
 const root = join(import.meta.dir, "../..");
 const recording = join(root, "indicators/fixtures/xrpeth-2000.udf.json");
 const dir = mkdtempSync(join(tmpdir(), "shamdan-compute-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function compute(...args: string[]) {
-  // A clean environment: the defaults, not whatever the developer's shell exports.
-  const proc = Bun.spawn(["bun", "cli/main.ts", "compute", ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "" },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { stdout, stderr, code };
-}
+const compute = (...args: string[]) => runCli(["compute", ...args]);
 
 function file(name: string, content: string): string {
   const path = join(dir, name);

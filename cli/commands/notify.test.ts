@@ -4,9 +4,8 @@
  * the error; exit codes; the token nowhere in the output.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { join } from "node:path";
+import { runCli } from "../testing/run-cli.ts";
 
-const root = join(import.meta.dir, "../..");
 const TOKEN = "555000111:AAE-the_secret_part";
 const servers: Array<ReturnType<typeof Bun.serve>> = [];
 afterEach(async () => {
@@ -28,20 +27,7 @@ function standIn(answer: (req: Request, body: Record<string, unknown>) => Respon
   return { url: server.url.href.replace(/\/$/, ""), received };
 }
 
-async function notify(args: string[], env: Record<string, string>) {
-  const proc = Bun.spawn(["bun", "cli/main.ts", "notify", ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { stdout, stderr, code };
-}
+const notify = (args: string[], env: Record<string, string>) => runCli(["notify", ...args], { env });
 
 describe("shamdan notify --test", () => {
   test("one test message per configured channel; per channel delivered or the error", async () => {
