@@ -63,11 +63,9 @@ export function copyStep(step: EngineStep): EngineStep {
   return step.ok ? { ...step, values: { ...step.values } } : step;
 }
 
-/** The reused result of accepted candles (see `next`). Plain data: JSON and spreading see the fields. */
-class Accepted {
-  readonly ok = true;
-  replaced = false;
-  readonly values: IndicatorValues = {
+/** Every indicator undefined, as while warming up (a fresh object each call). */
+export function noIndicatorValues(): IndicatorValues {
+  return {
     sma: null,
     ema: null,
     delta: null,
@@ -78,6 +76,13 @@ class Accepted {
     rs: null,
     rsi: null,
   };
+}
+
+/** The reused result of accepted candles (see `next`). Plain data: JSON and spreading see the fields. */
+class Accepted {
+  readonly ok = true;
+  replaced = false;
+  readonly values: IndicatorValues = noIndicatorValues();
   signal: SignalKind = SignalKind.HOLD;
   signalChanged = false;
 }

@@ -16,6 +16,7 @@ export {
   type EngineStep,
   IndicatorFlavor,
   type IndicatorValues,
+  noIndicatorValues,
   type RejectedStep,
   RejectReason,
   SymbolEngine,
