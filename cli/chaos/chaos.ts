@@ -21,7 +21,12 @@ import { type Config, loadConfig, topicFor } from "@shamdan/shared/core/config";
 import { silentLogger } from "@shamdan/shared/core/log";
 import { mulberry32 } from "@shamdan/shared/core/prng";
 import postgres from "postgres";
-import { compareRows, expectedRows, recordedCandles } from "../../processor/testing/pipeline-harness.ts";
+import {
+  candleMessage,
+  compareRows,
+  expectedRows,
+  recordedCandles,
+} from "../../processor/testing/pipeline-harness.ts";
 import { infraServices } from "../infra/infra.ts";
 import { loadInfraConfig } from "../infra/infra-config.ts";
 import { pidFile, startService, stopService } from "../infra/java-service.ts";
@@ -381,7 +386,7 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
           topicFor(config, symbol),
           next.map((c) => ({
             key: symbol,
-            value: JSON.stringify({ v: 1, symbol, resolution: "1", fetchedAt: c.openTime + 60_000, ...c }),
+            value: JSON.stringify(candleMessage(symbol, c)),
           })),
         );
         done.push(...next);
