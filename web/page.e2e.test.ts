@@ -88,6 +88,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the chart page in headless Chromium", ()
   let base = "";
   let proxy: ReturnType<typeof Bun.serve> | undefined;
   let cut = false;
+  /** True while the test itself reloads the page: Chromium aborts whatever the old page had in flight. */
+  let reloading = false;
   /** Cuts each live stream passing through the proxy. */
   const streams = new Set<() => void>();
   const problems: string[] = [];
@@ -215,8 +217,10 @@ describe.skipIf(!existsSync(CHROMIUM))("the chart page in headless Chromium", ()
     });
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
     page.on("requestfailed", (request) => {
-      // The SSE stream is cut when the page closes; anything else failing is a defect.
-      if (!request.url().includes("/api/signals/stream"))
+      // The SSE stream is cut when the page closes, and the test's own reload aborts the old page's
+      // requests; anything else failing is a defect.
+      const abortedByReload = reloading && request.failure()?.errorText === "net::ERR_ABORTED";
+      if (!request.url().includes("/api/signals/stream") && !abortedByReload)
         problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
     });
     // The page may only talk to its own API: no CDN, no internet.
@@ -272,7 +276,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the chart page in headless Chromium", ()
     expect(s.visibleClose.high).not.toBe("–");
     expect(s.visibleClose.low).not.toBe("–");
     // Again with the bundle built and cached (the first request above built it).
+    reloading = true;
     await page.reload();
+    reloading = false;
     await until("s.loaded && s.firstChartMs !== null");
     const warm = await state();
     expect(warm.series.candles).toBeGreaterThanOrEqual(s.series.candles);
