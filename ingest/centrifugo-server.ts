@@ -68,6 +68,8 @@ export interface CentrifugoServer {
   /** The client WebSocket address, as NOBITEX_WS_URL takes it. */
   wsUrl: string;
   apiUrl: string;
+  /** The running process's id (undefined while stopped). */
+  pid(): number | undefined;
   /** Publishes `data` (any JSON value; Nobitex sends a JSON string) into a channel. */
   publish(channel: string, data: unknown, options?: { delta?: boolean }): Promise<void>;
   /** Closes every client connection (they reconnect), keeping the server up. */
@@ -79,21 +81,76 @@ export interface CentrifugoServer {
   log(): Promise<string>;
 }
 
-/** `publish` through the HTTP server API of a Centrifugo that runs elsewhere (`http://host:port`). */
-export function centrifugoApi(baseUrl: string, apiKey: string): Pick<CentrifugoServer, "publish"> {
+/** The server API of a Centrifugo at `baseUrl` (`http://host:port`), whoever runs it. */
+export function centrifugoApi(
+  baseUrl: string,
+  apiKey: string,
+): Pick<CentrifugoServer, "publish" | "disconnectAll"> {
+  const call = async (method: string, body: unknown) => {
+    const response = await fetch(`${baseUrl.replace(/\/$/, "")}/api/${method}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": apiKey },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok || text.includes('"error"'))
+      throw new Error(`centrifugo ${method}: ${response.status} ${text}`);
+  };
   return {
-    publish: async (channel, data, options) => {
-      const response = await fetch(`${baseUrl.replace(/\/$/, "")}/api/publish`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-api-key": apiKey },
-        body: JSON.stringify({ channel, data, ...(options?.delta ? { delta: true } : {}) }),
-      });
-      const text = await response.text();
-      if (!response.ok || text.includes('"error"'))
-        throw new Error(`centrifugo publish: ${response.status} ${text}`);
-    },
+    publish: (channel, data, options) =>
+      call("publish", { channel, data, ...(options?.delta ? { delta: true } : {}) }),
+    // Every connection here is anonymous (Nobitex's public channels), and anonymous connections have the
+    // empty user id. A code in 3000-3499 tells clients to reconnect (the API's default one is terminal).
+    disconnectAll: () => call("disconnect", { user: "", disconnect: { code: 3001, reason: "dropped" } }),
   };
 }
+
+export interface CentrifugoConfigOptions {
+  port: number;
+  apiKey: string;
+  pingIntervalS?: number;
+  pongTimeoutS?: number;
+}
+
+/** The configuration file's content: Nobitex-like, bound to 127.0.0.1. */
+export function centrifugoConfig(options: CentrifugoConfigOptions): string {
+  return JSON.stringify(
+    {
+      http_server: { address: "127.0.0.1", port: String(options.port) },
+      log: { level: "info" },
+      health: { enabled: true },
+      http_api: { key: options.apiKey },
+      client: {
+        allowed_origins: ["*"],
+        allow_anonymous_connect_without_token: true,
+        ping_interval: `${options.pingIntervalS ?? 25}s`,
+        pong_timeout: `${options.pongTimeoutS ?? 8}s`,
+      },
+      channel: {
+        namespaces: [
+          {
+            name: "public",
+            allow_subscribe_for_anonymous: true,
+            allow_subscribe_for_client: true,
+            allowed_delta_types: ["fossil"],
+            force_positioning: true,
+            force_recovery: true,
+            history_size: 10,
+            history_ttl: "60s",
+          },
+        ],
+      },
+    },
+    null,
+    2,
+  );
+}
+
+/** Whether a Centrifugo answers its health check on 127.0.0.1:port. */
+export const centrifugoHealthy = (port: number): Promise<boolean> =>
+  fetch(`http://127.0.0.1:${port}/health`)
+    .then((r) => r.ok)
+    .catch(() => false);
 
 // One function on purpose: config, process and readiness wait in one place, so a failed start kills what it spawned.
 export async function startCentrifugo(options: CentrifugoOptions): Promise<CentrifugoServer> {
@@ -102,39 +159,7 @@ export async function startCentrifugo(options: CentrifugoOptions): Promise<Centr
   mkdirSync(options.dir, { recursive: true });
   const configPath = join(options.dir, "centrifugo.json");
   const logPath = join(options.dir, "centrifugo.log");
-  await Bun.write(
-    configPath,
-    JSON.stringify(
-      {
-        http_server: { address: "127.0.0.1", port: String(options.port) },
-        log: { level: "info" },
-        health: { enabled: true },
-        http_api: { key: apiKey },
-        client: {
-          allowed_origins: ["*"],
-          allow_anonymous_connect_without_token: true,
-          ping_interval: `${options.pingIntervalS ?? 25}s`,
-          pong_timeout: `${options.pongTimeoutS ?? 8}s`,
-        },
-        channel: {
-          namespaces: [
-            {
-              name: "public",
-              allow_subscribe_for_anonymous: true,
-              allow_subscribe_for_client: true,
-              allowed_delta_types: ["fossil"],
-              force_positioning: true,
-              force_recovery: true,
-              history_size: 10,
-              history_ttl: "60s",
-            },
-          ],
-        },
-      },
-      null,
-      2,
-    ),
-  );
+  await Bun.write(configPath, centrifugoConfig({ ...options, apiKey }));
   let proc: Subprocess | undefined;
   const logFile = Bun.file(logPath);
   const launch = async () => {
@@ -149,10 +174,7 @@ export async function startCentrifugo(options: CentrifugoOptions): Promise<Centr
       if (proc.exitCode !== null) {
         throw new Error(`centrifugo exited with ${proc.exitCode}: ${(await logFile.text()).slice(-2000)}`);
       }
-      const ok = await fetch(`${base}/health`)
-        .then((r) => r.ok)
-        .catch(() => false);
-      if (ok) return;
+      if (await centrifugoHealthy(options.port)) return;
       await Bun.sleep(100);
     }
     proc.kill("SIGKILL");
@@ -160,30 +182,23 @@ export async function startCentrifugo(options: CentrifugoOptions): Promise<Centr
       `centrifugo did not answer on ${base} within 30 s (${previous.length} bytes logged before)`,
     );
   };
-  const api = async (method: string, body: unknown) => {
-    const response = await fetch(`${base}/api/${method}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": apiKey },
-      body: JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok || text.includes('"error"'))
-      throw new Error(`centrifugo ${method}: ${response.status} ${text}`);
-    return text;
+  // This process owns the server: if it exits without stopping it (e.g. a second Ctrl-C), it goes too.
+  const killOnExit = () => {
+    if (proc?.exitCode === null) proc.kill("SIGKILL");
   };
-  await launch();
+  process.on("exit", killOnExit);
+  const api = centrifugoApi(base, apiKey);
+  await launch().catch((error) => {
+    process.off("exit", killOnExit);
+    throw error;
+  });
   const server: CentrifugoServer = {
     wsUrl: `ws://127.0.0.1:${options.port}/connection/websocket`,
     apiUrl: `${base}/api`,
-    publish: async (channel, data, publishOptions) => {
-      await api("publish", { channel, data, ...(publishOptions?.delta ? { delta: true } : {}) });
-    },
-    disconnectAll: async () => {
-      // Anonymous connections have the empty user id.
-      // A code in 3000-3499 tells clients to reconnect (the API's default one is terminal).
-      await api("disconnect", { user: "", disconnect: { code: 3001, reason: "dropped by test" } });
-    },
+    pid: () => (proc?.exitCode === null ? proc.pid : undefined),
+    ...api,
     stop: async (hard = false) => {
+      process.off("exit", killOnExit);
       if (!proc || proc.exitCode !== null) return;
       proc.kill(hard ? "SIGKILL" : "SIGTERM");
       await proc.exited;
@@ -191,6 +206,7 @@ export async function startCentrifugo(options: CentrifugoOptions): Promise<Centr
     restart: async () => {
       await server.stop();
       await launch();
+      process.on("exit", killOnExit);
     },
     log: () => logFile.text(),
   };

@@ -1,27 +1,29 @@
 import { type Command, ExitCode, parseOptions, UsageError } from "../command.ts";
-import { ensureCentrifugoBinary } from "../infra/centrifugo.ts";
 import { infraDown, infraStatus, infraUp, SERVICE_NAMES, type ServiceName } from "../infra/infra.ts";
 import { loadInfraConfig } from "../infra/infra-config.ts";
 
-const help = `Usage: bun run shamdan infra <up|down|status> [kafka|questdb ...] [--kill]
+const help = `Usage: bun run shamdan infra <up|down|status> [kafka|questdb|centrifugo ...] [--kill]
 
-Runs a REAL Apache Kafka (KRaft) and a REAL QuestDB as background Java processes on 127.0.0.1.
-The first "up" downloads them from Maven Central with mvn (cached under SHAMDAN_HOME/downloads).
+Runs a REAL Apache Kafka (KRaft), a REAL QuestDB (background Java processes) and a REAL Centrifugo
+(the server of Nobitex's WebSocket stream, configured like Nobitex's) on 127.0.0.1. The first "up"
+downloads Kafka and QuestDB from Maven Central with mvn (cached under SHAMDAN_HOME/downloads) and builds
+Centrifugo with Go (once, a few minutes, into SHAMDAN_HOME/tools). Without Go and without a built
+binary, Centrifugo is skipped with one line and the others start.
 
-  up       start what is not running and wait until it answers (a second "up" is a no-op); also
-           builds the Centrifugo binary for the WebSocket stream tests once, with Go, if Go is installed
+  up       start what is not running and wait until it answers (a second "up" is a no-op)
   down     stop what "up" started (by pid; never a process we did not start)
   status   show each service: running (pid), foreign (a port answers, not ours) or stopped
   --kill   with down: SIGKILL at once (fault tests)
 
-Name services to act on only those (default: both).
-Environment: SHAMDAN_HOME (default .shamdan: data, logs, downloads), INFRA_KAFKA_PORT (9092),
+Name services to act on only those (default: all three).
+Environment: SHAMDAN_HOME (default .shamdan: data, logs, downloads, tools), INFRA_KAFKA_PORT (9092),
 INFRA_KAFKA_CONTROLLER_PORT (9093), INFRA_QUESTDB_HTTP_PORT (9000), INFRA_QUESTDB_PG_PORT (8812),
-INFRA_QUESTDB_ILP_TCP_PORT (9009), KAFKA_VERSION, QUESTDB_VERSION, JAVA_HOME (Java 17+).`;
+INFRA_QUESTDB_ILP_TCP_PORT (9009), INFRA_CENTRIFUGO_PORT (8000), INFRA_CENTRIFUGO_API_KEY (the key
+of its HTTP server API), KAFKA_VERSION, QUESTDB_VERSION, JAVA_HOME (Java 17+).`;
 
 export const infra: Command = {
   name: "infra",
-  summary: "Start/stop/inspect a real local Kafka and QuestDB (Java processes)",
+  summary: "Start/stop/inspect a real local Kafka, QuestDB and Centrifugo",
   help,
   async run(argv) {
     const { values, positionals } = parseOptions(argv, { kill: { type: "boolean", default: false } });
@@ -34,7 +36,6 @@ export const infra: Command = {
     switch (action) {
       case "up":
         await infraUp(config, names, report);
-        await ensureCentrifugoBinary(config, report);
         return ExitCode.ok;
       case "down":
         await infraDown(config, names, report, { kill: values.kill });
@@ -42,10 +43,11 @@ export const infra: Command = {
       case "status": {
         let allUp = true;
         for (const s of await infraStatus(config)) {
-          const detail = s.state === "running" ? `pid ${s.pid}` : s.state === "foreign" ? s.note : "";
-          allUp &&= s.state !== "stopped";
+          const detail =
+            s.state === "running" ? `pid ${s.pid}` : s.state === "foreign" ? s.note : (s.missing ?? "");
+          allUp &&= s.state !== "stopped" || s.missing !== undefined;
           report(
-            `${s.name.padEnd(8)} ${s.state.padEnd(8)} ports ${s.ports.join(",")} ${detail} log ${s.log}`,
+            `${s.name.padEnd(10)} ${s.state.padEnd(8)} ports ${s.ports.join(",")} ${detail} log ${s.log}`,
           );
         }
         return allUp ? ExitCode.ok : ExitCode.failure;

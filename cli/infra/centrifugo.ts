@@ -1,26 +1,64 @@
 /**
- * The Centrifugo binary for ingest's WebSocket tests and a local stream (ingest/centrifugo-server.ts):
- * built once with Go under SHAMDAN_HOME/tools; without Go it says so and the rest of `infra up` goes on.
+ * The local Centrifugo (ingest/centrifugo-server.ts: the open-source server Nobitex's stream runs on,
+ * configured like Nobitex's): its binary is built once with Go under SHAMDAN_HOME/tools, then it runs like
+ * Kafka and QuestDB, as a background process with a pid file and a log under SHAMDAN_HOME/centrifugo.
+ * Without Go and without a binary it is skipped with one line; the rest of `infra up` goes on.
  */
-import { centrifugoBinary, ensureCentrifugo } from "@shamdan/ingest/centrifugo-server";
+import { existsSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import {
+  centrifugoBinary,
+  centrifugoConfig,
+  centrifugoHealthy,
+  ensureCentrifugo,
+} from "@shamdan/ingest/centrifugo-server";
 import type { InfraConfig } from "./infra-config.ts";
+import type { JavaService } from "./java-service.ts";
 
+type CentrifugoInfraConfig = Pick<
+  InfraConfig,
+  "SHAMDAN_HOME" | "INFRA_CENTRIFUGO_PORT" | "INFRA_CENTRIFUGO_API_KEY"
+>;
+
+export const centrifugoBinaryOf = (config: Pick<InfraConfig, "SHAMDAN_HOME">) =>
+  centrifugoBinary(resolve(config.SHAMDAN_HOME));
+
+export function centrifugoService(config: CentrifugoInfraConfig): JavaService {
+  const binary = centrifugoBinaryOf(config);
+  const dir = join(resolve(config.SHAMDAN_HOME), "centrifugo");
+  const configPath = join(dir, "centrifugo.json");
+  const port = config.INFRA_CENTRIFUGO_PORT;
+  return {
+    name: "centrifugo",
+    dir,
+    ports: [port],
+    async prepare() {
+      if (!existsSync(binary)) throw new Error(`centrifugo: no binary at ${binary}`);
+      writeFileSync(configPath, centrifugoConfig({ port, apiKey: config.INFRA_CENTRIFUGO_API_KEY }));
+    },
+    command: () => [binary, "--config", configPath],
+    ready: () => centrifugoHealthy(port),
+  };
+}
+
+/** The binary, built if Go is there; undefined (after one line saying why) when it cannot be had. */
 export async function ensureCentrifugoBinary(
   config: Pick<InfraConfig, "SHAMDAN_HOME">,
   report: (line: string) => void,
-): Promise<void> {
-  const binary = centrifugoBinary(config.SHAMDAN_HOME);
-  if ((await Bun.file(binary).exists()) === false && Bun.which("go") === null) {
+): Promise<string | undefined> {
+  const binary = centrifugoBinaryOf(config);
+  if (existsSync(binary)) return binary;
+  if (Bun.which("go") === null) {
     report(
-      "centrifugo: not built (needs Go on PATH: https://go.dev/dl/); the WebSocket stream tests build it when Go is there",
+      "centrifugo: not built and not started (building it needs Go on PATH: https://go.dev/dl/); the WebSocket stream tests build it when Go is there",
     );
-    return;
+    return undefined;
   }
   const started = Date.now();
   const built = await ensureCentrifugo({
-    home: config.SHAMDAN_HOME,
+    home: resolve(config.SHAMDAN_HOME),
     log: (line) => report(`centrifugo: ${line}`),
   });
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  report(`centrifugo: binary ${built}${Date.now() - started > 1000 ? ` (built in ${seconds}s)` : ""}`);
+  report(`centrifugo: built ${built} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  return built;
 }

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { ConfigError, ConfigSchema, loadConfig } from "@shamdan/shared/core/config";
 import { InfraConfigSchema, loadInfraConfig } from "./infra-config.ts";
 
-test("defaults: the folder, the ports and versions the infra commands use", () => {
+test("defaults: the folder, the ports, versions and keys the infra commands use", () => {
   expect(loadInfraConfig({})).toEqual({
     SHAMDAN_HOME: ".shamdan",
     INFRA_KAFKA_PORT: 9092,
@@ -10,6 +10,8 @@ test("defaults: the folder, the ports and versions the infra commands use", () =
     INFRA_QUESTDB_HTTP_PORT: 9000,
     INFRA_QUESTDB_PG_PORT: 8812,
     INFRA_QUESTDB_ILP_TCP_PORT: 9009,
+    INFRA_CENTRIFUGO_PORT: 8000,
+    INFRA_CENTRIFUGO_API_KEY: "shamdan-local-api-key",
     KAFKA_VERSION: "4.1.1",
     QUESTDB_VERSION: "9.3.4",
     JAVA_HOME: undefined,

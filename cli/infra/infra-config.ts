@@ -16,6 +16,8 @@ export const InfraConfigSchema = v.object({
   INFRA_QUESTDB_HTTP_PORT: int(9000, 1, 65_535),
   INFRA_QUESTDB_PG_PORT: int(8812, 1, 65_535),
   INFRA_QUESTDB_ILP_TCP_PORT: int(9009, 1, 65_535),
+  INFRA_CENTRIFUGO_PORT: int(8000, 1, 65_535),
+  INFRA_CENTRIFUGO_API_KEY: str("shamdan-local-api-key"),
   KAFKA_VERSION: v.pipe(str("4.1.1"), v.regex(/^4\.\d+\.\d+$/, "must be a 4.x.y Kafka version")),
   QUESTDB_VERSION: v.pipe(str("9.3.4"), v.regex(/^\d+\.\d+\.\d+$/, "must be x.y.z")),
   JAVA_HOME: optionalStr(),

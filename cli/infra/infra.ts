@@ -1,10 +1,15 @@
-/** The local infrastructure: a real Kafka and a real QuestDB as background JVM processes. */
+/**
+ * The local infrastructure: a real Kafka and a real QuestDB as background JVM processes, and a real
+ * Centrifugo (the server of Nobitex's WebSocket stream) when its binary is built or Go can build it.
+ */
+import { existsSync } from "node:fs";
+import { centrifugoBinaryOf, centrifugoService, ensureCentrifugoBinary } from "./centrifugo.ts";
 import type { InfraConfig } from "./infra-config.ts";
 import { type JavaService, logFile, serviceState, startService, stopService } from "./java-service.ts";
 import { kafkaService } from "./kafka.ts";
 import { questDbService } from "./questdb.ts";
 
-export const SERVICE_NAMES = ["kafka", "questdb"] as const;
+export const SERVICE_NAMES = ["kafka", "questdb", "centrifugo"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export function infraServices(config: InfraConfig): Record<ServiceName, JavaService> {
@@ -24,6 +29,7 @@ export function infraServices(config: InfraConfig): Record<ServiceName, JavaServ
       ilpTcpPort: config.INFRA_QUESTDB_ILP_TCP_PORT,
       javaHome: config.JAVA_HOME,
     }),
+    centrifugo: centrifugoService(config),
   };
 }
 
@@ -39,6 +45,8 @@ export async function infraUp(
   await Promise.all(
     names.map(async (name) => {
       const service = services[name];
+      // Without a binary and without Go, Centrifugo is skipped (one line); Kafka and QuestDB still start.
+      if (name === "centrifugo" && (await ensureCentrifugoBinary(config, report)) === undefined) return;
       const state = await serviceState(service);
       if (state.state === "foreign") {
         // e.g. `docker compose up kafka questdb`: use it as it is, but never manage it.
@@ -78,6 +86,11 @@ export async function infraStatus(config: InfraConfig) {
       name,
       ports: services[name].ports,
       log: logFile(services[name]),
+      /** Why it cannot run on this machine (then its absence is no failure). */
+      missing:
+        name === "centrifugo" && !existsSync(centrifugoBinaryOf(config))
+          ? "not built (needs Go; `infra up` builds it)"
+          : undefined,
       ...(await serviceState(services[name])),
     })),
   );

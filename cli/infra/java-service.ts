@@ -1,5 +1,6 @@
 /**
- * Runs a JVM server (Kafka, QuestDB) as a detached background process owned by this project:
+ * Runs a JVM server (Kafka, QuestDB), or another server binary (Centrifugo), as a detached background
+ * process owned by this project:
  * a pid file marks what we started, so `down` never touches a process we did not start, and a
  * second `up` is a no-op while ours is alive.
  */
@@ -18,7 +19,9 @@ export interface JavaService {
   /** Prepares files (download, format) before the first start. */
   prepare(): Promise<void>;
   /** Java arguments (after the java binary). */
-  javaArgs(): string[];
+  javaArgs?(): string[];
+  /** The whole command line instead, for a server that is not a JVM. */
+  command?(): string[];
   env?(): Record<string, string>;
   /** Extra readiness probe after the ports answer. */
   ready?(): Promise<boolean>;
@@ -85,13 +88,19 @@ export async function startService(s: JavaService, javaHome: string | undefined,
   mkdirSync(s.dir, { recursive: true });
   await s.prepare();
   const log = openSync(logFile(s), "a");
-  const child = spawn(javaBinary(javaHome), s.javaArgs(), {
+  const [file, ...args] = s.command?.() ?? [javaBinary(javaHome), ...(s.javaArgs?.() ?? [])];
+  const child = spawn(file as string, args, {
     detached: true,
     stdio: ["ignore", log, log],
     env: { ...process.env, ...s.env?.() },
   });
   closeSync(log);
-  if (!child.pid) throw new Error(`${s.name}: could not start java (is Java 17+ installed? JAVA_HOME?)`);
+  if (!child.pid)
+    throw new Error(
+      s.command
+        ? `${s.name}: could not start ${file}`
+        : `${s.name}: could not start java (is Java 17+ installed? JAVA_HOME?)`,
+    );
   child.unref();
   writeFileSync(pidFile(s), `${child.pid}\n`);
   const pid = child.pid;

@@ -13,3 +13,11 @@ export function portAnswers(host: string, port: number, timeoutMs = 1000): Promi
     socket.once("error", () => done(false));
   });
 }
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it), for a server started next. */
+export async function freeLoopbackPort(): Promise<number> {
+  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+  const port = probe.port as number;
+  await probe.stop(true);
+  return port;
+}
