@@ -236,3 +236,48 @@ describe("loop mode (the embedded demo)", () => {
     expect(at(candles, 5).close).toBe(at(candlesOf(first.body), 0).close);
   });
 });
+
+describe("synthetic mode (a generated history)", () => {
+  const startSynthetic = (count: number) =>
+    startFakeNobitex({ dataDir: DATA, synthetic: { symbols: ["AAAIRT", "BBBIRT"], count, seed: 7 } });
+
+  test("the UDF rules hold: 500 per answer, page steps back, countback before from, no_data before it", async () => {
+    const f = await startSynthetic(1200);
+    fake = f;
+    const expected = f.expected("AAAIRT");
+    const times = expected.map((c) => c.openTime / 1000);
+    expect(expected).toHaveLength(1200);
+    expect(f.endTime).toBe((expected.at(-1)?.openTime ?? 0) + 60_000);
+    const first = times[0] as number;
+    const last = times.at(-1) as number;
+    const all = { symbol: "AAAIRT", resolution: "1", from: first - 3600, to: last + 3600 };
+    const pages = await Promise.all([1, 2, 3, 4].map(async (page) => (await get(f, { ...all, page })).body));
+    expect(pages.map((p) => (p.t as number[] | undefined)?.length)).toEqual([500, 500, 200, undefined]);
+    expect(pages[3]).toEqual({ s: "no_data" });
+    expect([pages[2], pages[1], pages[0]].flatMap((p) => p?.t as number[])).toEqual(times);
+    const client = new NobitexClient({ baseUrl: f.url });
+    const range = await client.fetchRange({ symbol: "AAAIRT", resolution: "1", from: first, to: last });
+    expect(range.candles).toEqual(expected);
+    const counted = await get(f, { symbol: "AAAIRT", resolution: "1", from: first, to: last, countback: 3 });
+    expect(counted.body.t).toEqual(times.slice(-3));
+    expect((await get(f, { symbol: "AAAIRT", resolution: "1", to: first - 60 })).body).toEqual({
+      s: "no_data",
+    });
+    expect((await get(f, { symbol: "AAAIRT", resolution: "5", to: last })).body.errmsg).toBe(
+      "Invalid resolution!",
+    );
+  });
+
+  test("seeded: the same seed serves the same candles, each symbol its own series of valid candles", async () => {
+    const a = await startSynthetic(300);
+    const first = a.expected("AAAIRT");
+    const other = a.expected("BBBIRT");
+    await a.stop();
+    const b = await startSynthetic(300);
+    fake = b;
+    expect(b.expected("AAAIRT").map((c) => c.close)).toEqual(first.map((c) => c.close));
+    expect(other.map((c) => c.close)).not.toEqual(first.map((c) => c.close));
+    const body = (await get(b, { symbol: "BBBIRT", resolution: "1", to: b.endTime / 1000 })).body;
+    expect(parseHistory(JSON.stringify(body)).rejected).toEqual([]);
+  });
+});

@@ -16,6 +16,11 @@
  * back forever on a fixed grid (cycle k starts at the epoch plus k recording lengths). What is served
  * for a minute is a function of that minute alone, so a restarted demo serves exactly what it served
  * before, and the minutes it was stopped are there to backfill, as on the real exchange.
+ *
+ * `synthetic` serves, besides or instead of recordings, a seeded generated history per symbol
+ * (synthetic-history.ts) of any length (a year of minutes is 525,600 candles per symbol) with the same
+ * UDF semantics; each answer generates only the candles it can hold, so no file and no array of the
+ * whole history is needed.
  */
 import type { Candle, UdfOk } from "@shamdan/shared/core/udf";
 import { candlesToUdf } from "@shamdan/shared/core/udf";
@@ -30,9 +35,20 @@ import {
 import { FaultSchedule } from "./fault-schedule.ts";
 import { MAX_CANDLES_PER_PAGE } from "./nobitex-client.ts";
 import { loadRecording, type Recording, recordedSymbols } from "./recording.ts";
-import { alignDown } from "./resolution.ts";
+import { alignDown, resolutionSeconds } from "./resolution.ts";
+import { indexAtOrBefore, type SyntheticSeries, symbolSeed, syntheticCandles } from "./synthetic-history.ts";
+
+export interface SyntheticOptions {
+  symbols: string[];
+  /** Candles per symbol; the last one opens in the minute the server starts (final values). */
+  count: number;
+  seed?: number;
+  /** UDF resolution served (default "1"). */
+  resolution?: string;
+}
 
 export interface FakeNobitexOptions {
+  /** Folder of recordings; unused (may be empty) when `synthetic` alone is served. */
   dataDir: string;
   port?: number;
   hostname?: string;
@@ -52,6 +68,8 @@ export interface FakeNobitexOptions {
   seed?: number;
   /** Wall-clock time, each recording repeated forever on a fixed grid (see above); ignores live/retime. */
   loop?: boolean;
+  /** Generated histories served as well (see above); not live. */
+  synthetic?: SyntheticOptions;
 }
 
 export interface FakeStats {
@@ -84,7 +102,7 @@ export interface FakeNobitex {
 // One closure on purpose: the handlers share the clock, the recordings and the fault schedule for the
 // server's lifetime; the parts with rules of their own are in fake-faults.ts, fault-schedule.ts, fake-clock.ts.
 export async function startFakeNobitex(options: FakeNobitexOptions): Promise<FakeNobitex> {
-  const files = options.symbols ?? (await recordedSymbols(options.dataDir));
+  const files = options.symbols ?? (options.synthetic ? [] : await recordedSymbols(options.dataDir));
   const recordings = new Map<string, Recording>();
   for (const file of new Set([...files, ...Object.values(options.map ?? {})])) {
     recordings.set(file, await loadRecording(options.dataDir, file, options.limit));
@@ -113,6 +131,7 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
     else if (options.retime) offset = alignDown(realNowMs, period) - period - last;
     offsets.set(rec, offset);
   }
+  const generated = syntheticSeries(options.synthetic, realNowMs);
   const clock = new FakeClock(live ? clockStart : realNowMs, options.loop ? 1 : (options.speed ?? 1));
   const random = seededRandom(options.seed ?? 1);
   const rates = options.faults ?? {};
@@ -224,21 +243,25 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
       });
     }
     const rec = served.get(symbol);
+    const synth = generated.get(symbol);
     const to = Number(params.get("to"));
     const error = (errmsg: string) => {
       stats.errors++;
       return json({ s: "error", errmsg });
     };
-    if (!rec) return error("Invalid symbol!");
-    if (params.get("resolution") !== rec.resolution) return error("Invalid resolution!");
+    if (!rec && !synth) return error("Invalid symbol!");
+    if (params.get("resolution") !== (synth ? (options.synthetic?.resolution ?? "1") : rec?.resolution))
+      return error("Invalid resolution!");
     if (!params.has("to") || !Number.isFinite(to)) return error("Parameter to is required!");
-    const selected = select(
-      options.loop
-        ? looped(rec, oldestWanted(rec, params, to * 1000), to * 1000, nowMs)
-        : visible(rec, nowMs),
-      params,
-      to,
-    );
+    const selected = synth
+      ? select(syntheticCandidates(synth, params, to), params, to)
+      : select(
+          options.loop
+            ? looped(rec as Recording, oldestWanted(rec as Recording, params, to * 1000), to * 1000, nowMs)
+            : visible(rec as Recording, nowMs),
+          params,
+          to,
+        );
     if (selected.length === 0) {
       stats.noData++;
       return json({ s: "no_data" });
@@ -275,16 +298,19 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
     ...[...recordings.values()].map(
       (r) => (r.candles.at(-1) as Candle).openTime + (offsets.get(r) ?? 0) + r.periodSeconds * 1000,
     ),
+    ...[...generated.values()].map((g) => g.startMs + g.count * g.periodMs),
   );
   return {
     url: `http://${server.hostname}:${server.port}`,
     port: server.port as number,
-    symbols: [...served.keys()],
+    symbols: [...served.keys(), ...generated.keys()],
     stats,
     clock,
     endTime,
     owedFaults: () => schedule.owed(),
     expected: (symbol) => {
+      const synth = generated.get(symbol);
+      if (synth) return syntheticCandles(synth, 0, synth.count);
       const rec = served.get(symbol);
       const offset = rec ? (offsets.get(rec) ?? 0) : 0;
       return rec ? rec.candles.map((c) => ({ ...c, openTime: c.openTime + offset })) : [];
@@ -293,6 +319,33 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
       await server.stop(true);
     },
   };
+}
+
+/** Each symbol's generated series, its last candle opening in the minute (period) of `nowMs`. */
+function syntheticSeries(options: SyntheticOptions | undefined, nowMs: number): Map<string, SyntheticSeries> {
+  const out = new Map<string, SyntheticSeries>();
+  if (!options) return out;
+  const periodMs = resolutionSeconds(options.resolution ?? "1") * 1000;
+  const startMs = alignDown(nowMs, periodMs) - (options.count - 1) * periodMs;
+  for (const symbol of options.symbols)
+    out.set(symbol, { startMs, periodMs, count: options.count, seed: symbolSeed(options.seed ?? 1, symbol) });
+  return out;
+}
+
+/**
+ * The generated candles a request can select: those up to `to`, from the oldest its `countback` or
+ * `from` allows, and no more than its `page` reaches; `select` then applies the UDF rules to them.
+ */
+function syntheticCandidates(series: SyntheticSeries, params: URLSearchParams, to: number): Candle[] {
+  const upTo = indexAtOrBefore(series, to * 1000);
+  const countback = Number(params.get("countback"));
+  const from = Number(params.get("from"));
+  let oldest = 0;
+  if (params.has("countback") && countback > 0) oldest = upTo - countback + 1;
+  else if (params.has("from") && Number.isFinite(from))
+    oldest = Math.ceil((from * 1000 - series.startMs) / series.periodMs);
+  const page = Math.max(1, Math.floor(Number(params.get("page") ?? 1)) || 1);
+  return syntheticCandles(series, Math.max(oldest, upTo + 1 - page * MAX_CANDLES_PER_PAGE), upTo + 1);
 }
 
 function liveAnchor(rec: Recording, history: number | undefined): number {

@@ -16,6 +16,8 @@ const DATA = join(import.meta.dir, "..", "data", "candles");
 
 const config = (over: Record<string, string> = {}) =>
   loadConfig({}, { SYMBOLS: "XRPETH", BACKFILL_CANDLES: "1000", POLL_CRON: "* * * * * *", ...over });
+/** For sources that answer every range alike: a backfill of one page asks them once per poll. */
+const onePage = (over: Record<string, string> = {}) => config({ BACKFILL_CANDLES: "500", ...over });
 
 const final = (messages: CandleMessage[]) => {
   const byTime = new Map<number, Candle>();
@@ -98,7 +100,7 @@ test("one failing symbol backs off while the others keep flowing; faults are cou
   const metrics = createIngestMetrics();
   const bus = new RecordingBus();
   const poller = new Poller({
-    config: config({ SYMBOLS: "BAD1,GOOD1,GOOD2", POLL_CONCURRENCY: "2" }),
+    config: onePage({ SYMBOLS: "BAD1,GOOD1,GOOD2", POLL_CONCURRENCY: "2" }),
     bus,
     source,
     metrics,
@@ -182,7 +184,7 @@ test("a rejected candle is re-read on the next polls until it arrives valid", as
   const bus = new RecordingBus();
   const metrics = createIngestMetrics();
   const poller = new Poller({
-    config: config(),
+    config: onePage(),
     bus,
     source,
     metrics,
@@ -224,7 +226,7 @@ test("a candle rejected on every re-read is given up, and the candles held behin
   };
   const bus = new RecordingBus();
   const poller = new Poller({
-    config: config(),
+    config: onePage(),
     bus,
     source,
     metrics: createIngestMetrics(),
@@ -334,7 +336,14 @@ test("implausible candles (before 2010, over a day ahead, absurd values) are dro
   };
   const bus = new RecordingBus();
   const metrics = createIngestMetrics();
-  const poller = new Poller({ config: config(), bus, source, metrics, logger: silentLogger, now: () => now });
+  const poller = new Poller({
+    config: onePage(),
+    bus,
+    source,
+    metrics,
+    logger: silentLogger,
+    now: () => now,
+  });
   expect(await poller.pollSymbol("XRPETH")).toBe("ok");
   // good(3) waits behind the absurd value at minute 2, which is re-read (time order is kept).
   expect(final(bus.topics.get("xrpeth_topic") ?? [])).toEqual([good(1)]);
@@ -463,7 +472,7 @@ test("readiness: failures lasting a minute count as failing even when fewer than
     },
   };
   const poller = new Poller({
-    config: config({ POLL_CRON: "0 0 1 1 *" }),
+    config: onePage({ POLL_CRON: "0 0 1 1 *" }),
     bus: new RecordingBus(),
     source,
     metrics: createIngestMetrics(),
@@ -479,4 +488,62 @@ test("readiness: failures lasting a minute count as failing even when fewer than
   await poller.pollSymbol("XRPETH");
   expect(poller.symbolState("XRPETH")?.failures).toBe(2);
   expect(poller.ready).toBe(false);
+});
+
+test("a long backfill is read several pages at a time, through 429s and 5xx, and published in time order, every candle once", async () => {
+  const symbols = ["AAAIRT", "BBBIRT", "CCCIRT"];
+  fake = await startFakeNobitex({
+    dataDir: DATA,
+    synthetic: { symbols, count: 6000, seed: 3 },
+    faults: { rate429: 0.03, backOffSeconds: 1, rate5xx: 0.15 },
+    seed: 5,
+  });
+  const bus = new RecordingBus();
+  // Per symbol: until when its last 429 asked to wait, and requests sent before that (there must be none).
+  const blockedUntil = new Map<string, number>();
+  let sentWhileBlocked = 0;
+  const client = new NobitexClient({ baseUrl: fake.url });
+  const source: CandleSource = {
+    async fetchRange(query, signal) {
+      if (Date.now() < (blockedUntil.get(query.symbol) ?? 0)) sentWhileBlocked++;
+      try {
+        return await client.fetchRange(query, signal);
+      } catch (error) {
+        const backOff = error instanceof NobitexError ? error.backOffSeconds : undefined;
+        if (backOff !== undefined) blockedUntil.set(query.symbol, Date.now() + backOff * 1000);
+        throw error;
+      }
+    },
+  };
+  const poller = new Poller({
+    config: config({
+      SYMBOLS: symbols.join(","),
+      BACKFILL_CANDLES: "6000",
+      BACKFILL_CONCURRENCY: "3",
+      POLL_CONCURRENCY: "2",
+    }),
+    bus,
+    source,
+    metrics: createIngestMetrics(),
+    logger: silentLogger,
+    backoff: { baseMs: 1, maxMs: 5, maxServerBackOffMs: 2000 },
+  });
+  stopAfter.push(poller);
+  const done = () =>
+    symbols.every((s) => poller.symbolState(s)?.lastSeenOpenTime === fake?.expected(s).at(-1)?.openTime);
+  // A page failing all its tries fails that poll; the next one continues where it stopped.
+  for (let run = 0; run < 5 && !done(); run++) {
+    await poller.runOnce();
+    await Bun.sleep(10);
+  }
+  for (const symbol of symbols) {
+    const times = (bus.topics.get(`${symbol.toLowerCase()}_topic`) ?? []).map((m) => m.openTime);
+    expect(times).toEqual(fake.expected(symbol).map((c) => c.openTime));
+  }
+  expect(fake.stats.faults.rate429).toBeGreaterThan(0);
+  expect(fake.stats.faults.upstream5xx).toBeGreaterThan(0);
+  // No request goes out once a 429 arrived until its backOff passed; only those already in flight then
+  // (at most BACKFILL_CONCURRENCY - 1 per 429) reach the server inside it.
+  expect(sentWhileBlocked).toBe(0);
+  expect(fake.stats.backoffViolations).toBeLessThanOrEqual(2 * fake.stats.faults.rate429);
 });

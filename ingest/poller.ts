@@ -10,7 +10,10 @@
  *   symbol's candles are published in time order (the processor drops a candle older than its last);
  * - its own backoff: one symbol's trouble never stalls the others.
  * A symbol without state (start-up, or every poll failed so far) fetches the last BACKFILL_CANDLES
- * periods, paginated, so a restart re-reads an overlapping window and leaves no gap.
+ * periods, paginated, so a restart re-reads an overlapping window and leaves no gap. A range longer
+ * than one page (the backfill, or the gap after a long outage) is read BACKFILL_CONCURRENCY pages at a
+ * time and published page by page in time order as they arrive (paged-range.ts); every request of every
+ * symbol shares one limit of POLL_CONCURRENCY x BACKFILL_CONCURRENCY in flight.
  * Candles that are well-formed but implausible (shared/core/plausibility.ts: open time before 2010 or over a
  * day ahead of the clock, a value above 1e18) are dropped and counted like invalid ones.
  * Readiness and log lines follow the state of the polls, not each poll (poll-health.ts).
@@ -35,8 +38,9 @@ import { Cron } from "croner";
 import { Backoff, type BackoffPolicy, defaultBackoffPolicy } from "./backoff.ts";
 import { CandleDedup } from "./candle-dedup.ts";
 import type { IngestMetrics } from "./metrics.ts";
-import type { HistoryPage } from "./nobitex-client.ts";
+import { type HistoryPage, MAX_CANDLES_PER_PAGE } from "./nobitex-client.ts";
 import { NobitexError } from "./nobitex-error.ts";
+import { type PageWindow, pagedRange, pageWindows, RequestLimit } from "./paged-range.ts";
 import { PollHealth, type PollHealthOptions } from "./poll-health.ts";
 import { alignDown, resolutionSeconds } from "./resolution.ts";
 
@@ -46,6 +50,7 @@ export type PollerConfig = Pick<
   | "RESOLUTION"
   | "POLL_CRON"
   | "BACKFILL_CANDLES"
+  | "BACKFILL_CONCURRENCY"
   | "POLL_CONCURRENCY"
   | "TOPIC_TEMPLATE"
   | "TOPIC_PARTITIONS"
@@ -72,6 +77,8 @@ export interface PollerOptions {
   backoff?: BackoffPolicy;
   /** How many polls re-read a rejected candle before giving it up. */
   maxRereads?: number;
+  /** Tries per page of a long range before the poll fails (and backs off); default 3. */
+  pageAttempts?: number;
   /** When a symbol counts as failing (poll-health.ts); ingest is not ready while all of them are. */
   health?: PollHealthOptions;
   /** Base URL polled, named in the not-ready log line. */
@@ -97,8 +104,24 @@ interface SymbolState {
 
 export type PollOutcome = "ok" | "no_data" | "error" | "publish_failed" | "backing_off";
 
+/**
+ * Open times remembered per symbol for dedup: a poll re-reads from the last one seen (or the oldest
+ * rejected one), so only recent candles come again; a long backfill needs no more than a short one.
+ */
+const DEDUP_CAPACITY = 10_000;
+
+/** What one poll fetched and published. */
+interface Fetched {
+  status: HistoryPage["status"];
+  received: number;
+  published: number;
+}
+
 export class Poller {
   readonly #o: Required<Omit<PollerOptions, "backoff" | "health" | "sourceName" | "shouldPoll">>;
+  readonly #backoffPolicy: BackoffPolicy;
+  /** Requests to the source in flight, over every symbol. */
+  readonly #requests: RequestLimit;
   readonly #shouldPoll: ((symbol: string) => boolean) | undefined;
   readonly #health: PollHealth;
   readonly #sourceName: string;
@@ -115,15 +138,18 @@ export class Poller {
       now: options.now ?? Date.now,
       random: options.random ?? Math.random,
       maxRereads: options.maxRereads ?? 3,
+      pageAttempts: options.pageAttempts ?? 3,
     };
+    this.#backoffPolicy = options.backoff ?? defaultBackoffPolicy;
+    this.#requests = new RequestLimit(options.config.POLL_CONCURRENCY * options.config.BACKFILL_CONCURRENCY);
     this.#periodS = resolutionSeconds(options.config.RESOLUTION);
     this.#health = new PollHealth(options.config.SYMBOLS, options.health);
     this.#sourceName = options.sourceName ?? "Nobitex";
     this.#shouldPoll = options.shouldPoll;
     for (const symbol of options.config.SYMBOLS) {
       this.#state.set(symbol, {
-        dedup: new CandleDedup(Math.max(5000, options.config.BACKFILL_CANDLES * 2)),
-        backoff: new Backoff(options.backoff ?? defaultBackoffPolicy, this.#o.random),
+        dedup: new CandleDedup(DEDUP_CAPACITY),
+        backoff: new Backoff(this.#backoffPolicy, this.#o.random),
         rejected: new Map(),
         lane: Promise.resolve(),
       });
@@ -246,7 +272,7 @@ export class Poller {
   }
 
   async #poll(symbol: string, state: SymbolState): Promise<PollOutcome> {
-    const { metrics, logger, config } = this.#o;
+    const { metrics, logger } = this.#o;
     const now = this.#o.now();
     if (state.backoff.isWaiting(now) || this.#abort.signal.aborted) {
       metrics.polls.inc({ symbol, outcome: "backing_off" });
@@ -254,18 +280,18 @@ export class Poller {
     }
     const to = Math.floor(now / 1000);
     const from = this.#fromFor(state, to);
-    let page: HistoryPage;
+    const windows = pageWindows(from, to, this.#periodS, MAX_CANDLES_PER_PAGE);
+    let result: Fetched | "publish_failed";
     try {
-      page = await this.#o.source.fetchRange(
-        { symbol, resolution: config.RESOLUTION, from, to },
-        this.#abort.signal,
-      );
+      result =
+        windows.length > 1
+          ? await this.#fetchPaged(symbol, state, windows, now)
+          : await this.#fetchOne(symbol, state, { from, to }, now);
     } catch (error) {
       if (this.#abort.signal.aborted) return "error";
       const kind = error instanceof NobitexError ? error.fault : "unknown";
       return this.#failed(symbol, state, "error", kind, error);
     }
-    const result = await this.#publishPage(symbol, state, page, now);
     if (result === "publish_failed") return result;
     state.backoff.onSuccess();
     const change = this.#health.onSuccess(symbol, this.#o.now());
@@ -274,10 +300,73 @@ export class Poller {
     metrics.backoffSeconds.set({ symbol }, 0);
     metrics.consecutiveFailures.set({ symbol }, 0);
     metrics.lastSuccess.set({ symbol }, this.#o.now() / 1000);
-    const outcome = page.status === "ok" ? "ok" : "no_data";
+    const outcome = result.status === "ok" ? "ok" : "no_data";
     metrics.polls.inc({ symbol, outcome });
-    logger.debug("polled", { symbol, from, to, received: page.candles.length, published: result.published });
+    logger.debug("polled", { symbol, from, to, received: result.received, published: result.published });
     return outcome;
+  }
+
+  /** A range of one page: one request, then publish. */
+  async #fetchOne(
+    symbol: string,
+    state: SymbolState,
+    range: { from: number; to: number },
+    now: number,
+  ): Promise<Fetched | "publish_failed"> {
+    const page = await this.#requests.run(() =>
+      this.#o.source.fetchRange(
+        { symbol, resolution: this.#o.config.RESOLUTION, ...range },
+        this.#abort.signal,
+      ),
+    );
+    const result = await this.#publishPage(symbol, state, page, now);
+    if (result === "publish_failed") return result;
+    return { status: page.status, received: page.candles.length, published: result.published };
+  }
+
+  /**
+   * A range of many pages, fetched several at a time and published in time order as they arrive. A
+   * page that fails every try throws: what was published before it stays published and recorded, so
+   * the next poll continues from there. A rejected candle ends the range early: the pages after it
+   * would be held back anyway, and the next poll re-reads from it.
+   */
+  async #fetchPaged(
+    symbol: string,
+    state: SymbolState,
+    windows: PageWindow[],
+    now: number,
+  ): Promise<Fetched | "publish_failed"> {
+    const { config, source, logger } = this.#o;
+    const started = performance.now();
+    const total: Fetched = { status: "no_data", received: 0, published: 0 };
+    const pages = pagedRange({
+      windows,
+      fetch: (w, signal) =>
+        source.fetchRange({ symbol, resolution: config.RESOLUTION, from: w.from, to: w.to }, signal),
+      concurrency: config.BACKFILL_CONCURRENCY,
+      limit: this.#requests,
+      attempts: this.#o.pageAttempts,
+      backoff: this.#backoffPolicy,
+      random: this.#o.random,
+      signal: this.#abort.signal,
+    });
+    for await (const group of pages) {
+      const page = joinPages(group.map((g) => g.page));
+      if (page.status === "ok") total.status = "ok";
+      total.received += page.candles.length;
+      const result = await this.#publishPage(symbol, state, page, now);
+      if (result === "publish_failed") return result;
+      total.published += result.published;
+      if (state.rejected.size > 0) break;
+    }
+    logger.info("range read", {
+      symbol,
+      pages: windows.length,
+      received: total.received,
+      published: total.published,
+      seconds: Math.round((performance.now() - started) / 100) / 10,
+    });
+    return total;
   }
 
   /**
@@ -415,6 +504,16 @@ export class Poller {
       errors,
     });
   }
+}
+
+/** Consecutive pages as one (time order kept): one publish for what arrived together. */
+function joinPages(pages: HistoryPage[]): HistoryPage {
+  if (pages.length === 1) return pages[0] as HistoryPage;
+  return {
+    status: pages.some((p) => p.status === "ok") ? "ok" : "no_data",
+    candles: pages.flatMap((p) => p.candles),
+    rejected: pages.flatMap((p) => p.rejected),
+  };
 }
 
 /** The page without its implausible candles, which join the rejected ones with their reason. */

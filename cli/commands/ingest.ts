@@ -6,7 +6,8 @@ const help = `Usage: bun run shamdan ingest
 
 Polls Nobitex GET /market/udf/history for every symbol on a croner schedule and publishes new or
 changed candles to <symbol>_topic (key = symbol). At start-up it creates missing topics and backfills
-the last BACKFILL_CANDLES candles per symbol; afterwards each poll starts at the last seen open time.
+the last BACKFILL_CANDLES candles per symbol (pages of 500, BACKFILL_CONCURRENCY at a time, published in
+time order); afterwards each poll starts at the last seen open time.
 HTTP 429 honours the server's backOff; other failures back off exponentially per symbol.
 Health and Prometheus metrics on HEALTH_PORT (default 9101): /healthz, /readyz, /metrics; /readyz
 says not ready until the topics exist and the backfill ran (it waits for Kafka meanwhile).
@@ -16,8 +17,8 @@ With LIVE_SOURCE=websocket (default) live candles come from Nobitex's WebSocket 
 one connection for every symbol); the polls then backfill, fill the gap after every (re)connect and
 each new period, and cover a symbol silent for WS_SILENCE_MS. LIVE_SOURCE=poll: polls only.
 
-Environment: SYMBOLS, NOBITEX_BASE_URL, LIVE_SOURCE, NOBITEX_WS_URL, WS_SILENCE_MS, POLL_CRON, RESOLUTION, BACKFILL_CANDLES, POLL_CONCURRENCY,
-NOBITEX_TIMEOUT_MS, BUS, KAFKA_BROKERS, TOPIC_TEMPLATE, TOPIC_PARTITIONS, TOPIC_REPLICATION, HEALTH_PORT,
+Environment: SYMBOLS, NOBITEX_BASE_URL, LIVE_SOURCE, NOBITEX_WS_URL, WS_SILENCE_MS, POLL_CRON, RESOLUTION, BACKFILL_CANDLES,
+BACKFILL_CONCURRENCY, POLL_CONCURRENCY, NOBITEX_TIMEOUT_MS, BUS, KAFKA_BROKERS, TOPIC_TEMPLATE, TOPIC_PARTITIONS, TOPIC_REPLICATION, HEALTH_PORT,
 LOG_LEVEL.
 
 Offline demo against recorded data:

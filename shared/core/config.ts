@@ -77,7 +77,9 @@ export const ConfigSchema = v.object({
     ),
   ),
   RESOLUTION: oneOf(["1", "5", "15", "30", "60", "180", "240", "360", "720", "D", "2D", "3D"] as const, "1"),
-  BACKFILL_CANDLES: int(500, 0, 100_000),
+  // Up to two years of minutes: a year's backfill is 1,052 pages per symbol (BACKFILL_CONCURRENCY at a time).
+  BACKFILL_CANDLES: int(500, 0, 1_051_200),
+  BACKFILL_CONCURRENCY: int(4, 1, 16),
   POLL_CONCURRENCY: int(3, 1, 64),
   NOBITEX_TIMEOUT_MS: int(5000, 100, 120_000),
   BUS: oneOf(["kafka", "memory"] as const, "kafka"),

@@ -1,0 +1,133 @@
+import { expect, test } from "bun:test";
+import type { Candle } from "@shamdan/shared/core/udf";
+import type { HistoryPage } from "./nobitex-client.ts";
+import { NobitexError } from "./nobitex-error.ts";
+import { type PageWindow, pagedRange, pageWindows, RequestLimit } from "./paged-range.ts";
+
+const fast = { baseMs: 1, maxMs: 2, maxServerBackOffMs: 200 };
+const pageOf = (w: PageWindow): HistoryPage => {
+  const candles: Candle[] = [];
+  for (let t = w.from; t <= w.to; t += 60)
+    candles.push({ openTime: t * 1000, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+  return { status: "ok", candles, rejected: [] };
+};
+/** Answers after a seeded delay of 0-7 ms, so pages finish out of order. */
+const slowly = (w: PageWindow) => Bun.sleep((w.from * 7919) % 8).then(() => pageOf(w));
+
+async function collect(range: AsyncGenerator<{ window: PageWindow; page: HistoryPage }[]>) {
+  const windows: PageWindow[] = [];
+  for await (const group of range) windows.push(...group.map((g) => g.window));
+  return windows;
+}
+
+test("windows cover the range without overlap, at most the given periods each", () => {
+  expect(pageWindows(0, 60 * 1199, 60, 500)).toEqual([
+    { from: 0, to: 29_999 },
+    { from: 30_000, to: 59_999 },
+    { from: 60_000, to: 71_940 },
+  ]);
+  expect(pageWindows(120, 120, 60, 500)).toEqual([{ from: 120, to: 120 }]);
+});
+
+test("pages are handed over in time order however they finish; at most `concurrency` are in flight", async () => {
+  const windows = pageWindows(0, 60 * 9_999, 60, 500);
+  let inFlight = 0;
+  let peak = 0;
+  const windowsSeen = await collect(
+    pagedRange({
+      windows,
+      fetch: async (w) => {
+        peak = Math.max(peak, ++inFlight);
+        try {
+          return await slowly(w);
+        } finally {
+          inFlight--;
+        }
+      },
+      concurrency: 4,
+      limit: new RequestLimit(100),
+      attempts: 1,
+      backoff: fast,
+      signal: new AbortController().signal,
+    }),
+  );
+  expect(windowsSeen).toEqual(windows);
+  expect(peak).toBe(4);
+});
+
+test("ranges sharing one limit never run more requests together than it allows", async () => {
+  const limit = new RequestLimit(3);
+  const ranges = [0, 1, 2].map((k) =>
+    collect(
+      pagedRange({
+        windows: pageWindows(k * 1e7, k * 1e7 + 60 * 4_999, 60, 500),
+        fetch: slowly,
+        concurrency: 4,
+        limit,
+        attempts: 1,
+        backoff: fast,
+        signal: new AbortController().signal,
+      }),
+    ),
+  );
+  expect((await Promise.all(ranges)).map((w) => w.length)).toEqual([10, 10, 10]);
+  expect(limit.peak).toBe(3);
+});
+
+test("a failed page is retried and nothing is lost; a 429 holds back every page of the range for its backOff", async () => {
+  const windows = pageWindows(0, 60 * 2_999, 60, 500);
+  const failures = new Map<number, number>([
+    [30_000, 2],
+    [60_000, 1],
+  ]);
+  const askedAt: number[] = [];
+  let blockedUntil = 0;
+  const windowsSeen = await collect(
+    pagedRange({
+      windows,
+      fetch: async (w) => {
+        askedAt.push(Date.now());
+        if (Date.now() < blockedUntil) throw new Error("asked during the backOff");
+        const left = failures.get(w.from) ?? 0;
+        if (left > 0) {
+          failures.set(w.from, left - 1);
+          if (w.from === 60_000) {
+            blockedUntil = Date.now() + 100;
+            throw new NobitexError("RATE_LIMITED", "rate_limited", "HTTP 429", { backOffSeconds: 0.1 });
+          }
+          throw new NobitexError("UPSTREAM_UNAVAILABLE", "upstream_5xx", "HTTP 503");
+        }
+        return pageOf(w);
+      },
+      concurrency: 3,
+      limit: new RequestLimit(10),
+      attempts: 3,
+      backoff: fast,
+      signal: new AbortController().signal,
+    }),
+  );
+  expect(windowsSeen).toEqual(windows);
+  expect(askedAt).toHaveLength(windows.length + 3);
+});
+
+test("a page failing every try ends the range with its error, after the pages before it", async () => {
+  const windows = pageWindows(0, 60 * 2_999, 60, 500);
+  const handed: PageWindow[] = [];
+  const run = async () => {
+    for await (const group of pagedRange({
+      windows,
+      fetch: async (w) => {
+        if (w.from === 90_000) throw new NobitexError("UPSTREAM_UNAVAILABLE", "upstream_5xx", "HTTP 502");
+        return slowly(w);
+      },
+      concurrency: 4,
+      limit: new RequestLimit(10),
+      attempts: 2,
+      backoff: fast,
+      signal: new AbortController().signal,
+    }))
+      handed.push(...group.map((g) => g.window));
+  };
+  await expect(run()).rejects.toThrow("HTTP 502");
+  expect(handed).toEqual(windows.slice(0, 3));
+});

@@ -1,0 +1,176 @@
+/**
+ * A long range (the start-up backfill, or the gap after a long outage) read as pages of at most 500
+ * periods (the endpoint's per-answer maximum), several at a time within two bounds, and handed over in
+ * time order:
+ * - per range, at most `concurrency` pages are requested ahead of the oldest one not yet handed over, so
+ *   memory holds a few pages whatever the range's length;
+ * - overall, every request of every symbol goes through one `RequestLimit`.
+ * A failed page is retried (`attempts` in all) after the delay its error asks for: a 429 holds back
+ * every page of the range for the server's `backOff`, as Nobitex expects of a client. A page that still
+ * fails ends the range with that error; the pages before it have been handed over, so a caller that
+ * records its progress continues from there and loses nothing.
+ */
+import { backoffDelay } from "@shamdan/shared/core/backoff";
+import type { BackoffPolicy } from "./backoff.ts";
+import type { HistoryPage } from "./nobitex-client.ts";
+import { NobitexError } from "./nobitex-error.ts";
+
+/** Unix seconds, both inclusive. */
+export interface PageWindow {
+  from: number;
+  to: number;
+}
+
+/** `from..to` (unix seconds, inclusive) cut into windows of at most `periodsPerPage` periods, oldest first. */
+export function pageWindows(from: number, to: number, periodSeconds: number, periodsPerPage: number) {
+  const span = periodsPerPage * periodSeconds;
+  const windows: PageWindow[] = [];
+  for (let start = from; start <= to; start += span)
+    windows.push({ from: start, to: Math.min(to, start + span - 1) });
+  return windows;
+}
+
+/** At most `max` tasks running at once; the others wait in arrival order. */
+export class RequestLimit {
+  #running = 0;
+  #peak = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(readonly max: number) {}
+
+  /** Most tasks that ran at the same time so far. */
+  get peak(): number {
+    return this.#peak;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.max) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#running++;
+    this.#peak = Math.max(this.#peak, this.#running);
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      // The slot passes straight to the next waiter, so the count never drops below what runs.
+      if (next) next();
+      else this.#running--;
+    }
+  }
+}
+
+export interface PagedRangeOptions {
+  windows: readonly PageWindow[];
+  fetch: (window: PageWindow, signal: AbortSignal) => Promise<HistoryPage>;
+  /** Pages of this range in flight at once. */
+  concurrency: number;
+  /** Shared by every range (and single polls): requests in flight over all symbols. */
+  limit: RequestLimit;
+  /** Tries per page, the first included. */
+  attempts: number;
+  backoff: BackoffPolicy;
+  random?: () => number;
+  signal: AbortSignal;
+}
+
+/** One page's answer, with the window it was asked for. */
+export interface WindowPage {
+  window: PageWindow;
+  page: HistoryPage;
+}
+
+/**
+ * The pages in time order, each group holding the consecutive pages that were ready together (so a
+ * caller can publish them at once). Throws the error of a page that failed every try.
+ */
+export async function* pagedRange(options: PagedRangeOptions): AsyncGenerator<WindowPage[]> {
+  const { windows, limit, signal } = options;
+  const random = options.random ?? Math.random;
+  // A 429 holds back the whole range (Nobitex counts per client, not per page).
+  let pausedUntil = 0;
+  // Stops this range's own requests (abandoned on an error or an early return) and follows `signal`.
+  const own = new AbortController();
+  const onAbort = () => own.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+
+  const fetchWithRetries = async (window: PageWindow): Promise<HistoryPage> => {
+    for (let attempt = 1; ; attempt++) {
+      await sleepUntil(pausedUntil, own.signal);
+      try {
+        return await limit.run(() => options.fetch(window, own.signal));
+      } catch (error) {
+        if (own.signal.aborted || attempt >= options.attempts) throw error;
+        const asked = error instanceof NobitexError ? error.backOffSeconds : undefined;
+        if (asked !== undefined)
+          pausedUntil = Math.max(
+            pausedUntil,
+            Date.now() + Math.min(asked * 1000, options.backoff.maxServerBackOffMs),
+          );
+        else
+          await sleepUntil(
+            Date.now() + backoffDelay(attempt, options.backoff.baseMs, options.backoff.maxMs, random),
+            own.signal,
+          );
+      }
+    }
+  };
+
+  interface Pending {
+    window: PageWindow;
+    result: Promise<HistoryPage>;
+    settled?: { page: HistoryPage } | { error: unknown };
+  }
+  const inFlight: Pending[] = [];
+  let next = 0;
+  const startNext = () => {
+    const window = windows[next++] as PageWindow;
+    const pending: Pending = { window, result: fetchWithRetries(window) };
+    pending.result.then(
+      (page) => {
+        pending.settled = { page };
+      },
+      (error) => {
+        pending.settled = { error };
+      },
+    );
+    inFlight.push(pending);
+  };
+  try {
+    while (next < windows.length || inFlight.length > 0) {
+      while (next < windows.length && inFlight.length < Math.max(1, options.concurrency)) startNext();
+      const head = inFlight[0] as Pending;
+      await head.result.catch(() => {});
+      const group: WindowPage[] = [];
+      // The head and every page after it that is already answered, in order.
+      while (inFlight[0]?.settled) {
+        const done = inFlight.shift() as Pending;
+        const settled = done.settled as { page: HistoryPage } | { error: unknown };
+        if ("error" in settled) {
+          if (group.length > 0) yield group;
+          throw settled.error;
+        }
+        group.push({ window: done.window, page: settled.page });
+      }
+      yield group;
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    own.abort();
+    // Abandoned pages settle quietly (their results are dropped).
+    for (const pending of inFlight) pending.result.catch(() => {});
+  }
+}
+
+/** Resolves at `epochMs` (at once if past), or when `signal` aborts. */
+function sleepUntil(epochMs: number, signal: AbortSignal): Promise<void> {
+  const wait = epochMs - Date.now();
+  if (wait <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, wait);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
