@@ -222,7 +222,7 @@ export class QuestDbStore implements port.Store {
    */
   private async query(text: string, params: Param[]): Promise<StoredRecord[]> {
     // Named prepared statements: QuestDB then parses and plans each query text once per connection
-    // instead of on every call, which roughly doubles the reads a QuestDB core can answer.
+    // instead of on every call (the bench's uncached reads measure the difference).
     const pending = this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
       prepare: true,
     });
