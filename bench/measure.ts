@@ -55,3 +55,9 @@ export function formatMeasurement(m: Measurement): string {
 }
 
 export const prng = mulberry32;
+
+/** The q-quantile (0 to 1) of the values by nearest rank (the largest one for 1); NaN when there are none. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}

@@ -155,6 +155,27 @@ const ROWS: Row[] = [
       `\`poll\` p50 ${num(f("ws.pollExchangeToBusP50Ms") / 1000, 1)} s, p99 ${num(f("ws.pollExchangeToBusP99Ms") / 1000, 1)} s`,
     target: "–",
   },
+  {
+    bench:
+      "`ws`: a candle update through a real Centrifugo → its row's event read from `GET /api/signals/stream`, 5 symbols x 1 update/s",
+    keys: [
+      "ws.exchangeToSignalP50Ms",
+      "ws.exchangeToSignalP99Ms",
+      "ws.pollExchangeToSignalP50Ms",
+      "ws.pollExchangeToSignalP99Ms",
+      "ws.embeddedExchangeToSignalP50Ms",
+      "ws.embeddedExchangeToSignalP99Ms",
+      "ws.embeddedPollExchangeToSignalP50Ms",
+      "ws.embeddedPollExchangeToSignalP99Ms",
+    ],
+    result: (f) =>
+      `Kafka + QuestDB: \`websocket\` p50 ${num(f("ws.exchangeToSignalP50Ms"))} ms, p99 ${num(f("ws.exchangeToSignalP99Ms"))} ms; ` +
+      `\`poll\` p50 ${num(f("ws.pollExchangeToSignalP50Ms") / 1000, 1)} s, p99 ${num(f("ws.pollExchangeToSignalP99Ms") / 1000, 1)} s. ` +
+      `Embedded: \`websocket\` p50 ${num(f("ws.embeddedExchangeToSignalP50Ms"), 1)} ms, p99 ${num(f("ws.embeddedExchangeToSignalP99Ms"))} ms; ` +
+      `\`poll\` p50 ${num(f("ws.embeddedPollExchangeToSignalP50Ms") / 1000, 1)} s, p99 ${num(f("ws.embeddedPollExchangeToSignalP99Ms") / 1000, 1)} s`,
+    target: "`websocket` p99 < 500 ms (Kafka + QuestDB), < 100 ms (embedded)",
+    met: (f) => f("ws.exchangeToSignalP99Ms") < 500 && f("ws.embeddedExchangeToSignalP99Ms") < 100,
+  },
 ];
 
 /** The figure at a dotted key, or undefined when the file has none (or not a number). */

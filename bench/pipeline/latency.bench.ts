@@ -5,6 +5,7 @@ import { QuestDbStore } from "../../shared/adapters/questdb/questdb-store.ts";
 import { silentLogger } from "../../shared/core/log.ts";
 import { waitFor } from "../../shared/testing/integration.ts";
 import { startSink } from "../../sink/sink.ts";
+import { quantile } from "../measure.ts";
 import { report } from "../results.ts";
 import { bus, finish, newRun, perSec, SYMBOLS, series } from "./harness.ts";
 
@@ -100,9 +101,7 @@ export async function benchLatency(): Promise<void> {
     );
     polling = false;
     await poller;
-    latencies.sort((a, b) => a - b);
-    const q = (p: number) =>
-      latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
+    const q = (p: number) => quantile(latencies, p);
     console.log(
       `latency publish -> queryable    p50 ${q(0.5).toFixed(0)} ms  p99 ${q(0.99).toFixed(0)} ms  max ${q(1).toFixed(0)} ms  (target p99 < 1000 ms)`,
     );

@@ -14,6 +14,8 @@ export interface ServiceSpec {
   name: string;
   /** The CLI command, e.g. "processor". */
   command: string;
+  /** Its options, e.g. `["--host", "127.0.0.1"]`. */
+  args?: readonly string[];
   env: Record<string, string>;
   /** `/readyz` of the service (health server or the API). */
   readyUrl: string;
@@ -158,7 +160,7 @@ export class Fleet {
     const n = (this.starts.get(name) ?? 0) + 1;
     this.starts.set(name, n);
     const log = join(this.logDir, `${name}.${n}.log`);
-    const child = Bun.spawn(["bun", "cli/main.ts", spec.command], {
+    const child = Bun.spawn(["bun", "cli/main.ts", spec.command, ...(spec.args ?? [])], {
       cwd: this.repoRoot,
       env: { ...process.env, ...spec.env },
       stdin: "ignore",
