@@ -3,8 +3,8 @@
  * about every `intervalMs`, the latest (usually still forming) candle as it reads on the UDF endpoint,
  * on `public:candle-{SYMBOL}-{RESOLUTION}`, with `data` a JSON *string* of `{"t","o","h","l","c","v"}`.
  * Reading the UDF endpoint (the fake Nobitex) keeps the two sources of one exchange consistent, as they
- * are on Nobitex. Faults on demand: a symbol falls silent, raw (malformed) data, any candle (an old one
- * out of order, or the same one twice).
+ * are on Nobitex. Faults on demand (stream-faults.ts drives them): a symbol falls silent, raw (malformed)
+ * data, any candle (an old one out of order, or the same one twice).
  */
 import type { Candle } from "@shamdan/shared/core/udf";
 import type { CentrifugoServer } from "./centrifugo-server.ts";
@@ -33,8 +33,8 @@ export interface CandlePublisher {
   publishRaw(symbol: string, data: unknown): Promise<void>;
   /** Publishes one candle in Nobitex's format. */
   publishCandle(symbol: string, candle: Candle): Promise<void>;
-  /** The latest candle the UDF server shows for a symbol now. */
-  latest(symbol: string): Promise<Candle | undefined>;
+  /** The latest candle the UDF server shows for a symbol now, or the one `back` candles before it. */
+  latest(symbol: string, back?: number): Promise<Candle | undefined>;
   stop(): Promise<void>;
 }
 
@@ -47,13 +47,28 @@ export function startCandlePublisher(options: CandlePublisherOptions): CandlePub
   const silent = new Set<string>();
   const pushed = new Map<string, Candle[]>(options.symbols.map((s) => [s, []]));
   let stopped = false;
+  // `stop` ends the waits between pushes at once instead of after a whole interval (and leaves no timer).
+  const timers = new Set<{ timer: ReturnType<typeof setTimeout>; wake: () => void }>();
+  const pause = (ms: number) =>
+    new Promise<void>((wake) => {
+      const entry = {
+        timer: setTimeout(() => {
+          timers.delete(entry);
+          wake();
+        }, ms),
+        wake,
+      };
+      timers.add(entry);
+    });
 
-  const latest = async (symbol: string): Promise<Candle | undefined> => {
+  const latest = async (symbol: string, back = 0): Promise<Candle | undefined> => {
     const to = Math.floor(now() / 1000);
-    const url = `${options.udfUrl}/market/udf/history?symbol=${symbol}&resolution=${options.resolution}&from=${to - 3 * periodS}&to=${to}`;
+    const range = back === 0 ? `from=${to - 3 * periodS}` : `countback=${back + 1}`;
+    const url = `${options.udfUrl}/market/udf/history?symbol=${symbol}&resolution=${options.resolution}&${range}&to=${to}`;
     const body = (await (await fetch(url)).json()) as Record<string, number[] | string>;
     if (body.s !== "ok") return undefined;
-    const i = (body.t as number[]).length - 1;
+    const i = (body.t as number[]).length - 1 - back;
+    if (i < 0) return undefined;
     const at = (k: string) => (body[k] as number[])[i] as number;
     return {
       openTime: at("t") * 1000,
@@ -72,7 +87,7 @@ export function startCandlePublisher(options: CandlePublisherOptions): CandlePub
   };
   const loops = options.symbols.map(async (symbol, index) => {
     // Symbols are spread over the interval, as independent channels are.
-    await Bun.sleep((options.intervalMs * index) / options.symbols.length);
+    await pause((options.intervalMs * index) / options.symbols.length);
     while (!stopped) {
       if (!silent.has(symbol)) {
         try {
@@ -83,7 +98,7 @@ export function startCandlePublisher(options: CandlePublisherOptions): CandlePub
           options.onError?.(error);
         }
       }
-      await Bun.sleep(options.intervalMs);
+      await pause(options.intervalMs);
     }
   });
   return {
@@ -98,6 +113,10 @@ export function startCandlePublisher(options: CandlePublisherOptions): CandlePub
     latest,
     stop: async () => {
       stopped = true;
+      for (const { timer, wake } of timers) {
+        clearTimeout(timer);
+        wake();
+      }
       await Promise.all(loops);
     },
   };

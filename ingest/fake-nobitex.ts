@@ -96,6 +96,8 @@ export interface FakeNobitex {
   owedFaults(): FaultKind[];
   /** The final candles per served symbol, in served time (what a perfect ingest ends with). */
   expected(symbol: string): Candle[];
+  /** Serves `path` (any method) with `handler` too, e.g. the stream's fault control (stream-faults.ts). */
+  route(path: string, handler: (request: Request) => Response | Promise<Response>): void;
   stop(): Promise<void>;
 }
 
@@ -281,6 +283,7 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
     return json(page);
   };
 
+  const routes = new Map<string, (request: Request) => Response | Promise<Response>>();
   const server = Bun.serve({
     hostname: options.hostname ?? "127.0.0.1",
     port: options.port ?? 0,
@@ -290,6 +293,8 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
       if (url.pathname === "/market/udf/history") return history(url.searchParams);
       if (url.pathname === "/stats") return json({ ...stats, clock: new Date(clock.now()).toISOString() });
       if (url.pathname === "/healthz") return new Response("ok");
+      const route = routes.get(url.pathname);
+      if (route) return route(request);
       return json({ status: "failed", message: "not found" }, 404);
     },
   });
@@ -314,6 +319,9 @@ export async function startFakeNobitex(options: FakeNobitexOptions): Promise<Fak
       const rec = served.get(symbol);
       const offset = rec ? (offsets.get(rec) ?? 0) : 0;
       return rec ? rec.candles.map((c) => ({ ...c, openTime: c.openTime + offset })) : [];
+    },
+    route: (path, handler) => {
+      routes.set(path, handler);
     },
     stop: async () => {
       await server.stop(true);

@@ -1,8 +1,11 @@
-import { startCandlePublisher } from "@shamdan/ingest/centrifugo-publisher";
+import { existsSync } from "node:fs";
 import { centrifugoApi } from "@shamdan/ingest/centrifugo-server";
 import { startFakeNobitex } from "@shamdan/ingest/fake-nobitex";
 import { parseMap } from "@shamdan/ingest/parse-map";
+import { STREAM_FAULTS_PATH, startFakeStream } from "@shamdan/ingest/stream-faults";
 import { type Command, ExitCode, parseOptions, UsageError } from "../command.ts";
+import { centrifugoBinaryOf, startChildCentrifugo } from "../infra/centrifugo.ts";
+import { loadInfraConfig } from "../infra/infra-config.ts";
 import { untilSignal } from "../until-signal.ts";
 
 const help = `Usage: bun run shamdan nobitex-fake --data DIR [options]
@@ -31,10 +34,26 @@ page, at most 500 candles per answer, no_data. GET /stats counts requests and in
   --fault-invalid-candle RATE  break one candle of the page (high < low or negative volume)
   --seed N                   seed of the fault schedule (default 1)
   --centrifugo URL           also push each symbol's latest candle into this Centrifugo (its HTTP
-                             address, e.g. http://127.0.0.1:8000) as Nobitex's stream does: channel
-                             public:candle-{SYMBOL}-{RESOLUTION}, data a JSON string of t,o,h,l,c,v
-  --centrifugo-key KEY       its HTTP API key (default $CENTRIFUGO_API_KEY)
-  --push-ms N                with --centrifugo: ms between two pushes of a symbol (default 10000)
+                             address, e.g. http://127.0.0.1:8000, the one \`infra up\` starts) as
+                             Nobitex's stream does: channel public:candle-{SYMBOL}-{RESOLUTION}, data a
+                             JSON string of t,o,h,l,c,v
+  --centrifugo-key KEY       its HTTP API key (default INFRA_CENTRIFUGO_API_KEY, the one \`infra up\` sets)
+  --start-centrifugo         instead, start a Centrifugo of its own (the binary \`infra up\` built under
+                             SHAMDAN_HOME/tools) as a child process, configured like Nobitex's; it
+                             prints the WebSocket address (NOBITEX_WS_URL) and stops with the fake
+  --centrifugo-port N        with --start-centrifugo: its port (default: a free one)
+  --push-ms N                ms between two pushes of a symbol (default 10000, as Nobitex)
+
+Stream faults on demand (with --centrifugo or --start-centrifugo), on the fake's own port:
+  curl -XPOST 127.0.0.1:8090${STREAM_FAULTS_PATH} -d '{"kind":"disconnect"}'
+  kinds: restart {downMs}       kill -9 the Centrifugo it started, start it again downMs later (1000)
+         disconnect             the server API's disconnect of every connection (clients reconnect)
+         silence {symbol, ms}   no push for the symbol, for ms or until resume
+         resume {symbol}
+         malformed {symbol, data}  one push whose data is not a candle (default "{not json")
+         out-of-order {symbol, back}  one push of the candle back (5) candles before the latest
+         duplicate {symbol, times}    the latest candle pushed times (2) more times
+  GET ${STREAM_FAULTS_PATH} counts the faults injected so far.
 
 Example (the default Nobitex symbols on recorded data, live):
   bun run shamdan nobitex-fake --data data/candles --live --retime \\
@@ -80,8 +99,18 @@ export const nobitexFakeCommand: Command = {
       seed: { type: "string" },
       centrifugo: { type: "string" },
       "centrifugo-key": { type: "string" },
+      "start-centrifugo": { type: "boolean", default: false },
+      "centrifugo-port": { type: "string" },
       "push-ms": { type: "string" },
     });
+    if (values.centrifugo && values["start-centrifugo"])
+      throw new UsageError("--centrifugo URL and --start-centrifugo exclude each other");
+    const infraConfig = loadInfraConfig();
+    const binary = centrifugoBinaryOf(infraConfig);
+    if (values["start-centrifugo"] && !existsSync(binary))
+      throw new UsageError(
+        `--start-centrifugo: no Centrifugo binary at ${binary} (\`bun run shamdan infra up\` builds one with Go)`,
+      );
     if (!values.data) throw new UsageError("--data DIR is required");
     let map: Record<string, string>;
     try {
@@ -112,29 +141,37 @@ export const nobitexFakeCommand: Command = {
     process.stdout.write(
       `nobitex-fake listening on ${fake.url} (symbols ${fake.symbols.join(", ")}; ${values.live ? "live" : "history"}; stats at ${fake.url}/stats)\n`,
     );
-    const key = values["centrifugo-key"] ?? process.env.CENTRIFUGO_API_KEY;
-    if (values.centrifugo && !key)
-      throw new UsageError("--centrifugo needs --centrifugo-key (or CENTRIFUGO_API_KEY)");
+    const own = values["start-centrifugo"]
+      ? await startChildCentrifugo(binary, positive("centrifugo-port", values["centrifugo-port"]))
+      : undefined;
+    if (own)
+      process.stdout.write(
+        `nobitex-fake started Centrifugo (pid ${own.server.pid()}): NOBITEX_WS_URL=${own.server.wsUrl}\n`,
+      );
+    const target =
+      own?.server ??
+      (values.centrifugo
+        ? centrifugoApi(values.centrifugo, values["centrifugo-key"] ?? infraConfig.INFRA_CENTRIFUGO_API_KEY)
+        : undefined);
     let failures = 0;
-    const publisher =
-      values.centrifugo && key
-        ? startCandlePublisher({
-            centrifugo: centrifugoApi(values.centrifugo, key),
-            udfUrl: fake.url,
-            symbols: fake.symbols,
-            // The recordings in data/ are minute candles (the fake answers only their resolution).
-            resolution: "1",
-            intervalMs: positive("push-ms", values["push-ms"]) ?? 10_000,
-            now: fake.clock.now,
-            onError: (error) => {
-              // One line when publishing starts failing, not one per push.
-              if (failures++ === 0) process.stderr.write(`nobitex-fake: push failed: ${String(error)}\n`);
-            },
-          })
-        : undefined;
-    if (publisher) process.stdout.write(`nobitex-fake pushing candles into ${values.centrifugo}\n`);
+    const stream = target
+      ? startFakeStream({
+          fake,
+          centrifugo: target,
+          intervalMs: positive("push-ms", values["push-ms"]) ?? 10_000,
+          onError: (error) => {
+            // One line when publishing starts failing, not one per push.
+            if (failures++ === 0) process.stderr.write(`nobitex-fake: push failed: ${String(error)}\n`);
+          },
+        })
+      : undefined;
+    if (stream)
+      process.stdout.write(
+        `nobitex-fake pushing candles into ${own ? own.server.apiUrl : values.centrifugo}; stream faults: POST ${fake.url}${STREAM_FAULTS_PATH}\n`,
+      );
     await untilSignal();
-    await publisher?.stop();
+    await stream?.stop();
+    await own?.close();
     await fake.stop();
     process.stdout.write(`${JSON.stringify(fake.stats)}\n`);
     return ExitCode.ok;

@@ -4,14 +4,19 @@
  * Kafka and QuestDB, as a background process with a pid file and a log under SHAMDAN_HOME/centrifugo.
  * Without Go and without a binary it is skipped with one line; the rest of `infra up` goes on.
  */
-import { existsSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
+  type CentrifugoServer,
   centrifugoBinary,
   centrifugoConfig,
   centrifugoHealthy,
   ensureCentrifugo,
+  startCentrifugo,
 } from "@shamdan/ingest/centrifugo-server";
+import { freeLoopbackPort } from "@shamdan/shared/core/port-answers";
 import type { InfraConfig } from "./infra-config.ts";
 import type { JavaService } from "./java-service.ts";
 
@@ -61,4 +66,31 @@ export async function ensureCentrifugoBinary(
   });
   report(`centrifugo: built ${built} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   return built;
+}
+
+/**
+ * A Centrifugo that is a child of this process (`bun start --demo`, `nobitex-fake --start-centrifugo`):
+ * on `port` (default a free one) of 127.0.0.1, with a fresh API key, its files in a temporary folder that
+ * `close` removes after stopping it.
+ */
+export async function startChildCentrifugo(
+  binary: string,
+  port?: number,
+): Promise<{ server: CentrifugoServer; apiKey: string; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "shamdan-centrifugo-"));
+  const apiKey = randomUUID();
+  try {
+    const server = await startCentrifugo({ binary, port: port || (await freeLoopbackPort()), dir, apiKey });
+    return {
+      server,
+      apiKey,
+      close: async () => {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
