@@ -80,6 +80,8 @@ describe("bun start --demo, end to end", () => {
         env: {
           HOME: dir,
           SQLITE_PATH: sqlitePath,
+          // No Centrifugo binary there: the demo polls (start-live-source.integration.test.ts: the stream).
+          SHAMDAN_HOME: join(dir, "home"),
           POLL_CRON: "* * * * * *",
           SLACK_WEBHOOK_URL: webhook.url.href,
           LOG_LEVEL: "info",
@@ -198,6 +200,10 @@ describe("bun start --demo, end to end", () => {
       Bun.sleep(20_000).then(() => "still running after 20 s"),
     ]);
     const stderr = await logs;
+    expect(stderr).toContain(
+      `shamdan: live source: poll (no Centrifugo binary at ${join(dir, "home", "tools")}`,
+    );
+    expect(stderr).toContain("`bun run shamdan infra up` builds one with Go)");
     expect(stderr).toContain('"msg":"shutting down"');
     expect(code).toBe(0);
     expect(stderr).not.toContain('"level":"error"');

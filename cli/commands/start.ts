@@ -5,18 +5,22 @@
  * dependency with the default adapters; with BUS=kafka / STORE=questdb start-up waits for them as the
  * single services do, and a signal during that wait exits 0.
  */
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createApp } from "@shamdan/api/app";
 import { BusLiveFeed } from "@shamdan/api/kafka-live-feed";
 import { serveApi } from "@shamdan/api/serve";
 import { startFakeNobitex } from "@shamdan/ingest/fake-nobitex";
 import { type IngestService, startIngestService } from "@shamdan/ingest/ingest-service";
+import { type FakeStream, startFakeStream } from "@shamdan/ingest/stream-faults";
 import { startProcessor } from "@shamdan/processor/processor";
 import { MemoryBus } from "@shamdan/shared/adapters/memory/memory-bus";
 import { loadConfig } from "@shamdan/shared/core/config";
 import { startSink } from "@shamdan/sink/sink";
 import { type Command, parseOptions } from "../command.ts";
 import { republishStoredCandles } from "../embedded-resume.ts";
+import { centrifugoBinaryOf, startChildCentrifugo } from "../infra/centrifugo.ts";
+import { loadInfraConfig } from "../infra/infra-config.ts";
 import { ingestReadiness, reportIngestChanges } from "../ingest-status.ts";
 import { runService, type ServiceContext } from "../service-bootstrap.ts";
 import { startNotifications } from "./start-slack.ts";
@@ -40,6 +44,11 @@ channel (SLACK_WEBHOOK_URL, TELEGRAM_*, BALE_*, WEBHOOK_URL; see \`notify --help
              ignored), each recording repeating on the wall clock, a new candle every minute. The
              demo keeps its rows in ${DEMO_SQLITE_PATH} (SQLITE_PATH overrides); a restart continues
              the stored history (the minutes it was stopped are backfilled) and rewrites none of it.
+             With a Centrifugo binary under SHAMDAN_HOME/tools (\`bun run shamdan infra up\` builds
+             one with Go; this command never builds it), the demo also starts Centrifugo as a child
+             process on a free 127.0.0.1 port, the fake pushes candles into it as Nobitex's stream
+             does, and ingest runs on the stream (LIVE_SOURCE=websocket); without one it polls. Its
+             start-up line says which.
   --port N   API port (overrides API_PORT)
 
 Open http://127.0.0.1:API_PORT/docs for the API; Ctrl-C stops everything cleanly.`;
@@ -70,15 +79,24 @@ export const startCommand: Command = {
           loop: true,
         })
       : undefined;
-    if (fake) {
-      config = loadConfig(
-        process.env,
-        // The fake serves UDF history only: the demo polls it (no WebSocket to the real exchange).
-        { ...overrides, NOBITEX_BASE_URL: fake.url, SYMBOLS: RECORDINGS.join(","), LIVE_SOURCE: "poll" },
-        defaults,
-      );
-    }
+    let stream: Awaited<ReturnType<typeof startDemoStream>> | undefined;
     try {
+      if (fake) {
+        stream = await startDemoStream(fake);
+        config = loadConfig(
+          process.env,
+          {
+            ...overrides,
+            NOBITEX_BASE_URL: fake.url,
+            SYMBOLS: RECORDINGS.join(","),
+            ...(stream?.centrifugo
+              ? { LIVE_SOURCE: "websocket", NOBITEX_WS_URL: stream.centrifugo.server.wsUrl }
+              : { LIVE_SOURCE: "poll" }),
+          },
+          defaults,
+        );
+        process.stderr.write(`shamdan: live source: ${stream.line}\n`);
+      }
       return await runService({
         name: "shamdan",
         config,
@@ -90,13 +108,46 @@ export const startCommand: Command = {
             bus: config.BUS,
             store: config.STORE,
             symbols: config.SYMBOLS,
+            liveSource: config.LIVE_SOURCE,
           }),
       });
     } finally {
+      await stream?.publishing?.stop();
+      await stream?.centrifugo?.close();
       await fake?.stop();
     }
   },
 };
+
+/**
+ * The demo's stream when a Centrifugo binary is built (never built here: that needs Go): a Centrifugo
+ * child process the fake publishes into every 10 s per symbol, as Nobitex does. Without a binary, or
+ * if it fails to start, the demo polls; `line` says which and why.
+ */
+async function startDemoStream(fake: Awaited<ReturnType<typeof startFakeNobitex>>) {
+  const binary = centrifugoBinaryOf(loadInfraConfig());
+  if (!existsSync(binary))
+    return {
+      line: `poll (no Centrifugo binary at ${binary}; \`bun run shamdan infra up\` builds one with Go)`,
+    };
+  try {
+    const centrifugo = await startChildCentrifugo(binary);
+    const publishing: FakeStream = startFakeStream({
+      fake,
+      centrifugo: centrifugo.server,
+      intervalMs: 10_000,
+    });
+    return {
+      centrifugo,
+      publishing,
+      line: `websocket (local Centrifugo ${centrifugo.server.wsUrl}, pid ${centrifugo.server.pid()}, fed by the demo's fake Nobitex)`,
+    };
+  } catch (error) {
+    return {
+      line: `poll (the local Centrifugo did not start: ${String((error as Error).message).split("\n")[0]})`,
+    };
+  }
+}
 
 /**
  * Downstream first, so nothing ingest publishes waits for a consumer. Each part registers its stop as
