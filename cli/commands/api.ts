@@ -10,6 +10,7 @@
 import { createApp } from "@shamdan/api/app";
 import { BusLiveFeed } from "@shamdan/api/kafka-live-feed";
 import { serveApi } from "@shamdan/api/serve";
+import { StoreMirror } from "@shamdan/api/store-mirror";
 import { retryWithBackoff } from "@shamdan/shared/core/backoff";
 import { loadConfig } from "@shamdan/shared/core/config";
 import { describeError } from "@shamdan/shared/core/errors";
@@ -75,7 +76,22 @@ export const apiCommand: Command = {
           if (!stopping())
             logger.error("live feed failed; streams carry no live rows", { error: describeError(error) });
         });
-        const app = createApp({ store, config, logger, registry, ...(liveFeed ? { liveFeed } : {}) });
+        // Recent windows are answered from memory (api/store-mirror.ts) once the table exists.
+        const mirror =
+          config.API_MIRROR_DAYS > 0
+            ? new StoreMirror(store, {
+                days: config.API_MIRROR_DAYS,
+                refreshMs: config.API_MIRROR_REFRESH_MS,
+                symbols: config.SYMBOLS,
+                logger,
+                registry,
+              })
+            : undefined;
+        const mirrorStarted = storeReady.then(() => {
+          if (!stopping()) mirror?.start();
+        });
+        const reader = mirror ?? store;
+        const app = createApp({ store: reader, config, logger, registry, ...(liveFeed ? { liveFeed } : {}) });
         // A request may wait for a query up to API_QUERY_TIMEOUT_MS: the idle limit must not cut it first.
         const idleTimeoutSeconds = Math.ceil(config.API_QUERY_TIMEOUT_MS / 1000) + 10;
         const server = serveApi(app, { port, hostname: values.host, logger, idleTimeoutSeconds });
@@ -86,7 +102,8 @@ export const apiCommand: Command = {
             await liveBus?.close().catch(() => {});
             await feedStarted;
             await liveFeed?.stop().catch(() => {});
-            await storeReady;
+            await mirrorStarted;
+            await mirror?.stop();
           },
         });
       },

@@ -119,6 +119,8 @@ export const ConfigSchema = v.object({
   API_QUERY_TIMEOUT_MS: int(5000, 10, 600_000),
   API_CACHE_MAX_BYTES: int(32 * 1024 * 1024, 0, 4 * 1024 * 1024 * 1024),
   API_MAX_STREAMS: int(100, 1, 100_000),
+  API_MIRROR_DAYS: int(7, 0, 366),
+  API_MIRROR_REFRESH_MS: int(1000, 100, 60_000),
   HEALTH_PORT: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a port number"), v.transform(Number))),
   SLACK_WEBHOOK_URL: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
   TELEGRAM_BOT_TOKEN: optionalStr(),
