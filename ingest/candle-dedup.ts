@@ -8,10 +8,12 @@
  */
 import type { Candle } from "@shamdan/shared/core/udf";
 
-const fingerprint = (c: Candle) => `${c.open}|${c.high}|${c.low}|${c.close}|${c.volume}`;
+/** Compared field by field: building a string key per candle was a tenth of a long backfill's time. */
+const sameValues = (a: Candle, b: Candle) =>
+  a.open === b.open && a.high === b.high && a.low === b.low && a.close === b.close && a.volume === b.volume;
 
 export class CandleDedup {
-  readonly #published = new Map<number, string>();
+  readonly #published = new Map<number, Candle>();
   #lastSeen: number | undefined;
 
   /** `capacity` open times are remembered (older ones are only re-sent after long outages: harmless downstream). */
@@ -24,14 +26,17 @@ export class CandleDedup {
 
   /** The candles that must go out: new open times, or values different from what was last published. */
   changed(candles: readonly Candle[]): Candle[] {
-    return candles.filter((c) => this.#published.get(c.openTime) !== fingerprint(c));
+    return candles.filter((c) => {
+      const last = this.#published.get(c.openTime);
+      return last === undefined || !sameValues(last, c);
+    });
   }
 
   /** Records candles as published (after the bus acknowledged them). */
   remember(candles: readonly Candle[]): void {
     for (const c of candles) {
       this.#published.delete(c.openTime);
-      this.#published.set(c.openTime, fingerprint(c));
+      this.#published.set(c.openTime, c);
       if (this.#lastSeen === undefined || c.openTime > this.#lastSeen) this.#lastSeen = c.openTime;
     }
     // Map iteration is insertion order; re-inserting on update keeps the newest at the end.

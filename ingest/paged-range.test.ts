@@ -131,3 +131,33 @@ test("a page failing every try ends the range with its error, after the pages be
   await expect(run()).rejects.toThrow("HTTP 502");
   expect(handed).toEqual(windows.slice(0, 3));
 });
+
+test("while the caller works, answered pages gather up to `readAhead` and come as one group, `concurrency` still in flight at most", async () => {
+  const windows = pageWindows(0, 60 * 9_999, 60, 500);
+  let inFlight = 0;
+  let peak = 0;
+  const groups: number[] = [];
+  for await (const group of pagedRange({
+    windows,
+    fetch: async (w) => {
+      peak = Math.max(peak, ++inFlight);
+      try {
+        return await slowly(w);
+      } finally {
+        inFlight--;
+      }
+    },
+    concurrency: 2,
+    readAhead: 6,
+    limit: new RequestLimit(100),
+    attempts: 1,
+    backoff: fast,
+    signal: new AbortController().signal,
+  })) {
+    groups.push(group.length);
+    await Bun.sleep(60); // a slow publish
+  }
+  expect(groups.reduce((a, b) => a + b, 0)).toBe(windows.length);
+  expect(Math.max(...groups)).toBe(6);
+  expect(peak).toBe(2);
+});

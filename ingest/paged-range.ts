@@ -2,8 +2,9 @@
  * A long range (the start-up backfill, or the gap after a long outage) read as pages of at most 500
  * periods (the endpoint's per-answer maximum), several at a time within two bounds, and handed over in
  * time order:
- * - per range, at most `concurrency` pages are requested ahead of the oldest one not yet handed over, so
- *   memory holds a few pages whatever the range's length;
+ * - per range, at most `concurrency` pages are requested at once, and answered pages wait to be handed over
+ *   up to `readAhead` pages ahead of the oldest one not yet handed over, so memory holds a few pages
+ *   whatever the range's length, and the next pages arrive while the caller publishes the last ones;
  * - overall, every request of every symbol goes through one `RequestLimit`.
  * A failed page is retried (`attempts` in all) after the delay its error asks for: a 429 holds back
  * every page of the range for the server's `backOff`, as Nobitex expects of a client. A page that still
@@ -63,6 +64,8 @@ export interface PagedRangeOptions {
   fetch: (window: PageWindow, signal: AbortSignal) => Promise<HistoryPage>;
   /** Pages of this range in flight at once. */
   concurrency: number;
+  /** Pages fetched (or in flight) ahead of the caller, at least `concurrency`; default `concurrency`. */
+  readAhead?: number;
   /** Shared by every range (and single polls): requests in flight over all symbols. */
   limit: RequestLimit;
   /** Tries per page, the first included. */
@@ -120,23 +123,38 @@ export async function* pagedRange(options: PagedRangeOptions): AsyncGenerator<Wi
     settled?: { page: HistoryPage } | { error: unknown };
   }
   const inFlight: Pending[] = [];
+  const concurrency = Math.max(1, options.concurrency);
+  const readAhead = Math.max(concurrency, options.readAhead ?? concurrency);
   let next = 0;
-  const startNext = () => {
-    const window = windows[next++] as PageWindow;
-    const pending: Pending = { window, result: fetchWithRetries(window) };
-    pending.result.then(
-      (page) => {
-        pending.settled = { page };
-      },
-      (error) => {
-        pending.settled = { error };
-      },
-    );
-    inFlight.push(pending);
+  let unanswered = 0;
+  // Started from here and from every answer, so pages keep coming while the caller works on the last ones.
+  const pump = () => {
+    while (
+      next < windows.length &&
+      unanswered < concurrency &&
+      inFlight.length < readAhead &&
+      !own.signal.aborted
+    ) {
+      const window = windows[next++] as PageWindow;
+      const pending: Pending = { window, result: fetchWithRetries(window) };
+      unanswered++;
+      pending.result.then(
+        (page) => {
+          pending.settled = { page };
+          unanswered--;
+          pump();
+        },
+        (error) => {
+          pending.settled = { error };
+          unanswered--;
+        },
+      );
+      inFlight.push(pending);
+    }
   };
   try {
     while (next < windows.length || inFlight.length > 0) {
-      while (next < windows.length && inFlight.length < Math.max(1, options.concurrency)) startNext();
+      pump();
       const head = inFlight[0] as Pending;
       await head.result.catch(() => {});
       const group: WindowPage[] = [];

@@ -109,6 +109,11 @@ export type PollOutcome = "ok" | "no_data" | "error" | "publish_failed" | "backi
  * rejected one), so only recent candles come again; a long backfill needs no more than a short one.
  */
 const DEDUP_CAPACITY = 10_000;
+/**
+ * Pages of a long range answered ahead of the one being published (10,000 candles per symbol): they
+ * arrive while a publish waits for its acknowledgement, and go out together in the next one.
+ */
+const READ_AHEAD_PAGES = 20;
 
 /** What one poll fetched and published. */
 interface Fetched {
@@ -344,6 +349,7 @@ export class Poller {
       fetch: (w, signal) =>
         source.fetchRange({ symbol, resolution: config.RESOLUTION, from: w.from, to: w.to }, signal),
       concurrency: config.BACKFILL_CONCURRENCY,
+      readAhead: READ_AHEAD_PAGES,
       limit: this.#requests,
       attempts: this.#o.pageAttempts,
       backoff: this.#backoffPolicy,
