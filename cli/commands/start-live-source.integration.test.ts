@@ -102,3 +102,36 @@ test("with a Centrifugo binary: the demo runs on its own local Centrifugo, says 
   expect(isAlive(pid)).toBe(false);
   expect(stderr).not.toContain('"level":"error"');
 }, 120_000);
+
+test("with a Centrifugo binary and LIVE_SOURCE=poll: the demo polls, says so, and starts no Centrifugo", async () => {
+  const port = await freeLoopbackPort();
+  const proc = Bun.spawn(
+    [process.execPath, join(REPO_ROOT, "cli", "main.ts"), "start", "--demo", "--port", `${port}`],
+    {
+      cwd: dir,
+      env: {
+        HOME: dir,
+        SHAMDAN_HOME: join(dir, "home"),
+        SQLITE_PATH: join(dir, "demo-poll.sqlite"),
+        LIVE_SOURCE: "poll",
+      },
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+  );
+  child = proc;
+  const reading = new Response(proc.stderr).text();
+  await waitFor(
+    "ready",
+    async () =>
+      (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok ? true : undefined,
+    30_000,
+    100,
+  );
+  expect(childPids(proc.pid)).toEqual([]);
+  proc.kill("SIGINT");
+  expect(await proc.exited).toBe(0);
+  const stderr = await reading;
+  expect(stderr).toContain("shamdan: live source: poll (LIVE_SOURCE=poll)\n");
+  expect(stderr).toContain('"liveSource":"poll"');
+}, 60_000);

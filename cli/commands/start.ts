@@ -47,8 +47,8 @@ channel (SLACK_WEBHOOK_URL, TELEGRAM_*, BALE_*, WEBHOOK_URL; see \`notify --help
              With a Centrifugo binary under SHAMDAN_HOME/tools (\`bun run shamdan infra up\` builds
              one with Go; this command never builds it), the demo also starts Centrifugo as a child
              process on a free 127.0.0.1 port, the fake pushes candles into it as Nobitex's stream
-             does, and ingest runs on the stream (LIVE_SOURCE=websocket); without one it polls. Its
-             start-up line says which.
+             does, and ingest runs on the stream (LIVE_SOURCE=websocket); without one, or with
+             LIVE_SOURCE=poll, it polls. Its start-up line says which.
   --port N   API port (overrides API_PORT)
 
 Open http://127.0.0.1:API_PORT/docs for the API; Ctrl-C stops everything cleanly.`;
@@ -82,7 +82,8 @@ export const startCommand: Command = {
     let stream: Awaited<ReturnType<typeof startDemoStream>> | undefined;
     try {
       if (fake) {
-        stream = await startDemoStream(fake);
+        // The default is websocket, so "poll" here was asked for.
+        stream = await startDemoStream(fake, config.LIVE_SOURCE === "poll");
         config = loadConfig(
           process.env,
           {
@@ -122,9 +123,10 @@ export const startCommand: Command = {
 /**
  * The demo's stream when a Centrifugo binary is built (never built here: that needs Go): a Centrifugo
  * child process the fake publishes into every 10 s per symbol, as Nobitex does. Without a binary, or
- * if it fails to start, the demo polls; `line` says which and why.
+ * if it fails to start, or with LIVE_SOURCE=poll, the demo polls; `line` says which and why.
  */
-async function startDemoStream(fake: Awaited<ReturnType<typeof startFakeNobitex>>) {
+async function startDemoStream(fake: Awaited<ReturnType<typeof startFakeNobitex>>, pollAsked: boolean) {
+  if (pollAsked) return { line: "poll (LIVE_SOURCE=poll)" };
   const binary = centrifugoBinaryOf(loadInfraConfig());
   if (!existsSync(binary))
     return {
