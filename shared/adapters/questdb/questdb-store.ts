@@ -141,6 +141,7 @@ export class QuestDbStore implements port.Store {
       `SELECT stock_symbol AS symbol, ${MS} AS "openTime", signal, signal_changed AS "signalChanged", ` +
         `${columns.selectNumericAs(this.cols)} FROM "${this.table}" WHERE ${WHERE} ORDER BY local_time LIMIT $4`,
       [...this.params(window), columns.checkLimit(limit)],
+      ROW_PAGE,
     );
     return records.map(columns.toIndicatorRow);
   }
@@ -159,6 +160,7 @@ export class QuestDbStore implements port.Store {
     const records = await this.query(
       `${this.signalSelect()} WHERE ${where} ORDER BY local_time, stock_symbol LIMIT $3`,
       params,
+      ROW_PAGE,
     );
     return records.map(toSignalEvent);
   }
@@ -220,11 +222,15 @@ export class QuestDbStore implements port.Store {
    * Every query goes through here: parameters only, prepared once per connection, a client-side timeout that also cancels the
    * statement on the server (QuestDB honours PG cancel requests), and typed errors.
    */
-  private async query(text: string, params: Param[]): Promise<StoredRecord[]> {
+  private async query(
+    text: string,
+    params: Param[],
+    { prepare } = { prepare: true },
+  ): Promise<StoredRecord[]> {
     // Named prepared statements: QuestDB then parses and plans each query text once per connection
-    // instead of on every call (the bench's uncached reads measure the difference).
+    // instead of on every call (the api bench's reads measure the difference).
     const pending = this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
-      prepare: true,
+      prepare,
     });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -247,6 +253,12 @@ export class QuestDbStore implements port.Store {
 }
 
 const WHERE = "stock_symbol = $1 AND local_time >= $2 AND local_time < $3";
+/**
+ * Pages of rows (`rows`, `signals`: up to 10,000 rows, replays and exports) are not prepared: planning
+ * is a small part of their cost, and with named statements postgres.js held clearly more memory under
+ * the replay load of api/memory.integration.test.ts. The small reads the API answers most are.
+ */
+const ROW_PAGE = { prepare: false };
 
 /** A PostgresError is the server answering (bad SQL, missing table); anything else means it is unreachable. */
 function classifyReadError(error: unknown): ShamdanError {
