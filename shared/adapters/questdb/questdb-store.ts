@@ -219,8 +219,9 @@ export class QuestDbStore implements port.Store {
   }
 
   /**
-   * Every query goes through here: parameters only, prepared once per connection, a client-side timeout that also cancels the
-   * statement on the server (QuestDB honours PG cancel requests), and typed errors.
+   * Every query goes through here: parameters only, prepared once per connection (row pages aside,
+   * see ROW_PAGE), a client-side timeout that also cancels the statement on the server (QuestDB
+   * honours PG cancel requests), and typed errors.
    */
   private async query(
     text: string,
