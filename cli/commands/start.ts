@@ -96,13 +96,14 @@ export const startCommand: Command = {
           },
           defaults,
         );
-        process.stderr.write(`shamdan: live source: ${stream.line}\n`);
       }
       return await runService({
         name: "shamdan",
         config,
         start: (context) => startEverything(context, fake?.url),
-        started: (api, { logger }) =>
+        started: (api, { logger }) => {
+          // Once running: a start that fails says only why, in one line.
+          if (stream) process.stderr.write(`shamdan: live source: ${stream.line}\n`);
           logger.info("shamdan is running", {
             api: api.url,
             docs: `${api.url}/docs`,
@@ -110,7 +111,8 @@ export const startCommand: Command = {
             store: config.STORE,
             symbols: config.SYMBOLS,
             liveSource: config.LIVE_SOURCE,
-          }),
+          });
+        },
       });
     } finally {
       await stream?.publishing?.stop();
