@@ -224,6 +224,8 @@ export async function bench(): Promise<void> {
     report("backfill.candlesPerSecond", candlesPerSecond);
     report("backfill.bareIlpPerSecond", bareIlpPerSecond);
     report("backfill.ratioToBareIlp", candlesPerSecond / bareIlpPerSecond);
+    // The children's logs are kept only when a run fails (its message names the folder).
+    await Bun.$`rm -rf ${logDir}`.quiet();
   } finally {
     for (const child of children.reverse()) await stopChild(child);
     await fake?.stop();
