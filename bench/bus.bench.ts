@@ -10,6 +10,7 @@ import { MemoryBus } from "../shared/adapters/memory/memory-bus.ts";
 import type { Bus, OutgoingMessage } from "../shared/core/bus.ts";
 import { loadConfig } from "../shared/core/config.ts";
 import { requireInfra, uniqueName, waitFor } from "../shared/testing/integration.ts";
+import { report } from "./results.ts";
 
 const N = 100_000;
 const BATCH = 1000;
@@ -42,7 +43,7 @@ function messages(): OutgoingMessage[][] {
 
 const rate = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleString("en-US")} msg/s`;
 
-async function run(name: string, bus: Bus, topic: string): Promise<void> {
+async function run(name: "memory" | "kafka", bus: Bus, topic: string): Promise<void> {
   const batches = messages();
   await bus.ensureTopics([{ name: topic, partitions: 3 }]);
   // Connect the producer and let the JIT warm up outside the timing (the first sends are much slower).
@@ -78,6 +79,8 @@ async function run(name: string, bus: Bus, topic: string): Promise<void> {
   const consumeEnd = performance.now();
   await sub.stop();
   const steadyMs = consumeEnd - firstAt;
+  report(`bus.${name}PublishPerSecond`, (N / publishMs) * 1000);
+  report(`bus.${name}ConsumePerSecond`, (total / steadyMs) * 1000);
   console.log(
     `${name.padEnd(7)} publish ${rate(N, publishMs).padStart(14)} (${BATCH}/call, sequential)` +
       `  ${rate(N, concurrentMs).padStart(14)} (4 concurrent)` +

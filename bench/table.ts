@@ -24,7 +24,8 @@ export function num(value: number, digits = 0): string {
   return value.toLocaleString("en-US", { maximumFractionDigits: digits });
 }
 
-const api = (c: "cached" | "uncached") =>
+type ApiMode = "cached" | "uncached" | "history";
+const api = (c: ApiMode) =>
   [
     `api.${c}.summarizeP50Ms`,
     `api.${c}.summarizeP99Ms`,
@@ -33,11 +34,11 @@ const api = (c: "cached" | "uncached") =>
     `api.${c}.candlesP99Ms`,
     `api.${c}.candlesRps`,
   ] as const;
-const apiResult = (c: "cached" | "uncached") => (f: Figures) =>
+const apiResult = (c: ApiMode) => (f: Figures) =>
   `summarize (1 h) p50 ${num(f(`api.${c}.summarizeP50Ms`))} ms, p99 ${num(f(`api.${c}.summarizeP99Ms`))} ms, ` +
   `${num(f(`api.${c}.summarizeRps`))} req/s; candles (1 day, 15 m) p50 ${num(f(`api.${c}.candlesP50Ms`))} ms, ` +
   `p99 ${num(f(`api.${c}.candlesP99Ms`))} ms, ${num(f(`api.${c}.candlesRps`))} req/s`;
-const apiMet = (c: "cached" | "uncached") => (f: Figures) =>
+const apiMet = (c: ApiMode) => (f: Figures) =>
   f(`api.${c}.summarizeP99Ms`) < 50 && f(`api.${c}.summarizeRps`) >= 2000 && f(`api.${c}.candlesP99Ms`) < 100;
 
 const ROWS: Row[] = [
@@ -106,17 +107,26 @@ const ROWS: Row[] = [
     met: (f) => f("pipeline.latencyP99Ms") < 1000,
   },
   {
-    bench: "`api`, 1 s answer cache: 5 symbols x 1 year of minutes, 100 connections",
+    bench:
+      "`api`, 5 symbols x 1 year of minutes, 100 connections; 1 s answer cache on, the same request every time",
     keys: [...api("cached")],
     result: apiResult("cached"),
     target: "–",
   },
   {
-    bench: "`api`, uncached: 5 symbols x 1 year of minutes, 100 connections",
+    bench:
+      "`api`, uncached: cache off, each request its own random window ending in the last 5 days (the in-memory mirror)",
     keys: [...api("uncached")],
     result: apiResult("uncached"),
     target: "summarize p99 < 50 ms and >= 2,000 req/s, candles p99 < 100 ms",
     met: apiMet("uncached"),
+  },
+  {
+    bench: "`api`, history: cache off, random windows older than the mirror's 7 days (QuestDB)",
+    keys: [...api("history")],
+    result: apiResult("history"),
+    target: "the same targets",
+    met: apiMet("history"),
   },
   {
     bench:
@@ -141,6 +151,19 @@ const ROWS: Row[] = [
       `${num(f("embedded.candlesPerSecond"))} candles/s, peak RSS ${num(f("embedded.peakRssMb"))} MB`,
     target: ">= 50,000 candles/s, RSS < 200 MB",
     met: (f) => f("embedded.candlesPerSecond") >= 50_000 && f("embedded.peakRssMb") < 200,
+  },
+  {
+    bench: "`bus`: the memory and Kafka adapters, 100,000 messages in batches of 1,000",
+    keys: [
+      "bus.memoryPublishPerSecond",
+      "bus.memoryConsumePerSecond",
+      "bus.kafkaPublishPerSecond",
+      "bus.kafkaConsumePerSecond",
+    ],
+    result: (f) =>
+      `memory ${num(f("bus.memoryPublishPerSecond"))} msg/s publish, ${num(f("bus.memoryConsumePerSecond"))} consume; ` +
+      `Kafka ${num(f("bus.kafkaPublishPerSecond"))} publish, ${num(f("bus.kafkaConsumePerSecond"))} consume`,
+    target: "–",
   },
   {
     bench: "`ws`: a candle update through a real Centrifugo → ingest's message on the bus",
