@@ -6,13 +6,13 @@
  * Kafka and QuestDB (from the shared downloads).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { centrifugoApi, centrifugoHealthy, ensureCentrifugo } from "@shamdan/ingest/centrifugo-server";
 import { freeLoopbackPort, portAnswers } from "@shamdan/shared/core/port-answers";
 import { runCli } from "../testing/run-cli.ts";
-import { centrifugoBinaryOf } from "./centrifugo.ts";
+import { centrifugoBinaryOf, reapOrphanedCentrifugos } from "./centrifugo.ts";
 import { loadInfraConfig } from "./infra-config.ts";
 import { isAlive } from "./java-service.ts";
 
@@ -147,3 +147,35 @@ test("without Go and without a binary: one line about Centrifugo, Kafka and Ques
     expect(down.stdout).toContain("questdb: stopped");
   }
 }, 240_000);
+
+test("a child Centrifugo whose owner was killed with kill -9 is stopped by the next one started (reapOrphanedCentrifugos)", async () => {
+  const root = newHome();
+  // The owner: a Bun process that starts a child Centrifugo, says its pid, and waits.
+  const owner = Bun.spawn(
+    [
+      process.execPath,
+      "-e",
+      `import { startChildCentrifugo } from ${JSON.stringify(join(import.meta.dir, "centrifugo.ts"))};
+       const child = await startChildCentrifugo(${JSON.stringify(binary)});
+       console.log("centrifugo pid " + child.server.pid());
+       setInterval(() => {}, 1000);`,
+    ],
+    { env: { ...process.env, TMPDIR: root }, stdout: "pipe", stderr: "inherit" },
+  );
+  const reader = owner.stdout.getReader();
+  let text = "";
+  while (!/centrifugo pid \d+/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the owner exited before starting Centrifugo: ${text}`);
+    text += new TextDecoder().decode(value);
+  }
+  const pid = Number(/centrifugo pid (\d+)/.exec(text)?.[1]);
+  owner.kill("SIGKILL");
+  await owner.exited;
+  expect(isAlive(pid)).toBe(true);
+
+  expect(reapOrphanedCentrifugos(root)).toEqual([pid]);
+  for (let i = 0; i < 50 && isAlive(pid); i++) await Bun.sleep(100);
+  expect(isAlive(pid)).toBe(false);
+  expect(readdirSync(root).filter((name) => name.startsWith("shamdan-centrifugo-"))).toEqual([]);
+}, 60_000);

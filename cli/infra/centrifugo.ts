@@ -5,7 +5,7 @@
  * Without Go and without a binary it is skipped with one line; the rest of `infra up` goes on.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -18,7 +18,7 @@ import {
 } from "@shamdan/ingest/centrifugo-server";
 import { freeLoopbackPort } from "@shamdan/shared/core/port-answers";
 import type { InfraConfig } from "./infra-config.ts";
-import type { JavaService } from "./java-service.ts";
+import { isAlive, type JavaService } from "./java-service.ts";
 
 type CentrifugoInfraConfig = Pick<
   InfraConfig,
@@ -68,16 +68,25 @@ export async function ensureCentrifugoBinary(
   return built;
 }
 
+/** Temporary folders of child Centrifugos: `<tmpdir>/shamdan-centrifugo-<random>`. */
+const CHILD_DIR_PREFIX = "shamdan-centrifugo-";
+/** In a child's folder: the pid of the process that owns it. */
+const OWNER_FILE = "owner.pid";
+
 /**
  * A Centrifugo that is a child of this process (`bun start --demo`, `nobitex-fake --start-centrifugo`):
  * on `port` (default a free one) of 127.0.0.1, with a fresh API key, its files in a temporary folder that
- * `close` removes after stopping it.
+ * `close` removes after stopping it. The child is also stopped when this process exits; only a `kill -9`
+ * of this process leaves it running, and the next child started on this machine stops such orphans
+ * first (`reapOrphanedCentrifugos`).
  */
 export async function startChildCentrifugo(
   binary: string,
   port?: number,
 ): Promise<{ server: CentrifugoServer; apiKey: string; close(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), "shamdan-centrifugo-"));
+  reapOrphanedCentrifugos();
+  const dir = mkdtempSync(join(tmpdir(), CHILD_DIR_PREFIX));
+  writeFileSync(join(dir, OWNER_FILE), String(process.pid));
   const apiKey = randomUUID();
   try {
     const server = await startCentrifugo({ binary, port: port || (await freeLoopbackPort()), dir, apiKey });
@@ -93,4 +102,48 @@ export async function startChildCentrifugo(
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * Stops child Centrifugos whose owner is gone (killed with `kill -9`, so it could not stop them) and
+ * removes their folders. A process counts as such a child only if its command line names the
+ * folder's configuration file, so a recycled pid is never killed. Reads /proc: on systems without it
+ * nothing is stopped. Returns the pids it stopped.
+ */
+export function reapOrphanedCentrifugos(root = tmpdir()): number[] {
+  const stopped: number[] = [];
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith(CHILD_DIR_PREFIX)) continue;
+    const dir = join(root, name);
+    const owner = Number(readTextOr(join(dir, OWNER_FILE), ""));
+    if (!Number.isSafeInteger(owner) || owner <= 0 || isAlive(owner)) continue;
+    const configPath = join(dir, "centrifugo.json");
+    for (const pid of processesNaming(configPath)) {
+      try {
+        process.kill(pid, "SIGKILL");
+        stopped.push(pid);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return stopped;
+}
+
+function readTextOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return fallback;
+  }
+}
+
+/** Pids of the processes whose command line contains `text` (Linux /proc; empty elsewhere). */
+function processesNaming(text: string): number[] {
+  if (!existsSync("/proc")) return [];
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => readTextOr(`/proc/${pid}/cmdline`, "").split("\0").includes(text));
 }
