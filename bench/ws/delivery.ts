@@ -4,14 +4,10 @@
  * come in publish order, so an arrival also delivers every earlier update of its symbol still waiting:
  * a poll skips the updates a later one superseded, and those count until the one that carries them on.
  */
-export interface CandleValues {
+import type { Candle } from "../../indicators/index.ts";
+
+export interface CandleValues extends Candle {
   symbol: string;
-  openTime: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
 }
 
 interface Update {
