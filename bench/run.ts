@@ -3,9 +3,16 @@
  * which prints its own numbers and reports them to bench/results.ts), optionally only those whose file
  * name contains the filter; with a file, the figures are written there as JSON. Speed goals live
  * here, never in tests.
+ *
+ * Each benchmark runs in a Bun process of its own: one benchmark's JIT state (call sites made
+ * polymorphic by another flavor of the same class), garbage and leftover timers would otherwise
+ * weigh on the next one, so the figures of a full run would depend on which benchmarks ran before.
+ * The child writes its figures to a file; the parent collects them for the JSON.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { benchResults, clearFigures } from "./results.ts";
+import { benchResults, clearFigures, collectedFigures, report } from "./results.ts";
 
 export async function runBenchmarks(
   filter?: string,
@@ -20,17 +27,54 @@ export async function runBenchmarks(
     return 1;
   }
   clearFigures();
-  for (const file of chosen) {
-    write(`\n== ${basename(file, ".bench.ts")} ==\n`);
-    const mod: { bench?: () => Promise<void> } = await import(join(dir, file));
-    if (typeof mod.bench !== "function") throw new Error(`${file} does not export bench()`);
-    await mod.bench();
+  const scratch = mkdtempSync(join(tmpdir(), "shamdan-bench-"));
+  let failed = 0;
+  try {
+    for (const file of chosen) {
+      const name = basename(file, ".bench.ts");
+      write(`\n== ${name} ==\n`);
+      const figuresFile = join(scratch, `${name}.json`);
+      const child = Bun.spawn(
+        [process.execPath, join(dir, "run.ts"), "--one", join(dir, file), figuresFile],
+        {
+          stdout: "pipe",
+          stderr: "inherit",
+        },
+      );
+      for await (const chunk of child.stdout) write(new TextDecoder().decode(chunk));
+      const code = await child.exited;
+      if (code !== 0) {
+        write(`benchmark ${name} failed (exit ${code})\n`);
+        failed++;
+        continue;
+      }
+      const figures = (await Bun.file(figuresFile).json()) as Record<string, number>;
+      for (const [key, value] of Object.entries(figures)) report(key, value);
+    }
+    if (jsonFile) {
+      await Bun.write(jsonFile, `${JSON.stringify(benchResults(), null, 2)}\n`);
+      write(`\nfigures written to ${jsonFile}\n`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
-  if (jsonFile) {
-    await Bun.write(jsonFile, `${JSON.stringify(benchResults(), null, 2)}\n`);
-    write(`\nfigures written to ${jsonFile}\n`);
-  }
-  return 0;
+  return failed === 0 ? 0 : 1;
 }
 
-if (import.meta.main) process.exitCode = await runBenchmarks(process.argv[2]);
+/** In the child: one benchmark, its figures written to `figuresFile`. */
+async function runOne(file: string, figuresFile: string): Promise<void> {
+  const mod: { bench?: () => Promise<void> } = await import(file);
+  if (typeof mod.bench !== "function") throw new Error(`${file} does not export bench()`);
+  await mod.bench();
+  await Bun.write(figuresFile, JSON.stringify(collectedFigures()));
+}
+
+if (import.meta.main) {
+  const [flag, file, figuresFile] = process.argv.slice(2);
+  if (flag === "--one" && file && figuresFile) {
+    await runOne(file, figuresFile);
+    // Benchmarks may leave clients whose timers would keep the process alive.
+    process.exit(0);
+  }
+  process.exitCode = await runBenchmarks(process.argv[2]);
+}
