@@ -402,6 +402,12 @@ describe.skipIf(!existsSync(CHROMIUM))("the chart page in headless Chromium", ()
   }, 30_000);
 
   test("live: a new candle appends, then moves while it forms, without a reload", async () => {
+    // ETHBTC trades every minute of its recording; XRPETH (picked by the test before) has minutes
+    // without a trade, whose forming candle never moves: watching one would fail on the wall clock.
+    await page.selectOption("#symbol", "ETHBTC");
+    await until(
+      `s.symbol === "ETHBTC" && s.loaded && s.lastBar !== null && document.querySelector("#chart").getAttribute("aria-busy") === "false"`,
+    );
     await page.evaluate("window.__notReloaded = true");
     const before = await state();
     const last = before.lastBar as Bar;
