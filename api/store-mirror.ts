@@ -204,6 +204,12 @@ export class StoreMirror implements StoreReader {
       if (this.#stopped) return;
       this.#mirrored.set(symbol, { series: MirroredSeries.of(rows), coveredFrom, freshAt: started });
     }
+    if (this.#lastResync === Number.NEGATIVE_INFINITY)
+      this.options.logger.info("store mirror loaded", {
+        days: this.options.days,
+        symbols: this.#mirrored.size,
+        rows: [...this.#mirrored.values()].reduce((sum, m) => sum + m.series.length, 0),
+      });
     this.#lastResync = started;
   }
 
