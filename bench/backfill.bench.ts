@@ -11,11 +11,16 @@
  * BACKFILL_CANDLES is a few minutes over a year, so a minute turning between the fake's start and the
  * backfill loses no candle: the fake holds exactly a year, and the extra minutes before it are empty.
  * Printed: when ingest had published everything, when the processor had produced everything, when the
- * sink had written everything (so a miss is explained), the sink's mean batch, and a bare ILP write of
+ * sink had written everything (so a miss is explained), the sink's and processor's batches, and a bare ILP write of
  * the same rows into a table of its own (bench/bare-ilp.ts, batches of BARE_BATCH) for the ratio
- * (target >= 0.7). Bounded: fails with the stage it was waiting for after 15 minutes; topics, groups
- * and tables are removed afterwards.
+ * (target >= 0.7). Also printed: each child's CPU seconds (user + system), which say whether the run
+ * was bound by the two cores or by waiting. Bounded: fails with the stage it was waiting for after 15
+ * minutes; topics, groups and tables are removed afterwards.
+ *
+ * `BENCH_CPU_PROF=ingest,processor,sink` (any of them) starts those children with `bun --cpu-prof`; their
+ * profiles are written to `.shamdan/bench-logs/<run>/` and kept.
  */
+import os from "node:os";
 import { Sender } from "@questdb/nodejs-client";
 import type { Subprocess } from "bun";
 import { Kafka, logLevel } from "kafkajs";
@@ -58,10 +63,16 @@ interface Child {
   log: string;
 }
 
+/** Children started with `bun --cpu-prof` (BENCH_CPU_PROF, comma-separated service names). */
+const PROFILED = new Set((Bun.env.BENCH_CPU_PROF ?? "").split(",").filter((name) => name.length > 0));
+
 function spawnService(name: string, env: Record<string, string>, logDir: string): Child {
   const port = freePort();
   const log = `${logDir}/${name}.log`;
-  const process = Bun.spawn(["bun", "cli/main.ts", name], {
+  const profile = PROFILED.has(name)
+    ? ["--cpu-prof", `--cpu-prof-dir=${logDir}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
+  const process = Bun.spawn(["bun", ...profile, "cli/main.ts", name], {
     cwd: REPO_ROOT,
     env: { ...Bun.env, ...env, HEALTH_PORT: String(port) },
     stdout: Bun.file(log),
@@ -79,6 +90,9 @@ async function stopChild(child: Child): Promise<void> {
   ]);
   if (!exited) child.process.kill("SIGKILL");
 }
+
+/** The 1-minute load average, which says how much the other work on the machine took. */
+const loadAverage = () => os.loadavg()[0]?.toFixed(1) ?? "?";
 
 const secondsSince = (start: number, at: number) => ((at - start) / 1000).toFixed(1).padStart(6);
 
@@ -167,12 +181,28 @@ export async function bench(): Promise<void> {
     await walApplied(config, remaining());
     stored = await db.count();
     const wallSeconds = ((marks.sink as number) - start) / 1000;
-    const metrics = await (await fetch(`${children[0]?.healthUrl}/metrics`)).text();
-    const metric = (name: string) =>
-      Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics)?.[1] ?? Number.NaN);
-    const meanBatch = metric("shamdan_sink_batch_size_sum") / metric("shamdan_sink_batch_size_count");
+    const meanBatchOf = async (child: Child | undefined, histogram: string) => {
+      const metrics = await (await fetch(`${child?.healthUrl}/metrics`)).text();
+      const metric = (name: string) =>
+        Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics)?.[1] ?? Number.NaN);
+      return {
+        mean: metric(`${histogram}_sum`) / metric(`${histogram}_count`),
+        count: metric(`${histogram}_count`),
+      };
+    };
+    const sinkBatch = await meanBatchOf(children[0], "shamdan_sink_batch_size");
+    const processorBatch = await meanBatchOf(children[1], "shamdan_processor_batch_size");
     const [deadLetters] = [await offsets([config.DEAD_LETTER_TOPIC])];
-    for (const child of children.splice(0).reverse()) await stopChild(child);
+    const stopped = children.splice(0).reverse();
+    for (const child of stopped) await stopChild(child);
+    const cpuSeconds = stopped
+      .reverse()
+      .map((child) => {
+        const usage = child.process.resourceUsage();
+        const seconds = usage ? Number(usage.cpuTime.total) / 1e6 : Number.NaN;
+        return `${child.name} ${seconds.toFixed(1)}`;
+      })
+      .join(", ");
 
     // The bare ILP baseline: the rows the pipeline stored (computed here), written by one Sender.
     const bareConfig: Config = { ...config, QUESTDB_TABLE: bareTable };
@@ -182,13 +212,17 @@ export async function bench(): Promise<void> {
     const cols = columnNames(config);
     const sender = await Sender.fromConfig(ilpConfForBatches(config.QUESTDB_ILP_CONF));
     let bareMs = 0;
+    let bareCpuMicros = 0;
     for (const symbol of SYMBOLS) {
       const rows = expectedRows(config, symbol, fake.expected(symbol));
       const began = performance.now();
+      const cpuBefore = process.cpuUsage();
       for (let i = 0; i < rows.length; i += BARE_BATCH) {
         sender.reset();
         await writeBareIlp(sender, bareTable, cols, rows.slice(i, i + BARE_BATCH));
       }
+      const cpu = process.cpuUsage(cpuBefore);
+      bareCpuMicros += cpu.user + cpu.system;
       bareMs += performance.now() - began;
     }
     await sender.close();
@@ -207,13 +241,14 @@ export async function bench(): Promise<void> {
       `  sink: every row queryable        ${secondsSince(start, marks.sink as number)} s  (${stored.toLocaleString("en-US")} rows, ${deadLetters} dead letters)`,
     );
     console.log(
-      `  fake Nobitex: ${fake.stats.requests} requests; sink mean batch ${Math.round(meanBatch)} rows`,
+      `  fake Nobitex: ${fake.stats.requests} requests; sink ${sinkBatch.count} batches of ${Math.round(sinkBatch.mean)} rows, processor ${processorBatch.count} of ${Math.round(processorBatch.mean)} candles`,
     );
+    console.log(`  CPU seconds (user + system): ${cpuSeconds}; load average ${loadAverage()}`);
     console.log(
       `backfill                        ${Math.round(candlesPerSecond).toLocaleString("en-US").padStart(9)} candles/s  (${wallSeconds.toFixed(1)} s wall)`,
     );
     console.log(
-      `bare ILP, same rows             ${Math.round(bareIlpPerSecond).toLocaleString("en-US").padStart(9)} rows/s  (batches of ${BARE_BATCH}, until WAL applied)`,
+      `bare ILP, same rows             ${Math.round(bareIlpPerSecond).toLocaleString("en-US").padStart(9)} rows/s  (batches of ${BARE_BATCH}, until WAL applied; ${(bareCpuMicros / 1e6).toFixed(1)} CPU s in this process; load average ${loadAverage()})`,
     );
     console.log(
       `ratio backfill / bare ILP       ${(candlesPerSecond / bareIlpPerSecond).toFixed(2)}   (target >= 0.7; 2 shared cores: noisy)`,
@@ -224,8 +259,9 @@ export async function bench(): Promise<void> {
     report("backfill.candlesPerSecond", candlesPerSecond);
     report("backfill.bareIlpPerSecond", bareIlpPerSecond);
     report("backfill.ratioToBareIlp", candlesPerSecond / bareIlpPerSecond);
-    // The children's logs are kept only when a run fails (its message names the folder).
-    await Bun.$`rm -rf ${logDir}`.quiet();
+    // The children's logs are kept only when a run fails (its message names the folder) or was profiled.
+    if (PROFILED.size === 0) await Bun.$`rm -rf ${logDir}`.quiet();
+    else console.log(`  CPU profiles in ${logDir}`);
   } finally {
     for (const child of children.reverse()) await stopChild(child);
     await fake?.stop();
