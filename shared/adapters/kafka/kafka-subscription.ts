@@ -28,6 +28,9 @@ export interface KafkaSubscriptionSettings {
   sessionTimeout: number;
   heartbeatInterval: number;
   maxWaitTimeInMs: number;
+  /** Most bytes a fetch returns per partition, and in all (kafkajs `maxBytesPerPartition`, `maxBytes`). */
+  maxBytesPerPartition: number;
+  maxBytes: number;
   partitionsConsumedConcurrently: number;
   backoff: { initial: number; max: number };
 }
@@ -81,6 +84,8 @@ export class KafkaSubscription implements Subscription {
       sessionTimeout: this.settings.sessionTimeout,
       heartbeatInterval: this.settings.heartbeatInterval,
       maxWaitTimeInMs: this.settings.maxWaitTimeInMs,
+      maxBytesPerPartition: this.settings.maxBytesPerPartition,
+      maxBytes: this.settings.maxBytes,
       allowAutoTopicCreation: false,
       retry: {
         ...this.settings.retry,
