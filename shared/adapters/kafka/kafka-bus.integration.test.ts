@@ -147,6 +147,51 @@ describe("KafkaBus specifics", () => {
       .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
   };
 
+  test("maxBatchBytes: with a backlog of 3 MB a batch carries over 1 MiB with the hint of 4 MiB and at most 1 MiB without, the same messages in order", async () => {
+    // Random bytes do not compress: the stored size is the bytes published.
+    const values = Array.from({ length: 3000 }, () => crypto.getRandomValues(new Uint8Array(1000)));
+    const writer = trackedBus();
+    const topic = uniqueName("kafka_batch_bytes");
+    await writer.ensureTopics([{ name: topic }]);
+    await writer.publish(
+      topic,
+      values.map((value) => ({ key: "k", value })),
+    );
+    await writer.close();
+    const largestBatch = async (maxBatchBytes?: number) => {
+      const reader = trackedBus();
+      const received: Uint8Array[] = [];
+      let largest = 0;
+      const subscription = await reader.subscribe({
+        groupId: uniqueName("g_batch_bytes"),
+        topics: [topic],
+        maxBatchBytes,
+        onBatch: async (batch) => {
+          received.push(...batch.messages.map((m) => m.value));
+          largest = Math.max(
+            largest,
+            batch.messages.reduce((sum, m) => sum + m.value.byteLength, 0),
+          );
+        },
+      });
+      try {
+        await waitFor(
+          "every message",
+          () => (received.length >= values.length ? true : undefined),
+          60_000,
+          20,
+        );
+      } finally {
+        await subscription.stop();
+        await reader.close();
+      }
+      expect(received).toEqual(values);
+      return largest;
+    };
+    expect(await largestBatch()).toBeLessThanOrEqual(1024 * 1024);
+    expect(await largestBatch(4 * 1024 * 1024)).toBeGreaterThan(1024 * 1024);
+  });
+
   test("every KAFKA_COMPRESSION round-trips exactly (values, order, tombstones) and zstd/gzip shrink what the broker stores", async () => {
     // Row-like JSON with varying numbers, plus non-ASCII text and a tombstone.
     const values = Array.from({ length: 2000 }, (_, i) =>

@@ -66,17 +66,6 @@ export interface KafkaBusOptions {
   /** Longest a fetch waits on the broker for data (kafkajs default 5 s slows stop()). Default 1 s. */
   maxWaitTimeInMs?: number;
   /**
-   * Most (compressed) bytes a fetch brings per partition. Default 4 MiB (kafkajs: 1 MiB): a batch
-   * is what one fetch brings, and with 1 MiB of compressed rows the sink wrote ~8,000 rows per
-   * store transaction and paid a fetch, a commit and an HTTP round trip for each, while a backlog
-   * (a backfill, a restart after an outage) had far more waiting; `bun run bench backfill` was
-   * faster at 4 MiB. A live batch is whatever arrived since the last fetch, so this changes nothing
-   * when the consumer keeps up.
-   */
-  fetchMaxBytesPerPartition?: number;
-  /** Most bytes one fetch brings over all partitions. Default 16 MiB (kafkajs: 10 MiB). */
-  fetchMaxBytes?: number;
-  /**
    * Partitions whose batches are handled at the same time (kafkajs `partitionsConsumedConcurrently`).
    * Default 4: while one partition's batch waits for its acknowledged publish or store write, another
    * one computes; batches of one partition stay sequential.
@@ -281,8 +270,6 @@ export class KafkaBus implements Bus {
         sessionTimeout: this.options.sessionTimeout ?? 10_000,
         heartbeatInterval: this.options.heartbeatInterval ?? 1000,
         maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 1000,
-        maxBytesPerPartition: this.options.fetchMaxBytesPerPartition ?? 4 * 1024 * 1024,
-        maxBytes: this.options.fetchMaxBytes ?? 16 * 1024 * 1024,
         partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
         backoff: this.options.retryBackoffMs ?? { initial: 100, max: 10_000 },
       },

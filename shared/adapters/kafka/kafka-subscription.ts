@@ -28,9 +28,6 @@ export interface KafkaSubscriptionSettings {
   sessionTimeout: number;
   heartbeatInterval: number;
   maxWaitTimeInMs: number;
-  /** Most bytes a fetch returns per partition, and in all (kafkajs `maxBytesPerPartition`, `maxBytes`). */
-  maxBytesPerPartition: number;
-  maxBytes: number;
   partitionsConsumedConcurrently: number;
   backoff: { initial: number; max: number };
 }
@@ -40,6 +37,19 @@ export interface KafkaWaiting {
   availability: KafkaAvailability;
   /** Runs `start` until it succeeds (retriable failures only) or the bus closes. */
   untilStarted(what: string, start: () => Promise<void>): Promise<void>;
+}
+
+/** kafkajs's defaults: 1 MiB per partition, 10 MiB per fetch. */
+const DEFAULT_PARTITION_BYTES = 1024 * 1024;
+const DEFAULT_FETCH_BYTES = 10 * 1024 * 1024;
+
+/** Fetch sizes for a `maxBatchBytes` hint: the fetch holds that much for each partition handled at once. */
+function fetchSizes(maxBatchBytes: number | undefined, concurrentPartitions: number) {
+  const maxBytesPerPartition = maxBatchBytes ?? DEFAULT_PARTITION_BYTES;
+  return {
+    maxBytesPerPartition,
+    maxBytes: Math.max(DEFAULT_FETCH_BYTES, maxBytesPerPartition * concurrentPartitions),
+  };
 }
 
 const toBytes = (b: Buffer | null): Uint8Array =>
@@ -84,8 +94,7 @@ export class KafkaSubscription implements Subscription {
       sessionTimeout: this.settings.sessionTimeout,
       heartbeatInterval: this.settings.heartbeatInterval,
       maxWaitTimeInMs: this.settings.maxWaitTimeInMs,
-      maxBytesPerPartition: this.settings.maxBytesPerPartition,
-      maxBytes: this.settings.maxBytes,
+      ...fetchSizes(this.options.maxBatchBytes, this.settings.partitionsConsumedConcurrently),
       allowAutoTopicCreation: false,
       retry: {
         ...this.settings.retry,
