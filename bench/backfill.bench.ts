@@ -14,7 +14,7 @@
  * sink had written everything (so a miss is explained), the sink's and processor's batches, and a bare ILP write of
  * the same rows into a table of its own (bench/bare-ilp.ts, batches of BARE_BATCH) for the ratio
  * (target >= 0.7). Also printed: each child's CPU seconds (user + system), which say whether the run
- * was bound by the two cores or by waiting. Bounded: fails with the stage it was waiting for after 15
+ * was bound by the two cores or by waiting, and its peak RSS. Bounded: fails with the stage it was waiting for after 15
  * minutes; topics, groups and tables are removed afterwards.
  *
  * `BENCH_CPU_PROF=ingest,processor,sink` (any of them) starts those children with `bun --cpu-prof`; their
@@ -200,7 +200,8 @@ export async function bench(): Promise<void> {
       .map((child) => {
         const usage = child.process.resourceUsage();
         const seconds = usage ? Number(usage.cpuTime.total) / 1e6 : Number.NaN;
-        return `${child.name} ${seconds.toFixed(1)}`;
+        const peakMiB = usage ? usage.maxRSS / 1024 / 1024 : Number.NaN;
+        return `${child.name} ${seconds.toFixed(1)} s, peak RSS ${Math.round(peakMiB)} MiB`;
       })
       .join(", ");
 
@@ -243,7 +244,7 @@ export async function bench(): Promise<void> {
     console.log(
       `  fake Nobitex: ${fake.stats.requests} requests; sink ${sinkBatch.count} batches of ${Math.round(sinkBatch.mean)} rows, processor ${processorBatch.count} of ${Math.round(processorBatch.mean)} candles`,
     );
-    console.log(`  CPU seconds (user + system): ${cpuSeconds}; load average ${loadAverage()}`);
+    console.log(`  CPU (user + system) and memory: ${cpuSeconds}; load average ${loadAverage()}`);
     console.log(
       `backfill                        ${Math.round(candlesPerSecond).toLocaleString("en-US").padStart(9)} candles/s  (${wallSeconds.toFixed(1)} s wall)`,
     );
