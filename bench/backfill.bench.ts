@@ -11,14 +11,14 @@
  * BACKFILL_CANDLES is a few minutes over a year, so a minute turning between the fake's start and the
  * backfill loses no candle: the fake holds exactly a year, and the extra minutes before it are empty.
  * Printed: when ingest had published everything, when the processor had produced everything, when the
- * sink had written everything (so a miss is explained), the sink's and processor's batches, and a bare ILP write of
- * the same rows into a table of its own (bench/bare-ilp.ts, batches of BARE_BATCH) for the ratio
- * (target >= 0.7). Also printed: each child's CPU seconds (user + system), which say whether the run
- * was bound by the two cores or by waiting, and its peak RSS. Bounded: fails with the stage it was waiting for after 15
- * minutes; topics, groups and tables are removed afterwards.
+ * sink had written everything (so a miss is explained), the sink's and processor's batches, and a bare
+ * ILP write of the same rows into a table of its own (bench/bare-ilp.ts, batches of BARE_BATCH) for
+ * the ratio (target >= 0.7). Also printed: each child's CPU seconds (user + system), which say
+ * whether the run was bound by the two cores or by waiting, and its peak RSS. Bounded: fails with the
+ * stage it was waiting for after 15 minutes; topics, groups and tables are removed afterwards.
  *
- * `BENCH_CPU_PROF=ingest,processor,sink` (any of them) starts those children with `bun --cpu-prof`; their
- * profiles are written to `.shamdan/bench-logs/<run>/` and kept.
+ * `BENCH_CPU_PROF=ingest,processor,sink` (any of them) starts those children with `bun --cpu-prof`;
+ * their profiles are written to `.shamdan/bench-logs/<run>/` and kept.
  */
 import os from "node:os";
 import { Sender } from "@questdb/nodejs-client";
