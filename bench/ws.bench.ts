@@ -280,7 +280,6 @@ export async function bench(): Promise<void> {
       EMBEDDED_TARGET_MS,
     );
     record(figures, "embedded poll exchange -> signal", "embeddedPollExchangeToSignal", embedded.get("poll"));
-    process.stdout.write(`${JSON.stringify(figures)}\n`);
     for (const [key, value] of Object.entries(figures)) report(key, value);
     failed = false;
   } finally {
