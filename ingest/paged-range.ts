@@ -11,7 +11,7 @@
  * fails ends the range with that error; the pages before it have been handed over, so a caller that
  * records its progress continues from there and loses nothing.
  */
-import { backoffDelay } from "@shamdan/shared/core/backoff";
+import { backoffDelay, sleepUnlessAborted } from "@shamdan/shared/core/backoff";
 import type { BackoffPolicy } from "./backoff.ts";
 import type { HistoryPage } from "./nobitex-client.ts";
 import { NobitexError } from "./nobitex-error.ts";
@@ -179,16 +179,4 @@ export async function* pagedRange(options: PagedRangeOptions): AsyncGenerator<Wi
 }
 
 /** Resolves at `epochMs` (at once if past), or when `signal` aborts. */
-function sleepUntil(epochMs: number, signal: AbortSignal): Promise<void> {
-  const wait = epochMs - Date.now();
-  if (wait <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, wait);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
+const sleepUntil = (epochMs: number, signal: AbortSignal) => sleepUnlessAborted(epochMs - Date.now(), signal);

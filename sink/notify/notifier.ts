@@ -16,7 +16,7 @@
  * Delivery is at most once per process: a restarted consumer group may re-read a few rows and send
  * their alerts again (the candle-age rule bounds how far back).
  */
-import { backoffDelay } from "@shamdan/shared/core/backoff";
+import { backoffDelay, sleepUnlessAborted } from "@shamdan/shared/core/backoff";
 import type { Logger } from "@shamdan/shared/core/log";
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { Counter, type Registry } from "prom-client";
@@ -45,20 +45,6 @@ export interface NotifierOptions {
 }
 
 export type Outcome = "sent" | "failed" | "overflow" | "stopped";
-
-/** Sleeps `ms`, or less when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted || ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 /** Sends `content` once through `channel`, bounded by `timeoutMs` and by `stop`. */
 export async function sendOnce(
@@ -203,7 +189,7 @@ export class Notifier {
         }
         const delayMs = failure.retryAfterMs ?? backoffDelay(attempt, backoff.baseMs, backoff.maxMs);
         log.info("notify: retrying", { channel: channel.name, attempt, delayMs, error: failure.message });
-        await sleep(delayMs, this.stopping.signal);
+        await sleepUnlessAborted(delayMs, this.stopping.signal);
       }
     }
   }
