@@ -32,7 +32,7 @@ const NOT_FOR_CONTAINERS: Record<string, string> = {
   INFRA_QUESTDB_PG_PORT: "local infra only",
   INFRA_QUESTDB_ILP_TCP_PORT: "local infra only",
   INFRA_CENTRIFUGO_PORT: "local infra only",
-  INFRA_CENTRIFUGO_API_KEY: "local infra only",
+  INFRA_CENTRIFUGO_API_KEY: "local infra only", // pragma: allowlist secret
   KAFKA_VERSION: "local infra only (the image tag pins Kafka)",
   QUESTDB_VERSION: "local infra only (the image tag pins QuestDB)",
   JAVA_HOME: "local infra only",

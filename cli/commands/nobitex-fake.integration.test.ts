@@ -200,12 +200,12 @@ test("restart is refused (409) for a Centrifugo the fake did not start; other fa
     binary,
     port: await freeLoopbackPort(),
     dir,
-    apiKey: "external-key",
+    apiKey: "example-change-me-external",
   });
   const fake = await startFakeNobitex({ dataDir: join(REPO_ROOT, "data", "candles"), symbols: ["ETHBTC"] });
   const stream = startFakeStream({
     fake,
-    centrifugo: centrifugoApi(server.apiUrl.replace(/\/api$/, ""), "external-key"),
+    centrifugo: centrifugoApi(server.apiUrl.replace(/\/api$/, ""), "example-change-me-external"),
     intervalMs: 60_000,
   });
   try {

@@ -52,7 +52,7 @@ test("with a built binary: up starts Centrifugo (pid file, log, Nobitex-like), a
   const env = {
     SHAMDAN_HOME: home,
     INFRA_CENTRIFUGO_PORT: `${port}`,
-    INFRA_CENTRIFUGO_API_KEY: "key-under-test",
+    INFRA_CENTRIFUGO_API_KEY: "example-change-me-test",
   };
 
   const up = await runCli(["infra", "up", "centrifugo"], { env });
@@ -63,7 +63,9 @@ test("with a built binary: up starts Centrifugo (pid file, log, Nobitex-like), a
   expect(existsSync(join(home, "centrifugo", "centrifugo.log"))).toBe(true);
   // Configured with the key from INFRA_CENTRIFUGO_API_KEY; anonymous `public:` channels; fossil allowed.
   const base = `http://127.0.0.1:${port}`;
-  await centrifugoApi(base, "key-under-test").publish("public:candle-BTCIRT-1", '{"t":1}', { delta: true });
+  await centrifugoApi(base, "example-change-me-test").publish("public:candle-BTCIRT-1", '{"t":1}', {
+    delta: true,
+  });
   await expect(centrifugoApi(base, "wrong-key").publish("public:candle-BTCIRT-1", "{}")).rejects.toThrow();
   const config = JSON.parse(readFileSync(join(home, "centrifugo", "centrifugo.json"), "utf8"));
   expect(config.http_server.address).toBe("127.0.0.1");
