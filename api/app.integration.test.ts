@@ -10,7 +10,7 @@ import { at, first } from "@shamdan/shared/testing/at";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
 import postgres from "postgres";
 import { createApp } from "./app.ts";
-import { SEED_COLUMNS as COLUMNS, statsOf } from "./testing/stats-of.ts";
+import { SEED_COLUMNS as COLUMNS, SUMMARY_COLUMNS, statsOf } from "./testing/stats-of.ts";
 import { postJson, type TestApp, testApp } from "./testing/test-app.ts";
 
 const table = uniqueName("api_it");
@@ -88,12 +88,7 @@ describe("QuestDB-backed API", () => {
       const window = rows.filter((r) => r.openTime >= end - period * 60_000 && r.openTime <= end);
       const res = await postJson(app, "/api/summarize/", { stock_symbol: symbol, period, end: end / 1000 });
       const { summary } = (await res.json()) as { summary: Record<string, Record<string, unknown>> };
-      for (const [key, field] of [
-        ["close", "close"],
-        ["SMA_5", "sma"],
-        ["EMA_10", "ema"],
-        ["RSI_10", "rsi"],
-      ] as const) {
+      for (const [key, field] of SUMMARY_COLUMNS) {
         const expected = statsOf(window.map((r) => r[field]));
         for (const stat of ["avg", "highest", "lowest"] as const)
           near(summary[key]?.[stat], expected[stat], `${key}.${stat}`);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { at } from "@shamdan/shared/testing/at";
-import { SEED_COLUMNS as COLUMNS, statsOf } from "../testing/stats-of.ts";
+import { SEED_COLUMNS as COLUMNS, SUMMARY_COLUMNS, statsOf } from "../testing/stats-of.ts";
 import { postJson, type TestApp, testApp } from "../testing/test-app.ts";
 
 let t: TestApp;
@@ -138,12 +138,7 @@ describe("POST /api/summarize/", () => {
     expect(body.period).toBe(240);
     expect(Object.keys(body.summary).sort()).toEqual(["EMA_10", "RSI_10", "SMA_5", "close", "gain_loss"]);
     const window = inWindow(rows, end, 240);
-    for (const [key, field] of [
-      ["close", "close"],
-      ["SMA_5", "sma"],
-      ["EMA_10", "ema"],
-      ["RSI_10", "rsi"],
-    ] as const) {
+    for (const [key, field] of SUMMARY_COLUMNS) {
       const expected = statsOf(window.map((r) => r[field]));
       expect(Object.keys(body.summary[key]).sort()).toEqual(["avg", "highest", "lowest"]);
       close(body.summary[key].avg, expected.avg);

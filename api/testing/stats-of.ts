@@ -25,6 +25,14 @@ export const SEED_COLUMNS: [string, keyof IndicatorRow][] = [
   ["RSI_10", "rsi"],
 ];
 
+/** The four columns `/api/summarize/` reports stats of, with the row field each one reads (literal, as above). */
+export const SUMMARY_COLUMNS = [
+  ["close", "close"],
+  ["SMA_5", "sma"],
+  ["EMA_10", "ema"],
+  ["RSI_10", "rsi"],
+] as const;
+
 /** Plain-JS statistics of one field over rows, nulls ignored (SQL's AVG/MAX/MIN semantics). */
 export function statsOf(values: readonly (number | null)[]) {
   const xs = values.filter((x): x is number => x !== null);
