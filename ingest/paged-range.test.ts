@@ -14,6 +14,23 @@ const pageOf = (w: PageWindow): HistoryPage => {
 /** Answers after a seeded delay of 0-7 ms, so pages finish out of order. */
 const slowly = (w: PageWindow) => Bun.sleep((w.from * 7919) % 8).then(() => pageOf(w));
 
+/** `slowly`, counting the fetches in flight and the most at once (`peak`). */
+function countingSlowFetch() {
+  let inFlight = 0;
+  const counted = {
+    peak: 0,
+    fetch: async (w: PageWindow) => {
+      counted.peak = Math.max(counted.peak, ++inFlight);
+      try {
+        return await slowly(w);
+      } finally {
+        inFlight--;
+      }
+    },
+  };
+  return counted;
+}
+
 async function collect(range: AsyncGenerator<{ window: PageWindow; page: HistoryPage }[]>) {
   const windows: PageWindow[] = [];
   for await (const group of range) windows.push(...group.map((g) => g.window));
@@ -31,19 +48,11 @@ test("windows cover the range without overlap, at most the given periods each", 
 
 test("pages are handed over in time order however they finish; at most `concurrency` are in flight", async () => {
   const windows = pageWindows(0, 60 * 9_999, 60, 500);
-  let inFlight = 0;
-  let peak = 0;
+  const counted = countingSlowFetch();
   const windowsSeen = await collect(
     pagedRange({
       windows,
-      fetch: async (w) => {
-        peak = Math.max(peak, ++inFlight);
-        try {
-          return await slowly(w);
-        } finally {
-          inFlight--;
-        }
-      },
+      fetch: counted.fetch,
       concurrency: 4,
       limit: new RequestLimit(100),
       attempts: 1,
@@ -52,7 +61,7 @@ test("pages are handed over in time order however they finish; at most `concurre
     }),
   );
   expect(windowsSeen).toEqual(windows);
-  expect(peak).toBe(4);
+  expect(counted.peak).toBe(4);
 });
 
 test("ranges sharing one limit never run more requests together than it allows", async () => {
@@ -134,19 +143,11 @@ test("a page failing every try ends the range with its error, after the pages be
 
 test("while the caller works, answered pages gather up to `readAhead` and come as one group, `concurrency` still in flight at most", async () => {
   const windows = pageWindows(0, 60 * 9_999, 60, 500);
-  let inFlight = 0;
-  let peak = 0;
+  const counted = countingSlowFetch();
   const groups: number[] = [];
   for await (const group of pagedRange({
     windows,
-    fetch: async (w) => {
-      peak = Math.max(peak, ++inFlight);
-      try {
-        return await slowly(w);
-      } finally {
-        inFlight--;
-      }
-    },
+    fetch: counted.fetch,
     concurrency: 2,
     readAhead: 6,
     limit: new RequestLimit(100),
@@ -159,5 +160,5 @@ test("while the caller works, answered pages gather up to `readAhead` and come a
   }
   expect(groups.reduce((a, b) => a + b, 0)).toBe(windows.length);
   expect(Math.max(...groups)).toBe(6);
-  expect(peak).toBe(2);
+  expect(counted.peak).toBe(2);
 });
