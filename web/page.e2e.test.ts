@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freeLoopbackPort } from "@shamdan/shared/core/port-answers";
+import { waitFor } from "@shamdan/shared/testing/integration";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -47,34 +49,6 @@ interface ApiCandle {
   close: number;
   signal: string;
   [key: string]: number | string | null;
-}
-
-/** Polls `probe` until it returns a value; fails with `what` after `timeoutMs`. */
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-  everyMs: number,
-) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await Bun.sleep(everyMs);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
-}
-
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = probe.port as number;
-  await probe.stop(true);
-  return port;
 }
 
 describe.skipIf(!existsSync(CHROMIUM))("the chart page in headless Chromium", () => {
@@ -118,7 +92,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the chart page in headless Chromium", ()
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     api = `http://127.0.0.1:${port}`;
     child = Bun.spawn(
       [process.execPath, join(ROOT, "cli", "main.ts"), "start", "--demo", "--port", `${port}`],
