@@ -7,9 +7,13 @@ import { type Candle, ohlcvProblem } from "./candle.ts";
 
 /** Why the candle cannot enter indicator state, or null when it can. */
 export function candleDefect(c: Candle): string | null {
-  const { openTime, open, high, low, close, volume } = c;
-  // Fast path: one comparison chain; any NaN makes a comparison false, so NaN fails it too.
-  if (
+  // Kept small so that the engine's compiled step inlines it; the description is built out of line.
+  return acceptable(c) ? null : describeDefect(c);
+}
+
+/** One comparison chain; any NaN makes a comparison false, so NaN fails it too. */
+function acceptable({ openTime, open, high, low, close, volume }: Candle): boolean {
+  return (
     low >= 0 &&
     low <= open &&
     low <= close &&
@@ -20,8 +24,11 @@ export function candleDefect(c: Candle): string | null {
     volume < Number.POSITIVE_INFINITY &&
     Number.isSafeInteger(openTime) &&
     openTime >= 0
-  )
-    return null;
+  );
+}
+
+function describeDefect(c: Candle): string {
+  const { openTime, open, high, low, close, volume } = c;
   if (!Number.isSafeInteger(openTime) || openTime < 0)
     return `openTime must be a non-negative integer (epoch ms), got ${openTime}`;
   const problem = ohlcvProblem(c);

@@ -25,6 +25,8 @@ export type EmaState = v.InferOutput<typeof EmaStateSchema>;
 
 export class EMA extends StreamingIndicator<EmaState> {
   private readonly k: number;
+  /** The style as a boolean: the per-push test stays one check, where a string compares in several. */
+  private readonly talib: boolean;
   private count = 0;
   /** The EMA once stable; before that, TA-Lib style: the running sum of the first values. */
   private value = 0;
@@ -37,7 +39,8 @@ export class EMA extends StreamingIndicator<EmaState> {
     readonly style: EmaStyle = EmaStyle.talib,
   ) {
     super("EMA", period);
-    this.k = style === EmaStyle.talib ? emaK(period) : ewmAlpha(period);
+    this.talib = style === EmaStyle.talib;
+    this.k = this.talib ? emaK(period) : ewmAlpha(period);
   }
 
   push(x: number): void {
@@ -45,7 +48,7 @@ export class EMA extends StreamingIndicator<EmaState> {
     this.uCount = this.count;
     this.uValue = this.value;
     const n = this.count;
-    if (this.style === EmaStyle.talib) {
+    if (this.talib) {
       if (n < this.period) {
         // TA-Lib sums the first window left to right, then divides once.
         this.value += x;

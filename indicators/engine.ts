@@ -28,7 +28,7 @@ import {
 import { CutlerRSI } from "./rsi-cutler.ts";
 import type { RsiValues } from "./rsi-outputs.ts";
 import { WilderRSI } from "./rsi-wilder.ts";
-import { crossoverWithRsiFilter, SignalKind, type SignalThresholds } from "./signal.ts";
+import { SignalKind, type SignalThresholds, signalOf } from "./signal.ts";
 import { SMA } from "./sma.ts";
 
 export {
@@ -91,7 +91,8 @@ export class SymbolEngine {
   private sma: SMA;
   private ema: EMA;
   private rsi: WilderRSI | CutlerRSI;
-  private last: number | null = null;
+  /** Open time of the last accepted candle; -Infinity before the first (a number: no null test per candle). */
+  private last = Number.NEGATIVE_INFINITY;
   /** Signal of the last candle, and of the one before it (what a replace compares with). */
   private signal: SignalKind = SignalKind.HOLD;
   private prevSignal: SignalKind = SignalKind.HOLD;
@@ -120,7 +121,7 @@ export class SymbolEngine {
     const last = this.last;
     let replaced = false;
     let before: SignalKind;
-    if (last === null || t > last) {
+    if (t > last) {
       this.sma.push(candle.close);
       this.ema.push(candle.close);
       this.rsi.push(candle.close);
@@ -138,10 +139,11 @@ export class SymbolEngine {
     }
     const out = this.out;
     const values = out.values;
-    values.sma = this.sma.result;
-    values.ema = this.ema.result;
-    this.rsi.writeTo(values);
-    const signal = crossoverWithRsiFilter(values.sma, values.ema, values.rsi, this.thresholds);
+    const sma = this.sma.result;
+    const ema = this.ema.result;
+    values.sma = sma;
+    values.ema = ema;
+    const signal = signalOf(sma ?? Number.NaN, ema ?? Number.NaN, this.rsi.writeTo(values), this.thresholds);
     this.signal = signal;
     out.replaced = replaced;
     out.signal = signal;
@@ -156,7 +158,7 @@ export class SymbolEngine {
 
   /** Open time (epoch ms) of the last accepted candle. */
   get lastOpenTime(): number | null {
-    return this.last;
+    return this.last === Number.NEGATIVE_INFINITY ? null : this.last;
   }
 
   /** Rejections since creation (kept across snapshot/restore). */
@@ -168,7 +170,7 @@ export class SymbolEngine {
     return {
       v: 1,
       settings: { ...this.settings },
-      lastOpenTime: this.last,
+      lastOpenTime: this.lastOpenTime,
       signal: this.signal,
       prevSignal: this.prevSignal,
       sma: this.sma.serialise(),
@@ -198,7 +200,7 @@ export class SymbolEngine {
     engine.sma = SMA.restore(snap.sma);
     engine.ema = EMA.restore(snap.ema);
     engine.rsi = snap.rsi.kind === "rsi-wilder" ? WilderRSI.restore(snap.rsi) : CutlerRSI.restore(snap.rsi);
-    engine.last = snap.lastOpenTime;
+    engine.last = snap.lastOpenTime ?? Number.NEGATIVE_INFINITY;
     engine.signal = snap.signal;
     engine.prevSignal = snap.prevSignal;
     Object.assign(engine.counts, snap.rejected);

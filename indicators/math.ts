@@ -28,11 +28,14 @@ export function ewmStep(prev: number, x: number, alpha: number): number {
 export const wilderStep = (prev: number, x: number, period: number): number =>
   (prev * (period - 1) + x) / period;
 
-/** Positive part of a change (never -0). */
-export const gainOf = (delta: number): number => Math.max(delta, 0);
+/**
+ * Positive part of a change (never -0): `Math.max(delta, 0)` without branches, which mispredict
+ * as often as a price goes up or not. `delta * 0` is -0 for a negative delta; `+ 0` makes it 0.
+ */
+export const gainOf = (delta: number): number => delta * Number(delta > 0) + 0;
 
-/** Magnitude of the negative part of a change (never -0). */
-export const lossOf = (delta: number): number => (delta < 0 ? -delta : 0);
+/** Magnitude of the negative part of a change (never -0), without branches: exactly 0 - delta or delta - delta. */
+export const lossOf = (delta: number): number => gainOf(delta) - delta;
 
 /**
  * TA-Lib RSI: 100 * avgGain / (avgGain + avgLoss), and 0 for a flat window (both averages 0).
@@ -49,5 +52,8 @@ export function rsiTalib(avgGain: number, avgLoss: number): number {
 export const rsOf = (avgGain: number, avgLoss: number): number | null =>
   avgLoss === 0 ? null : avgGain / avgLoss;
 
-/** The pandas RSI from rs: 100 - 100 / (1 + rs); undefined when rs is. */
-export const rsiFromRs = (rs: number | null): number | null => (rs === null ? null : 100 - 100 / (1 + rs));
+/** The pandas RSI from rs: 100 - 100 / (1 + rs). */
+export const pandasRsi = (rs: number): number => 100 - 100 / (1 + rs);
+
+/** The pandas RSI from rs, undefined when rs is. */
+export const rsiFromRs = (rs: number | null): number | null => (rs === null ? null : pandasRsi(rs));

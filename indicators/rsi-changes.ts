@@ -45,8 +45,8 @@ export abstract class RsiChanges<State> extends StreamingIndicator<State> implem
   protected abstract keepAverages(): void;
   /** Restores what `keepAverages` saved (only called when there is something to undo). */
   protected abstract undoAverages(): void;
-  /** Writes avgGain, avgLoss, rs and rsi (null while warming up). */
-  protected abstract writeAveragesTo(out: RsiValues): void;
+  /** Writes avgGain, avgLoss, rs and rsi (null while warming up); returns the rsi, NaN where null. */
+  protected abstract writeAveragesTo(out: RsiValues): number;
 
   abstract get avgGain(): number | null;
   abstract get avgLoss(): number | null;
@@ -88,7 +88,7 @@ export abstract class RsiChanges<State> extends StreamingIndicator<State> implem
     return this.seen > 1 ? lossOf(this.d) : null;
   }
 
-  writeTo(out: RsiValues): void {
+  writeTo(out: RsiValues): number {
     if (this.seen > 1) {
       const d = this.d;
       out.delta = d;
@@ -97,7 +97,7 @@ export abstract class RsiChanges<State> extends StreamingIndicator<State> implem
     } else {
       out.delta = out.gain = out.loss = null;
     }
-    this.writeAveragesTo(out);
+    return this.writeAveragesTo(out);
   }
 
   protected changeState(): RsiChangeState {

@@ -6,7 +6,7 @@
  * So unlike TA-Lib, RSI is null (not 100) over a window with no losses.
  */
 import * as v from "valibot";
-import { gainOf, lossOf, rsiFromRs, rsOf } from "./math.ts";
+import { gainOf, lossOf, pandasRsi, rsiFromRs, rsOf } from "./math.ts";
 import { RollingSum, RollingSumStateSchema } from "./rolling-sum.ts";
 import { RsiChanges, rsiChangeFields } from "./rsi-changes.ts";
 import type { RsiValues } from "./rsi-outputs.ts";
@@ -66,18 +66,25 @@ export class CutlerRSI extends RsiChanges<CutlerRsiState> {
     return this.gains.full ? rsOf(this.gains.sum / this.period, this.losses.sum / this.period) : null;
   }
 
-  protected writeAveragesTo(out: RsiValues): void {
-    if (this.gains.full) {
-      const g = this.gains.sum / this.period;
-      const l = this.losses.sum / this.period;
-      const rs = rsOf(g, l);
-      out.avgGain = g;
-      out.avgLoss = l;
-      out.rs = rs;
-      out.rsi = rsiFromRs(rs);
-    } else {
+  protected writeAveragesTo(out: RsiValues): number {
+    if (!this.gains.full) {
       out.avgGain = out.avgLoss = out.rs = out.rsi = null;
+      return Number.NaN;
     }
+    const g = this.gains.sum / this.period;
+    const l = this.losses.sum / this.period;
+    out.avgGain = g;
+    out.avgLoss = l;
+    // rsOf's and rsiFromRs' rule (no losses: both undefined) on plain numbers, so no null is boxed.
+    if (l === 0) {
+      out.rs = out.rsi = null;
+      return Number.NaN;
+    }
+    const rs = g / l;
+    const rsi = pandasRsi(rs);
+    out.rs = rs;
+    out.rsi = rsi;
+    return rsi;
   }
 
   serialise(): CutlerRsiState {

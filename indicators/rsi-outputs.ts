@@ -23,6 +23,9 @@ export interface RsiOutputs {
   readonly rs: number | null;
   /** The RSI itself (same as `result`). */
   readonly result: number | null;
-  /** Writes every value above into `out` at once (the engine's hot path: one check, no recomputation). */
-  writeTo(out: RsiValues): void;
+  /**
+   * Writes every value above into `out` at once (the engine's hot path: one check, no recomputation)
+   * and returns the RSI, NaN where it is null (a plain number for `signalOf`, nothing to unbox).
+   */
+  writeTo(out: RsiValues): number;
 }

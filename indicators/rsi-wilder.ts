@@ -77,17 +77,19 @@ export class WilderRSI extends RsiChanges<WilderRsiState> {
     return this.seen > this.period ? rsOf(this.g, this.l) : null;
   }
 
-  protected writeAveragesTo(out: RsiValues): void {
-    if (this.seen > this.period) {
-      const g = this.g;
-      const l = this.l;
-      out.avgGain = g;
-      out.avgLoss = l;
-      out.rs = rsOf(g, l);
-      out.rsi = rsiTalib(g, l);
-    } else {
+  protected writeAveragesTo(out: RsiValues): number {
+    if (this.seen <= this.period) {
       out.avgGain = out.avgLoss = out.rs = out.rsi = null;
+      return Number.NaN;
     }
+    const g = this.g;
+    const l = this.l;
+    const rsi = rsiTalib(g, l);
+    out.avgGain = g;
+    out.avgLoss = l;
+    out.rs = rsOf(g, l);
+    out.rsi = rsi;
+    return rsi;
   }
 
   serialise(): WilderRsiState {

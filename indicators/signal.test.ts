@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { crossoverWithRsiFilter } from "./signal.ts";
+import { crossoverWithRsiFilter, signalOf } from "./signal.ts";
 
 const t = { rsiBuyBelow: 70, rsiSellAbove: 30 };
 
@@ -22,4 +22,25 @@ test("thresholds are configurable", () => {
   expect(crossoverWithRsiFilter(2, 1, 75, { rsiBuyBelow: 80, rsiSellAbove: 20 })).toBe("BUY");
   expect(crossoverWithRsiFilter(1, 2, 25, { rsiBuyBelow: 80, rsiSellAbove: 20 })).toBe("SELL");
   expect(crossoverWithRsiFilter(1, 2, 25, { rsiBuyBelow: 80, rsiSellAbove: 25 })).toBe("HOLD");
+});
+
+test("the engine's form (signalOf: NaN for undefined) follows the rule as written, NaN inputs included", () => {
+  type In = number | null;
+  const rule = (sma: In, ema: In, rsi: In) => {
+    if (sma === null || ema === null || rsi === null) return "HOLD";
+    if (sma > ema && rsi < t.rsiBuyBelow) return "BUY";
+    if (sma < ema && rsi > t.rsiSellAbove) return "SELL";
+    return "HOLD";
+  };
+  const inputs = [null, Number.NaN, 1, 2, 29, 30, 31, 69, 70, 71];
+  const wrong: string[] = [];
+  for (const sma of inputs)
+    for (const ema of inputs)
+      for (const rsi of inputs) {
+        const expected = rule(sma, ema, rsi);
+        const nan = signalOf(sma ?? Number.NaN, ema ?? Number.NaN, rsi ?? Number.NaN, t);
+        if (crossoverWithRsiFilter(sma, ema, rsi, t) !== expected || nan !== expected)
+          wrong.push(`${sma} ${ema} ${rsi}: want ${expected}`);
+      }
+  expect(wrong).toEqual([]);
 });

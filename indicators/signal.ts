@@ -21,7 +21,14 @@ export function crossoverWithRsiFilter(
   rsi: number | null,
   thresholds: SignalThresholds,
 ): SignalKind {
-  if (sma === null || ema === null || rsi === null) return SignalKind.HOLD;
+  return signalOf(sma ?? Number.NaN, ema ?? Number.NaN, rsi ?? Number.NaN, thresholds);
+}
+
+/**
+ * The same rule on plain numbers, NaN for undefined: every comparison with NaN is false, so an
+ * undefined input gives HOLD with no test of its own (the engine's hot path).
+ */
+export function signalOf(sma: number, ema: number, rsi: number, thresholds: SignalThresholds): SignalKind {
   if (sma > ema && rsi < thresholds.rsiBuyBelow) return SignalKind.BUY;
   if (sma < ema && rsi > thresholds.rsiSellAbove) return SignalKind.SELL;
   return SignalKind.HOLD;
