@@ -3,8 +3,14 @@
  * - its request queue re-armed a 1 ms timer forever on every broker connection, busy or idle, even
  *   with nothing to send (a CPU cost in every service, and Node's TimeoutNegativeWarning);
  * - its producer grouped a batch's messages by partition by copying the partition's array for each
- *   message, quadratic in the batch (a backfill's batches hold tens of thousands of messages).
- * These tests fail on the unpatched package.
+ *   message, quadratic in the batch (a backfill's batches hold tens of thousands of messages);
+ * - its encoder zero-filled every buffer it allocated (one per record) and made a Buffer view of each
+ *   record to copy it into the batch: it now allocates without zeroing (only the written part is ever
+ *   read) and copies each record's bytes directly, room for all reserved at once;
+ * - its record decoder computed each record's offset and timestamp with two BigInts and a BigInt to
+ *   string: now in doubles while they are exact, in BigInts otherwise.
+ * The first two tests fail on the unpatched package; the encoder's output must stay byte for byte what it
+ * was (and real brokers check it in every integration test: a wrong byte fails the batch's CRC).
  */
 import { describe, expect, test } from "bun:test";
 import { createRequire } from "node:module";
@@ -22,6 +28,30 @@ const groupMessagesPerPartition = require("kafkajs/src/producer/groupMessagesPer
 const RequestQueue = require("kafkajs/src/network/requestQueue/index.js") as new (
   options: Record<string, unknown>,
 ) => { checkPendingRequests(): void; throttleCheckTimeoutId: unknown; pending: unknown[] };
+
+type EncoderLike = {
+  buffer: Buffer;
+  writeInt32(value: number): EncoderLike;
+  writeVarIntBytes(value: Buffer | string): EncoderLike;
+  writeEncoder(value: EncoderLike): EncoderLike;
+  writeEncoderArray(value: EncoderLike[]): EncoderLike;
+};
+const Encoder = require("kafkajs/src/protocol/encoder.js") as new (initialSize?: number) => EncoderLike;
+
+type Long = { value: bigint };
+const encodeRecord = require("kafkajs/src/protocol/recordBatch/record/v0/index.js") as (record: {
+  offsetDelta: number;
+  timestampDelta: number;
+  key: Buffer;
+  value: Buffer;
+}) => EncoderLike;
+const decodeRecord = require("kafkajs/src/protocol/recordBatch/record/v0/decoder.js") as (
+  decoder: unknown,
+  context: { firstOffset: string; firstTimestamp: string; magicByte: number },
+) => { offset: string; timestamp: string; key: Buffer; value: Buffer };
+const Decoder = require("kafkajs/src/protocol/decoder.js") as new (
+  buffer: Buffer,
+) => { readVarInt(): number; readVarLong(): Long };
 
 const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -61,5 +91,44 @@ describe("kafkajs as patched", () => {
     expect(
       groupMessagesPerPartition({ topic: "t", partitionMetadata: [], messages, partitioner: () => 0 }),
     ).toEqual({});
+  });
+
+  test("encoders copied into one another give exactly their bytes, in order, across growth", () => {
+    const parts = Array.from({ length: 300 }, (_, i) =>
+      new Encoder().writeInt32(i).writeVarIntBytes("x".repeat(i * 7)),
+    );
+    const whole = new Encoder(16).writeEncoderArray(parts);
+    expect(whole.buffer.equals(Buffer.concat(parts.map((p) => p.buffer)))).toBe(true);
+    const nested = new Encoder(1).writeInt32(-1).writeEncoder(whole).writeInt32(7);
+    const expected = Buffer.alloc(whole.buffer.length + 8);
+    expected.writeInt32BE(-1, 0);
+    whole.buffer.copy(expected, 4);
+    expected.writeInt32BE(7, expected.length - 4);
+    expect(nested.buffer.equals(expected)).toBe(true);
+  });
+
+  test("records decode to the offset and timestamp BigInt arithmetic gives, past 2^53 too", () => {
+    const cases: [string, number, string, number][] = [
+      ["0", 0, "1700000000000", 0],
+      ["41", 7, "1700000000000", 59_999],
+      ["9007199254740990", 1, "-1", 1],
+      ["9007199254740991", 5, "9007199254740991", 2],
+      ["9223372036854775800", 7, "1", -1],
+    ];
+    for (const [firstOffset, offsetDelta, firstTimestamp, timestampDelta] of cases) {
+      const bytes = encodeRecord({
+        offsetDelta,
+        timestampDelta,
+        key: Buffer.from("BTCIRT"),
+        value: Buffer.from('{"v":1}'),
+      }).buffer;
+      const decoder = new Decoder(bytes);
+      decoder.readVarInt(); // the record's length
+      const record = decodeRecord(decoder, { firstOffset, firstTimestamp, magicByte: 2 });
+      expect(record.offset).toBe(String(BigInt(firstOffset) + BigInt(offsetDelta)));
+      expect(record.timestamp).toBe(String(BigInt(firstTimestamp) + BigInt(timestampDelta)));
+      expect(record.key.toString()).toBe("BTCIRT");
+      expect(record.value.toString()).toBe('{"v":1}');
+    }
   });
 });
