@@ -13,9 +13,11 @@
  * Printed: when ingest had published everything, when the processor had produced everything, when the
  * sink had written everything (so a miss is explained), the sink's and processor's batches, and a bare
  * ILP write of the same rows into a table of its own (bench/bare-ilp.ts, batches of BARE_BATCH) for
- * the ratio (target >= 0.7). Also printed: each child's CPU seconds (user + system), which say
- * whether the run was bound by the two cores or by waiting, and its peak RSS. Bounded: fails with the
- * stage it was waiting for after 15 minutes; topics, groups and tables are removed afterwards.
+ * the ratio (target >= 0.7). Also printed: each child's CPU seconds (user + system) and peak RSS, and
+ * for the pipeline and the bare write alike the machine's busy and idle core-seconds and Kafka's and
+ * QuestDB's CPU (bench/cpu-accounting.ts), which say whether a run was bound by the cores or by waiting.
+ * Bounded: fails with the stage it was waiting for after 15 minutes; topics, groups and tables are
+ * removed afterwards.
  *
  * `BENCH_CPU_PROF=ingest,processor,sink` (any of them) starts those children with `bun --cpu-prof`;
  * their profiles are written to `.shamdan/bench-logs/<run>/` and kept.
@@ -40,6 +42,7 @@ import { type Config, topicFor } from "../shared/core/config.ts";
 import { requireInfra, testConfig, uniqueName, waitFor } from "../shared/testing/integration.ts";
 import { walApplied } from "../shared/testing/wal-applied.ts";
 import { writeBareIlp } from "./bare-ilp.ts";
+import { cpuSince, sampleCpu } from "./cpu-accounting.ts";
 import { report } from "./results.ts";
 
 const SYMBOLS = ["BTCIRT", "ETHIRT", "USDTIRT", "ETCIRT", "SHIBIRT"];
@@ -149,6 +152,7 @@ export async function bench(): Promise<void> {
       return sum;
     };
     const inputTopics = SYMBOLS.map((s) => topicFor(config, s));
+    const cpuAtStart = sampleCpu();
     const start = performance.now();
     children.push(spawnService("ingest", env, logDir));
     let published = 0;
@@ -179,6 +183,7 @@ export async function bench(): Promise<void> {
       if (marks.sink === undefined) await Bun.sleep(250);
     }
     await walApplied(config, remaining());
+    const pipelineCpu = cpuSince(cpuAtStart);
     stored = await db.count();
     const wallSeconds = ((marks.sink as number) - start) / 1000;
     const meanBatchOf = async (child: Child | undefined, histogram: string) => {
@@ -213,6 +218,7 @@ export async function bench(): Promise<void> {
     const cols = columnNames(config);
     const sender = await Sender.fromConfig(ilpConfForBatches(config.QUESTDB_ILP_CONF));
     let bareMs = 0;
+    const cpuBeforeBare = sampleCpu();
     let bareCpuMicros = 0;
     for (const symbol of SYMBOLS) {
       const rows = expectedRows(config, symbol, fake.expected(symbol));
@@ -230,6 +236,7 @@ export async function bench(): Promise<void> {
     const bareStarted = performance.now();
     await walApplied(bareConfig, remaining());
     bareMs += performance.now() - bareStarted;
+    const bareCpu = cpuSince(cpuBeforeBare);
 
     const candlesPerSecond = TOTAL / wallSeconds;
     const bareIlpPerSecond = (TOTAL * 1000) / bareMs;
@@ -245,12 +252,14 @@ export async function bench(): Promise<void> {
       `  fake Nobitex: ${fake.stats.requests} requests; sink ${sinkBatch.count} batches of ${Math.round(sinkBatch.mean)} rows, processor ${processorBatch.count} of ${Math.round(processorBatch.mean)} candles`,
     );
     console.log(`  CPU (user + system) and memory: ${cpuSeconds}; load average ${loadAverage()}`);
+    console.log(`  CPU while the pipeline ran: ${pipelineCpu}`);
     console.log(
       `backfill                        ${Math.round(candlesPerSecond).toLocaleString("en-US").padStart(9)} candles/s  (${wallSeconds.toFixed(1)} s wall)`,
     );
     console.log(
       `bare ILP, same rows             ${Math.round(bareIlpPerSecond).toLocaleString("en-US").padStart(9)} rows/s  (batches of ${BARE_BATCH}, until WAL applied; ${(bareCpuMicros / 1e6).toFixed(1)} CPU s in this process; load average ${loadAverage()})`,
     );
+    console.log(`  CPU while the bare write ran: ${bareCpu}`);
     console.log(
       `ratio backfill / bare ILP       ${(candlesPerSecond / bareIlpPerSecond).toFixed(2)}   (target >= 0.7; 2 shared cores: noisy)`,
     );
