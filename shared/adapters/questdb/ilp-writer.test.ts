@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { IndicatorRow } from "../../core/messages.ts";
 import { testRow } from "../../testing/rows.ts";
 import { type ColumnNames, columnNames } from "../store-columns.ts";
-import { IlpWriter, ilpConfForBatches } from "./ilp-writer.ts";
+import { IlpWriter, ilpConfForBatches, SHARE_ROWS } from "./ilp-writer.ts";
 
 const cols: ColumnNames = columnNames({ SMA_PERIOD: 5, EMA_PERIOD: 10, RSI_PERIOD: 10 });
 const row: IndicatorRow = testRow({ openTime: 1_764_000_000_000 });
@@ -46,8 +46,8 @@ afterEach(async () => {
   for (const s of servers.splice(0)) s.stop(true);
 });
 
-const writer = (conf: string) => {
-  const w = new IlpWriter(conf, "t", cols);
+const writer = (conf: string, threads = 1) => {
+  const w = new IlpWriter(conf, "t", cols, threads);
   writers.push(w);
   return w;
 };
@@ -131,5 +131,64 @@ describe("IlpWriter", () => {
     await writer(`${conf}username=admin;password=quest;`).ping();
     expect(seen.pings).toBe(1);
     expect(seen.auth).toEqual([`Basic ${Buffer.from("admin:quest").toString("base64")}`]);
+  });
+});
+
+describe("IlpWriter sharing a large write among threads", () => {
+  /**
+   * A fake QuestDB that keeps each write's ILP lines and refuses a body holding `refuse`. It offers
+   * only ILP's text protocol (version 1), whose lines a test can read.
+   */
+  function linesServer(refuse?: string) {
+    const bodies: string[][] = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(request) {
+        const path = new URL(request.url).pathname;
+        if (path === "/settings") return Response.json({ config: { "line.proto.support.versions": [1] } });
+        const text = await request.text();
+        bodies.push(text.split("\n").filter((line) => line.length > 0));
+        if (refuse !== undefined && text.includes(refuse))
+          return new Response(questDbError("cast error for line protocol float"), { status: 400 });
+        return new Response(null, { status: 204 });
+      },
+    });
+    servers.push(server);
+    return { bodies, conf: `http::addr=127.0.0.1:${server.port};` };
+  }
+  const rowsFrom = (count: number) =>
+    Array.from({ length: count }, (_, i) =>
+      testRow({ openTime: 1_764_000_000_000 + i * 60_000, close: 1 + i }),
+    );
+  const timesOf = (lines: string[]) => lines.map((line) => line.slice(line.lastIndexOf(" ") + 1));
+
+  test("rows enough for three shares go out as three requests that hold every row once", async () => {
+    const { bodies, conf } = linesServer();
+    const rows = rowsFrom(3 * SHARE_ROWS + 5);
+    await writer(conf, 3).write(rows);
+    expect(bodies).toHaveLength(3);
+    const sent = bodies.flatMap(timesOf).sort();
+    expect(sent).toEqual(rows.map((r) => `${r.openTime}000000`).sort());
+  });
+
+  test("fewer rows than two shares, or one thread: one request", async () => {
+    const few = linesServer();
+    await writer(few.conf, 3).write(rowsFrom(2 * SHARE_ROWS - 1));
+    expect(few.bodies).toHaveLength(1);
+    const single = linesServer();
+    await writer(single.conf, 1).write(rowsFrom(3 * SHARE_ROWS));
+    expect(single.bodies).toHaveLength(1);
+  });
+
+  test("a share refused on a worker fails the write with QuestDB's reason, and the writer goes on", async () => {
+    const rows = rowsFrom(2 * SHARE_ROWS);
+    // The last row is in the worker's share.
+    const { bodies, conf } = linesServer(`close=${rows.length},`);
+    const w = writer(conf, 2);
+    expect(await failure(w.write(rows))).toMatchObject({ code: "STORE_REJECTED", canRetry: false });
+    expect(String(await failure(w.write(rows)))).toContain("cast error for line protocol float");
+    await w.write(rows.slice(0, SHARE_ROWS));
+    expect(bodies.length).toBeGreaterThanOrEqual(5);
   });
 });

@@ -1,8 +1,13 @@
 /**
- * Writes IndicatorRows to QuestDB over ILP/HTTP with @questdb/nodejs-client. One `write` = one HTTP
- * request = one server-side transaction, acknowledged before we resolve. On any failure the sender
- * is dropped and recreated on the next call, so a retry resends the whole batch and never a leftover
- * half-buffer.
+ * Writes IndicatorRows to QuestDB over ILP/HTTP with @questdb/nodejs-client. A `write` resolves once
+ * QuestDB acknowledged every row. Up to SHARE_ROWS x 2 rows it is one HTTP request = one server-side
+ * transaction. A larger write, with `threads` > 1 (QUESTDB_WRITE_THREADS), is cut into contiguous
+ * shares of at least SHARE_ROWS, one per thread, written at the same time (this thread and workers,
+ * ilp-write-pool.ts), each share its own request and transaction: encoding rows is most of a write's
+ * cost. If any share fails, the write fails with that share's error (the first in row order) and the
+ * caller retries the whole write; shares already written are written again, which the table's dedup
+ * keys turn into upserts. On any failure the sender is dropped and recreated on the next call, so a
+ * retry never sends a leftover half-buffer.
  *
  * Failures are told apart for the caller (the sink decides what to do with each, sink/README.md):
  * - no HTTP answer (refused, reset, timed out): STORE_UNAVAILABLE, canRetry;
@@ -19,7 +24,11 @@ import type { IndicatorRow } from "../../core/messages.ts";
 import { portAnswers } from "../../core/port-answers.ts";
 import { NUMERIC_FIELDS } from "../../core/store.ts";
 import type { ColumnNames } from "../store-columns.ts";
+import { IlpWritePool } from "./ilp-write-pool.ts";
 import { ilpConfForBun } from "./questdb-conf.ts";
+
+/** The smallest share of a write given to a thread of its own: below it a second request costs more than it saves. */
+export const SHARE_ROWS = 2_000;
 
 /**
  * Auto-flush would split a large batch into several transactions (default every 75,000 rows), so a
@@ -88,17 +97,32 @@ export class IlpWriter {
   private sender: Sender | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly endpoint: Endpoint;
+  private readonly pool: IlpWritePool | undefined;
 
   constructor(
     private readonly conf: string,
     private readonly table: string,
     private readonly cols: ColumnNames,
+    /** Threads a large write is shared among, this one included (see the header). */
+    threads = 1,
   ) {
     this.endpoint = endpointOf(ilpConfForBun(conf));
+    this.pool = threads > 1 ? new IlpWritePool(threads - 1, { conf, table, cols }) : undefined;
+  }
+
+  write(rows: readonly IndicatorRow[]): Promise<void> {
+    const shares = Math.min(1 + (this.pool?.size ?? 0), Math.floor(rows.length / SHARE_ROWS));
+    if (shares <= 1 || this.pool === undefined) return this.writeHere(rows);
+    const pool = this.pool;
+    const size = Math.ceil(rows.length / shares);
+    const writes = [this.writeHere(rows.slice(0, size))];
+    for (let share = 1; share < shares; share++)
+      writes.push(pool.write(share - 1, rows.slice(share * size, (share + 1) * size)));
+    return firstFailure(writes);
   }
 
   /** Calls are serialized: two batches never share the sender's one buffer. */
-  write(rows: readonly IndicatorRow[]): Promise<void> {
+  private writeHere(rows: readonly IndicatorRow[]): Promise<void> {
     const next = this.queue.then(() => this.writeNow(rows));
     this.queue = next.catch(() => undefined);
     return next;
@@ -130,6 +154,7 @@ export class IlpWriter {
 
   async close(): Promise<void> {
     await this.queue;
+    this.pool?.close();
     await this.drop();
   }
 
@@ -216,6 +241,12 @@ export class IlpWriter {
       // Closing a broken connection may fail too; the sender is discarded either way.
     }
   }
+}
+
+/** Waits for every share; rejects with the first failure in row order, once all have settled. */
+async function firstFailure(writes: Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(writes)).find((result) => result.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,8 +1,10 @@
 import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import postgres from "postgres";
 import { requireInfra, testConfig, uniqueName } from "../../testing/integration.ts";
+import { randomWalkRows } from "../../testing/random-walk.ts";
 import { storeContract } from "../../testing/store.contract.ts";
 import { buildRows } from "../../testing/store-contract-data.ts";
+import { walApplied } from "../../testing/wal-applied.ts";
 import { QuestDbStore } from "./questdb-store.ts";
 
 // Real QuestDB on a loaded CI box: room for polling (bunfig's [test] timeout is not applied).
@@ -47,5 +49,35 @@ test("a first write without init() still creates the contract table, not ILP's a
     await store.close();
     await sql.end();
     await dropTable(name);
+  }
+});
+
+test("a write shared among threads stores exactly what one thread stores", async () => {
+  const rows = [
+    ...randomWalkRows("BTCIRT", 3, Date.UTC(2025, 5, 1), 5_000),
+    ...randomWalkRows("ETHIRT", 4, Date.UTC(2025, 5, 1), 4_000),
+  ];
+  const tables = [uniqueName("store_threads"), uniqueName("store_one_thread")];
+  const stores = tables.map(
+    (name, i) =>
+      new QuestDbStore(testConfig({ QUESTDB_TABLE: name, QUESTDB_WRITE_THREADS: i === 0 ? "3" : "1" })),
+  );
+  const sql = postgres(config.QUESTDB_PG_URL, { max: 1, fetch_types: false });
+  try {
+    for (const store of stores) {
+      await store.init();
+      await store.write(rows);
+    }
+    const stored = [];
+    for (const name of tables) {
+      await walApplied({ ...config, QUESTDB_TABLE: name });
+      stored.push(await sql.unsafe(`SELECT * FROM "${name}" ORDER BY stock_symbol, local_time`));
+    }
+    expect(stored[0]).toHaveLength(rows.length);
+    expect(stored[0]).toEqual(stored[1] as (typeof stored)[0]);
+  } finally {
+    for (const store of stores) await store.close();
+    await sql.end();
+    for (const name of tables) await dropTable(name);
   }
 });

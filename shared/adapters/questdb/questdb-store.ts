@@ -28,6 +28,7 @@ type QuestDbConfig = Pick<
   | "QUESTDB_ILP_CONF"
   | "QUESTDB_PG_URL"
   | "QUESTDB_TABLE"
+  | "QUESTDB_WRITE_THREADS"
   | "API_QUERY_TIMEOUT_MS"
   | "SMA_PERIOD"
   | "EMA_PERIOD"
@@ -59,7 +60,7 @@ export class QuestDbStore implements port.Store {
       fetch_types: false,
       onnotice: () => {},
     });
-    this.writer = new IlpWriter(config.QUESTDB_ILP_CONF, this.table, this.cols);
+    this.writer = new IlpWriter(config.QUESTDB_ILP_CONF, this.table, this.cols, config.QUESTDB_WRITE_THREADS);
   }
 
   async init(): Promise<void> {
