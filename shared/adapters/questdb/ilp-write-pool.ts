@@ -16,6 +16,7 @@ type Settle = { resolve: () => void; reject: (error: unknown) => void };
 class WriteWorker {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Settle>();
+  private readonly inFlight = new Set<Promise<void>>();
   private nextId = 0;
 
   constructor(private readonly init: { conf: string; table: string; cols: ColumnNames }) {}
@@ -24,12 +25,16 @@ class WriteWorker {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     const packed = packRows(rows);
-    return new Promise<void>((resolve, reject) => {
+    const written = new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.ref();
       const request: WorkerRequest = { id, packed };
       worker.postMessage(request, [packed.values.buffer]);
     });
+    this.inFlight.add(written);
+    const forget = () => this.inFlight.delete(written);
+    written.then(forget, forget);
+    return written;
   }
 
   private start(): Worker {
@@ -59,7 +64,9 @@ class WriteWorker {
     for (const settle of pending) settle.reject(new ShamdanError("STORE_UNAVAILABLE", message));
   }
 
-  close(): void {
+  /** Lets the shares in flight finish (each is bounded by the writer's request timeout), then stops. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.inFlight);
     this.fail("the ILP writer was closed");
   }
 }
@@ -80,7 +87,7 @@ export class IlpWritePool {
     return (this.workers[index] as WriteWorker).write(rows);
   }
 
-  close(): void {
-    for (const worker of this.workers) worker.close();
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.close()));
   }
 }

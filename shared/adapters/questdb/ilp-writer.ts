@@ -154,7 +154,7 @@ export class IlpWriter {
 
   async close(): Promise<void> {
     await this.queue;
-    this.pool?.close();
+    await this.pool?.close();
     await this.drop();
   }
 
