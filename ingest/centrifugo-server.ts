@@ -81,6 +81,11 @@ export interface CentrifugoServer {
   log(): Promise<string>;
 }
 
+/** Per health probe; the start-up deadline around the probes is 30 s. */
+const HEALTH_TIMEOUT_MS = 2_000;
+/** Per server API call (publish, disconnect): an unanswered call fails instead of hanging its caller. */
+const API_TIMEOUT_MS = 10_000;
+
 /** The server API of a Centrifugo at `baseUrl` (`http://host:port`), whoever runs it. */
 export function centrifugoApi(
   baseUrl: string,
@@ -91,6 +96,7 @@ export function centrifugoApi(
       method: "POST",
       headers: { "content-type": "application/json", "x-api-key": apiKey },
       body: JSON.stringify(body),
+      signal: AbortSignal.timeout(API_TIMEOUT_MS),
     });
     const text = await response.text();
     if (!response.ok || text.includes('"error"'))
@@ -147,10 +153,12 @@ export function centrifugoConfig(options: CentrifugoConfigOptions): string {
 }
 
 /** Whether a Centrifugo answers its health check on 127.0.0.1:port. */
+/** A port that accepts but never answers counts as not healthy (yet), not as a wait without end. */
 export const centrifugoHealthy = (port: number): Promise<boolean> =>
-  fetch(`http://127.0.0.1:${port}/health`)
+  fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) })
     .then((r) => r.ok)
     .catch(() => false);
+
 
 // One function on purpose: config, process and readiness wait in one place, so a failed start kills what it spawned.
 export async function startCentrifugo(options: CentrifugoOptions): Promise<CentrifugoServer> {

@@ -220,4 +220,4 @@ test("restart is refused (409) for a Centrifugo the fake did not start; other fa
     await server.stop(true);
     rmSync(dir, { recursive: true, force: true });
   }
-}, 30_000);
+}, 60_000);
