@@ -159,7 +159,6 @@ export const centrifugoHealthy = (port: number): Promise<boolean> =>
     .then((r) => r.ok)
     .catch(() => false);
 
-
 // One function on purpose: config, process and readiness wait in one place, so a failed start kills what it spawned.
 export async function startCentrifugo(options: CentrifugoOptions): Promise<CentrifugoServer> {
   const apiKey = options.apiKey ?? "shamdan-test-api-key";
