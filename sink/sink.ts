@@ -52,7 +52,8 @@ export interface RunningSink {
 
 const SERVICE = "sink";
 /**
- * Each batch is one store transaction plus a fetch, a commit and a round trip: with a backlog (a
+ * Each batch is one store write (one transaction, or a few when the QuestDB store shares a large
+ * write among threads) plus a fetch, a commit and a round trip: with a backlog (a
  * backfill, a restart after an outage) larger batches cost the store and the sink less per row, and
  * more memory (sink/README.md). A live batch is what arrived since the last fetch, so this changes
  * nothing while the sink keeps up.

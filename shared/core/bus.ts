@@ -57,7 +57,7 @@ export interface SubscribeOptions {
   /** Called after each (re)assignment with this member's partitions, before their first batch. */
   onAssigned?(partitions: TopicPartition[]): Promise<void> | void;
   /**
-   * A hint, for consumers whose cost is per batch (one store transaction each): how many bytes of a
+   * A hint, for consumers whose cost is per batch (one store write each): how many bytes of a
    * partition a batch may carry when a backlog waits (Kafka: the fetch size per partition, as stored,
    * i.e. compressed; default 1 MiB). It changes only the size of batches, never what is delivered or
    * in which order; the in-memory bus ignores it (its batches are bounded by count).

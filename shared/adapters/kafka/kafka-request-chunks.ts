@@ -3,11 +3,10 @@
  *
  * Kafka refuses a record batch above `message.max.bytes` (1 MiB by default; kafkajs sends one batch per
  * partition per request), so a request carries at most ~900 KB. It also carries at most 500
- * messages: kafkajs 2.2.4 groups a request's messages per partition by copying the partition's array
- * for every message (`groupMessagesPerPartition.js`, O(n²) per partition), which made a request of a
- * few thousand messages spend much of its time there (seen with `bun --cpu-prof`); 500 keeps that small
- * while a request still amortises its round trip. Chunks are sent one after another, so per-key
- * (per-partition) order holds.
+ * messages, enough to amortise a request's round trip: it was chosen when kafkajs grouped a request's
+ * messages in O(n²) (now patched, README "Why kafkajs is patched"), and 2,000 measured no faster
+ * since (processor/README.md). Chunks are sent one after another, so per-key (per-partition) order
+ * holds.
  */
 import type { Message } from "kafkajs";
 
