@@ -12,23 +12,34 @@ import { IlpWriter, ilpConfForBatches, SHARE_ROWS } from "./ilp-writer.ts";
 const cols: ColumnNames = columnNames({ SMA_PERIOD: 5, EMA_PERIOD: 10, RSI_PERIOD: 10 });
 const row: IndicatorRow = testRow({ openTime: 1_764_000_000_000 });
 
-/** A fake QuestDB: answers each /write with the next of `answers` (then 204), records requests. */
-function fakeQuestDb(answers: { status: number; body?: string }[]) {
-  const seen = { writes: 0, pings: 0, auth: [] as (string | null)[] };
+type Answer = { status: number; body?: string };
+
+/**
+ * A fake QuestDB: answers each /write with `answerFor(body)` when that gives one, else with the next
+ * of `answers` (then 204); records requests and each write's ILP lines. `textOnly` offers only ILP's
+ * text protocol (version 1), whose lines a test can read.
+ */
+function fakeQuestDb(
+  answers: Answer[],
+  options: { textOnly?: boolean; answerFor?: (body: string) => Answer | undefined } = {},
+) {
+  const seen = { writes: 0, pings: 0, auth: [] as (string | null)[], lines: [] as string[][] };
+  const versions = options.textOnly ? [1] : [1, 2];
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
     async fetch(request) {
       const path = new URL(request.url).pathname;
       seen.auth.push(request.headers.get("authorization"));
-      if (path === "/settings") return Response.json({ config: { "line.proto.support.versions": [1, 2] } });
+      if (path === "/settings") return Response.json({ config: { "line.proto.support.versions": versions } });
       if (path === "/ping") {
         seen.pings++;
         return new Response(null, { status: 204 });
       }
       seen.writes++;
-      await request.arrayBuffer();
-      const answer = answers.shift() ?? { status: 204 };
+      const body = await request.text();
+      seen.lines.push(body.split("\n").filter((line) => line.length > 0));
+      const answer = options.answerFor?.(body) ?? answers.shift() ?? { status: 204 };
       return new Response(answer.status === 204 ? null : (answer.body ?? ""), {
         status: answer.status,
         headers: { "content-type": "application/json" },
@@ -135,28 +146,6 @@ describe("IlpWriter", () => {
 });
 
 describe("IlpWriter sharing a large write among threads", () => {
-  /**
-   * A fake QuestDB that keeps each write's ILP lines and refuses a body holding `refuse`. It offers
-   * only ILP's text protocol (version 1), whose lines a test can read.
-   */
-  function linesServer(refuse?: string) {
-    const bodies: string[][] = [];
-    const server = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      async fetch(request) {
-        const path = new URL(request.url).pathname;
-        if (path === "/settings") return Response.json({ config: { "line.proto.support.versions": [1] } });
-        const text = await request.text();
-        bodies.push(text.split("\n").filter((line) => line.length > 0));
-        if (refuse !== undefined && text.includes(refuse))
-          return new Response(questDbError("cast error for line protocol float"), { status: 400 });
-        return new Response(null, { status: 204 });
-      },
-    });
-    servers.push(server);
-    return { bodies, conf: `http::addr=127.0.0.1:${server.port};` };
-  }
   const rowsFrom = (count: number) =>
     Array.from({ length: count }, (_, i) =>
       testRow({ openTime: 1_764_000_000_000 + i * 60_000, close: 1 + i }),
@@ -164,31 +153,38 @@ describe("IlpWriter sharing a large write among threads", () => {
   const timesOf = (lines: string[]) => lines.map((line) => line.slice(line.lastIndexOf(" ") + 1));
 
   test("rows enough for three shares go out as three requests that hold every row once", async () => {
-    const { bodies, conf } = linesServer();
+    const { seen, conf } = fakeQuestDb([], { textOnly: true });
     const rows = rowsFrom(3 * SHARE_ROWS + 5);
     await writer(conf, 3).write(rows);
-    expect(bodies).toHaveLength(3);
-    const sent = bodies.flatMap(timesOf).sort();
+    expect(seen.lines).toHaveLength(3);
+    const sent = seen.lines.flatMap(timesOf).sort();
     expect(sent).toEqual(rows.map((r) => `${r.openTime}000000`).sort());
   });
 
   test("fewer rows than two shares, or one thread: one request", async () => {
-    const few = linesServer();
+    const few = fakeQuestDb([], { textOnly: true });
     await writer(few.conf, 3).write(rowsFrom(2 * SHARE_ROWS - 1));
-    expect(few.bodies).toHaveLength(1);
-    const single = linesServer();
+    expect(few.seen.writes).toBe(1);
+    const single = fakeQuestDb([], { textOnly: true });
     await writer(single.conf, 1).write(rowsFrom(3 * SHARE_ROWS));
-    expect(single.bodies).toHaveLength(1);
+    expect(single.seen.writes).toBe(1);
   });
 
   test("a share refused on a worker fails the write with QuestDB's reason, and the writer goes on", async () => {
     const rows = rowsFrom(2 * SHARE_ROWS);
     // The last row is in the worker's share.
-    const { bodies, conf } = linesServer(`close=${rows.length},`);
+    const refused = `close=${rows.length},`;
+    const { seen, conf } = fakeQuestDb([], {
+      textOnly: true,
+      answerFor: (body) =>
+        body.includes(refused)
+          ? { status: 400, body: questDbError("cast error for line protocol float") }
+          : undefined,
+    });
     const w = writer(conf, 2);
     expect(await failure(w.write(rows))).toMatchObject({ code: "STORE_REJECTED", canRetry: false });
     expect(String(await failure(w.write(rows)))).toContain("cast error for line protocol float");
     await w.write(rows.slice(0, SHARE_ROWS));
-    expect(bodies.length).toBeGreaterThanOrEqual(5);
+    expect(seen.writes).toBeGreaterThanOrEqual(5);
   });
 });

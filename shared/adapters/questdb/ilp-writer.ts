@@ -111,9 +111,9 @@ export class IlpWriter {
   }
 
   write(rows: readonly IndicatorRow[]): Promise<void> {
-    const shares = Math.min(1 + (this.pool?.size ?? 0), Math.floor(rows.length / SHARE_ROWS));
-    if (shares <= 1 || this.pool === undefined) return this.writeHere(rows);
     const pool = this.pool;
+    const shares = pool ? Math.min(1 + pool.size, Math.floor(rows.length / SHARE_ROWS)) : 1;
+    if (pool === undefined || shares <= 1) return this.writeHere(rows);
     const size = Math.ceil(rows.length / shares);
     const writes = [this.writeHere(rows.slice(0, size))];
     for (let share = 1; share < shares; share++)
