@@ -50,6 +50,22 @@ function storedRows(): Row[] {
 const timeOf = (row: Row) =>
   typeof row.local_time === "number" ? row.local_time : Date.parse(String(row.local_time));
 
+/** The demo's wall-clock grid for a symbol: its recording repeats, so minute t trades iff `traded(t)`. */
+function gridOf(symbol: string) {
+  const recording = readRecording(`${symbol}.udf.json`);
+  const base = (recording[0] as Candle).openTime;
+  const length = (recording.at(-1) as Candle).openTime - base + 60_000;
+  const recorded = new Map(recording.map((c) => [c.openTime - base, c]));
+  const candleAt = (t: number) => recorded.get(t % length);
+  /** The newest minute at or before `epochMs` that has a candle (some minutes have no trade). */
+  const latestTraded = (epochMs: number) => {
+    let t = epochMs - (epochMs % 60_000);
+    while (candleAt(t) === undefined) t -= 60_000;
+    return t;
+  };
+  return { candleAt, latestTraded };
+}
+
 async function freePort(): Promise<number> {
   const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
   const port = probe.port as number;
@@ -107,7 +123,26 @@ test("a restarted demo keeps every stored row, backfills the pause and continues
   const stoppedAt = Date.now();
   await Bun.sleep(Math.max(0, 60_000 - (stoppedAt % 60_000)) + 2_000);
 
-  const second = await runDemo(async () => {});
+  // Stopped only once every symbol caught up with the present (the newest minute with a trade), so
+  // the check below does not race the restarted demo's first polls.
+  let caughtUpAt = 0;
+  const second = await runDemo(async () => {
+    await waitFor(
+      "the restarted demo caught up with the present",
+      () => {
+        const now = Date.now();
+        const rows = storedRows();
+        const caughtUp = SYMBOLS.every((symbol) => {
+          const newest = Math.max(...rows.filter((r) => r.stock_symbol === symbol).map(timeOf));
+          return newest >= gridOf(symbol).latestTraded(now);
+        });
+        if (caughtUp) caughtUpAt = now;
+        return caughtUp ? true : undefined;
+      },
+      30_000,
+      200,
+    );
+  });
   expect(second.code).toBe(0);
   const after = storedRows();
 
@@ -122,20 +157,20 @@ test("a restarted demo keeps every stored row, backfills the pause and continues
     // ended at the stop, so the restart stores its final value.
     for (const row of mine.slice(0, -1)) expect(afterByKey.get(key(row))).toEqual(row);
     const newestBefore = timeOf(mine.at(-1) as Row);
-    expect(timeOf(later.at(-1) as Row)).toBeGreaterThan(newestBefore);
+    const { candleAt, latestTraded } = gridOf(symbol);
+    // The pause spans a new minute; it has newer rows unless the recording has no trade since.
+    const newestTraded = latestTraded(caughtUpAt);
+    expect(timeOf(later.at(-1) as Row)).toBeGreaterThanOrEqual(newestTraded);
+    if (newestTraded > newestBefore) expect(timeOf(later.at(-1) as Row)).toBeGreaterThan(newestBefore);
 
     // No hole and nothing invented: the stored minutes are exactly the recording's minutes (it has
     // gaps where nothing traded) from the first stored one to the newest, on the demo's wall-clock grid.
-    const recording = readRecording(`${symbol}.udf.json`);
-    const base = (recording[0] as Candle).openTime;
-    const length = (recording.at(-1) as Candle).openTime - base + 60_000;
-    const recorded = new Map(recording.map((c) => [c.openTime - base, c]));
     const [from, to] = [timeOf(later[0] as Row), timeOf(later.at(-1) as Row)];
     const expectedTimes: number[] = [];
-    for (let t = from; t <= to; t += 60_000) if (recorded.has(t % length)) expectedTimes.push(t);
+    for (let t = from; t <= to; t += 60_000) if (candleAt(t) !== undefined) expectedTimes.push(t);
     expect(later.map(timeOf)).toEqual(expectedTimes);
     for (const row of later.slice(0, -1)) {
-      const c = recorded.get(timeOf(row) % length) as Candle;
+      const c = candleAt(timeOf(row)) as Candle;
       expect([row.open, row.high, row.low, row.close, row.volume]).toEqual([
         c.open,
         c.high,
