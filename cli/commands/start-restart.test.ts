@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { computeSeries } from "@shamdan/indicators";
 import { loadConfig } from "@shamdan/shared/core/config";
 import { engineSettings } from "@shamdan/shared/core/engine-settings";
+import { freeLoopbackPort } from "@shamdan/shared/core/port-answers";
 import type { Candle } from "@shamdan/shared/core/udf";
 import { waitFor } from "@shamdan/shared/testing/integration";
 import { readRecording } from "@shamdan/shared/testing/recordings";
@@ -66,16 +67,9 @@ function gridOf(symbol: string) {
   return { candleAt, latestTraded };
 }
 
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = probe.port as number;
-  await probe.stop(true);
-  return port;
-}
-
 /** One demo run: started, ready with rows for every symbol, then `beforeStop`, then SIGINT. */
 async function runDemo(beforeStop: () => Promise<void>): Promise<{ code: number; stderr: string }> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const child = Bun.spawn(
     [process.execPath, join(import.meta.dir, "..", "main.ts"), "start", "--demo", "--port", `${port}`],
     {
