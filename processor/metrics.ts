@@ -1,4 +1,5 @@
 /** Prometheus metrics of the processor, registered on the caller's registry (one per process or test). */
+import { PlainHistogram } from "@shamdan/shared/core/plain-histogram";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export type ProcessorMetrics = ReturnType<typeof processorMetrics>;
@@ -57,7 +58,8 @@ export function processorMetrics(registry: Registry) {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
-    latencySeconds: new Histogram({
+    // Observed once per message: the plain histogram costs a fraction of prom-client's per observation.
+    latencySeconds: new PlainHistogram({
       name: "shamdan_processor_latency_seconds",
       help: "From the input message's broker timestamp to its row acknowledged on the output topic",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
