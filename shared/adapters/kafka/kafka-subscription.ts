@@ -55,6 +55,24 @@ function fetchSizes(maxBatchBytes: number | undefined, concurrentPartitions: num
 const toBytes = (b: Buffer | null): Uint8Array =>
   b === null ? new Uint8Array(0) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
+/**
+ * Message keys as text, for one batch. A partition's messages mostly share a key (the symbol), and
+ * decoding UTF-8 costs many times a byte comparison: a key equal to the previous one reuses its text.
+ * (kafkajs's key Buffers are views of the fetched response, never written to, so holding one is safe.)
+ */
+export function keyDecoder(): (key: Buffer | null) => string | null {
+  let lastBytes: Buffer | undefined;
+  let lastText = "";
+  return (key) => {
+    if (key === null) return null;
+    if (lastBytes === undefined || !key.equals(lastBytes)) {
+      lastBytes = key;
+      lastText = key.toString("utf8");
+    }
+    return lastText;
+  };
+}
+
 export class KafkaSubscription implements Subscription {
   private consumer: Consumer | undefined;
   private assignment: TopicPartition[] = [];
@@ -225,11 +243,12 @@ export class KafkaSubscription implements Subscription {
     }
     if (!isRunning() || isStale() || batch.isEmpty()) return;
     const { topic, partition } = batch;
+    const keyText = keyDecoder();
     const messages: ConsumedMessage[] = batch.messages.map((m) => ({
       topic,
       partition,
       offset: m.offset,
-      key: m.key === null ? null : m.key.toString("utf8"),
+      key: keyText(m.key),
       value: toBytes(m.value),
       timestamp: Number(m.timestamp),
     }));
