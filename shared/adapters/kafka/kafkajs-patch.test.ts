@@ -8,9 +8,14 @@
  *   record to copy it into the batch: it now allocates without zeroing (only the written part is ever
  *   read) and copies each record's bytes directly, room for all reserved at once;
  * - its record decoder computed each record's offset and timestamp with two BigInts and a BigInt to
- *   string: now in doubles while they are exact, in BigInts otherwise.
+ *   string: now in doubles while they are exact, in BigInts otherwise;
+ * - it wrote every varint through a JavaScript array and a Buffer of its own, every varlong (a
+ *   record's timestamp delta) through 64-bit BigInt arithmetic, and measured a string key or value's
+ *   UTF-8 length twice per record: varints are now written in place, varlongs below 2^52 in Numbers
+ *   (read back in Numbers while they have at most 7 bytes), each length measured once.
  * The first two tests fail on the unpatched package; the encoder's output must stay byte for byte what it
- * was (and real brokers check it in every integration test: a wrong byte fails the batch's CRC).
+ * was (checked here against the protocol's definition, and by real brokers in every integration test:
+ * a wrong byte fails the batch's CRC).
  */
 import { describe, expect, test } from "bun:test";
 import { createRequire } from "node:module";
@@ -33,17 +38,21 @@ const RequestQueue = require("kafkajs/src/network/requestQueue/index.js") as new
 type EncoderLike = {
   buffer: Buffer;
   writeInt32(value: number): EncoderLike;
+  writeVarInt(value: number): EncoderLike;
+  writeVarLong(value: number | bigint | string): EncoderLike;
   writeVarIntBytes(value: Buffer | string): EncoderLike;
   writeEncoder(value: EncoderLike): EncoderLike;
   writeEncoderArray(value: EncoderLike[]): EncoderLike;
 };
-const Encoder = require("kafkajs/src/protocol/encoder.js") as new (initialSize?: number) => EncoderLike;
+const Encoder = require("kafkajs/src/protocol/encoder.js") as (new (
+  initialSize?: number,
+) => EncoderLike) & { sizeOfVarLong(value: number | bigint | string): number };
 
 const encodeRecord = require("kafkajs/src/protocol/recordBatch/record/v0/index.js") as (record: {
   offsetDelta: number;
   timestampDelta: number;
-  key: Buffer;
-  value: Buffer;
+  key: Buffer | string | null;
+  value: Buffer | string | null;
 }) => EncoderLike;
 const decodeRecord = require("kafkajs/src/protocol/recordBatch/record/v0/decoder.js") as (
   decoder: unknown,
@@ -51,7 +60,60 @@ const decodeRecord = require("kafkajs/src/protocol/recordBatch/record/v0/decoder
 ) => { offset: string; timestamp: string; key: Buffer; value: Buffer };
 const Decoder = require("kafkajs/src/protocol/decoder.js") as new (
   buffer: Buffer,
-) => { readVarInt(): number };
+) => { readVarInt(): number; readVarLong(): { value: bigint }; readVarLongValue(): number | bigint };
+
+/** Unsigned LEB128, as the Kafka protocol defines varints (https://kafka.apache.org/protocol#protocol_types). */
+function leb128(value: bigint): number[] {
+  const bytes: number[] = [];
+  let rest = value;
+  while (rest >= 0x80n) {
+    bytes.push(Number(rest & 0x7fn) | 0x80);
+    rest >>= 7n;
+  }
+  bytes.push(Number(rest));
+  return bytes;
+}
+/** The protocol's varint (ZigZag over 32 bits) and varlong (ZigZag over 64 bits). */
+const varint = (value: number) => leb128(BigInt(((value << 1) ^ (value >> 31)) >>> 0));
+const varlong = (value: bigint) => leb128(BigInt.asUintN(64, (value << 1n) ^ (value >> 63n)));
+
+/** A record with no headers, byte by byte from the protocol's definition. */
+function expectedRecord(
+  offsetDelta: number,
+  timestampDelta: bigint,
+  key: Buffer | null,
+  value: Buffer | null,
+) {
+  const bytes = (b: Buffer | null) => (b === null ? varint(-1) : [...varint(b.length), ...b]);
+  const body = [0, ...varlong(timestampDelta), ...varint(offsetDelta), ...bytes(key), ...bytes(value), 0];
+  return Buffer.from([...varint(body.length), ...body]);
+}
+
+const VARLONGS = [
+  0n,
+  1n,
+  -1n,
+  63n,
+  -64n,
+  64n,
+  127n,
+  128n,
+  -129n,
+  59_999n,
+  2n ** 31n,
+  -(2n ** 31n) - 1n,
+  2n ** 49n - 1n,
+  2n ** 49n,
+  -(2n ** 49n),
+  2n ** 52n - 1n,
+  -(2n ** 52n) + 1n,
+  2n ** 52n,
+  -(2n ** 52n),
+  2n ** 53n + 2n,
+  2n ** 62n,
+  -(2n ** 63n),
+  2n ** 63n - 1n,
+];
 
 describe("kafkajs as patched", () => {
   test("an idle request queue arms no timer", () => {
@@ -128,5 +190,50 @@ describe("kafkajs as patched", () => {
       expect(record.key.toString()).toBe("BTCIRT");
       expect(record.value.toString()).toBe('{"v":1}');
     }
+  });
+
+  test("varints and varlongs are written as the protocol defines them, Numbers, BigInts and strings alike", () => {
+    for (const value of [0, 1, -1, 63, -64, 64, 300, -300, 2 ** 20, 2 ** 31 - 1, -(2 ** 31)])
+      expect([...new Encoder().writeVarInt(value).buffer], String(value)).toEqual(varint(value));
+    for (const value of VARLONGS) {
+      const inputs: (number | bigint | string)[] = [value, String(value)];
+      if (Number.isSafeInteger(Number(value))) inputs.push(Number(value));
+      for (const input of inputs) {
+        const written = new Encoder(1).writeVarLong(input).buffer;
+        expect([...written], `${typeof input} ${value}`).toEqual(varlong(value));
+        expect(Encoder.sizeOfVarLong(input), `size of ${typeof input} ${value}`).toBe(written.length);
+      }
+    }
+  });
+
+  test("varlongs read back to their value: a Number up to 7 bytes, a BigInt beyond", () => {
+    for (const value of VARLONGS) {
+      const bytes = Buffer.from([...varlong(value), 0x2a]);
+      const decoder = new Decoder(bytes);
+      const read = decoder.readVarLongValue();
+      expect(BigInt(read), String(value)).toBe(value);
+      expect(typeof read).toBe(varlong(value).length <= 7 ? "number" : "bigint");
+      expect(new Decoder(bytes).readVarLong().value).toBe(value);
+      expect(decoder.readVarInt(), "the next field is read from the right place").toBe(21);
+    }
+  });
+
+  test("a record is the protocol's bytes, with string or Buffer keys and values alike", () => {
+    const texts = ['{"v":1,"symbol":"BTCIRT"}', "", "تومان ₿", "x".repeat(300)];
+    for (const [i, text] of texts.entries())
+      for (const timestampDelta of [0, 1, -5, 59_999, 2 ** 40]) {
+        const expected = expectedRecord(i, BigInt(timestampDelta), Buffer.from("BTCIRT"), Buffer.from(text));
+        const asStrings = encodeRecord({ offsetDelta: i, timestampDelta, key: "BTCIRT", value: text });
+        const asBuffers = encodeRecord({
+          offsetDelta: i,
+          timestampDelta,
+          key: Buffer.from("BTCIRT"),
+          value: Buffer.from(text),
+        });
+        expect(asStrings.buffer.equals(expected), `string ${i} ${timestampDelta}`).toBe(true);
+        expect(asBuffers.buffer.equals(expected), `Buffer ${i} ${timestampDelta}`).toBe(true);
+      }
+    const tombstone = encodeRecord({ offsetDelta: 3, timestampDelta: 0, key: null, value: null });
+    expect(tombstone.buffer.equals(expectedRecord(3, 0n, null, null))).toBe(true);
   });
 });
