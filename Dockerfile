@@ -4,6 +4,8 @@ WORKDIR /app
 
 # Manifests first: the dependency layer is rebuilt only when they change.
 COPY package.json bun.lock bunfig.toml ./
+# The patches bun install applies to dependencies (patchedDependencies in package.json).
+COPY patches patches
 COPY shared/package.json shared/
 COPY indicators/package.json indicators/
 COPY ingest/package.json ingest/

@@ -175,7 +175,11 @@ describe("compose.yaml", () => {
 
 describe("Dockerfile", () => {
   const dockerfile = read("Dockerfile");
-  const pkg = JSON.parse(read("package.json")) as { engines: { bun: string }; workspaces: string[] };
+  const pkg = JSON.parse(read("package.json")) as {
+    engines: { bun: string };
+    workspaces: string[];
+    patchedDependencies: Record<string, string>;
+  };
 
   test("bun base image pinned to the project's Bun, production install from the lockfile", () => {
     expect(dockerfile).toContain(`FROM oven/bun:${pkg.engines.bun}`);
@@ -183,8 +187,18 @@ describe("Dockerfile", () => {
     expect(dockerfile).toContain('ENTRYPOINT ["bun", "cli/main.ts"]');
   });
 
-  test("copies every workspace's manifest before installing", () => {
-    for (const w of pkg.workspaces) expect(dockerfile).toContain(`COPY ${w}/package.json ${w}/`);
+  test("copies every workspace's manifest, and the dependency patches, before installing", () => {
+    const install = dockerfile.indexOf("RUN bun install");
+    for (const w of pkg.workspaces) {
+      const copy = dockerfile.indexOf(`COPY ${w}/package.json ${w}/`);
+      expect(copy, w).toBeGreaterThan(-1);
+      expect(copy, w).toBeLessThan(install);
+    }
+    const patches = dockerfile.indexOf("COPY patches patches");
+    expect(patches).toBeGreaterThan(-1);
+    expect(patches).toBeLessThan(install);
+    for (const path of Object.values(pkg.patchedDependencies))
+      expect(path.startsWith("patches/"), path).toBe(true);
   });
 
   test("runs as a numeric non-root user, so Kubernetes can verify runAsNonRoot", () => {
