@@ -98,7 +98,7 @@ export const ConfigSchema = v.object({
   QUESTDB_PG_URL: str("postgres://admin:quest@127.0.0.1:8812/qdb"),
   QUESTDB_TABLE: v.pipe(str("stock_data"), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain identifier")),
   /** Threads a large write to QuestDB is shared among (shared/adapters/questdb/ilp-writer.ts). */
-  QUESTDB_WRITE_THREADS: int(2, 1, 16),
+  QUESTDB_WRITE_THREADS: int(1, 1, 16),
   LIVE_SOURCE: oneOf(["websocket", "poll"] as const, "websocket"),
   NOBITEX_WS_URL: v.pipe(str("wss://wss.nobitex.ir/connection/websocket"), v.url("must be a URL")),
   WS_SILENCE_MS: int(30_000, 1000, 3_600_000),
