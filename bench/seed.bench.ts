@@ -15,8 +15,11 @@ import { report } from "./results.ts";
 import { ensurePandasPython } from "./seed/pandas-venv.ts";
 
 const SIZES = [1_000, 10_000, 100_000] as const;
-/** Sampled new candles per history size for pandas (each costs a full recomputation). */
-const PANDAS_SAMPLES = 15;
+/**
+ * Sampled new candles per history size for pandas (each costs a full recomputation). 45, not 15: the
+ * median of 15 moved by a third between runs; 45 cost a few seconds more.
+ */
+const PANDAS_SAMPLES = 45;
 /** Unmeasured candles before them (WARMUP in pandas_seed.py). */
 const PANDAS_WARMUP = 3;
 /** Engine: candles timed after each history, fresh engines per round, median over the rounds. */
