@@ -1,8 +1,8 @@
 /**
  * A label-less Prometheus histogram whose `observe` is a bucket search and two additions.
  *
- * prom-client's Histogram checks and hashes the labels on every `observe`, which costs about as much
- * as computing a candle's indicators: too much for a metric observed once per message on a hot path.
+ * prom-client's Histogram checks and hashes the labels on every `observe`, which costs several times
+ * what computing a candle's indicators does: too much for a metric observed once per message.
  * This one has no labels to check. Registered on a prom-client Registry, it is exported exactly as a
  * prom-client Histogram with the same name, help and buckets would be after the same observations
  * (`plain-histogram.test.ts` compares both the text exposition and the JSON).
