@@ -76,3 +76,30 @@ export function cpuSince(before: CpuSample, after: CpuSample = sampleCpu()): str
   if (infra.length > 0) parts.push(infra.join(", "));
   return parts.length > 0 ? parts.join("; ") : "machine and infra CPU not readable here";
 }
+
+/** Busy cores the machine may have and still count as quiet (a JIT, a timer, the OS). */
+const QUIET_BUSY_CORES = 0.3;
+
+/**
+ * Waits until the machine is quiet: busy below QUIET_BUSY_CORES cores over a whole second, or `maxMs`
+ * passed. A benchmark that starts while QuestDB still applies or purges the previous one's rows, or
+ * Kafka still cleans its topics, times that work too (seen after the backfill: the engine's steps
+ * timed far slower than on a quiet machine). Returns how long it waited and the busy cores of the last
+ * second (undefined where /proc/stat cannot be read).
+ */
+export async function waitUntilQuiet(
+  maxMs: number,
+): Promise<{ waitedMs: number; busyCores: number | undefined }> {
+  const started = performance.now();
+  let busyCores: number | undefined;
+  for (;;) {
+    const before = machineSeconds();
+    const at = performance.now();
+    await Bun.sleep(1000);
+    const after = machineSeconds();
+    if (!before || !after) return { waitedMs: performance.now() - started, busyCores: undefined };
+    busyCores = (after.busy - before.busy) / ((performance.now() - at) / 1000);
+    if (busyCores < QUIET_BUSY_CORES || performance.now() - started >= maxMs)
+      return { waitedMs: performance.now() - started, busyCores };
+  }
+}

@@ -12,7 +12,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { waitUntilQuiet } from "./cpu-accounting.ts";
 import { benchResults, clearFigures, collectedFigures, report } from "./results.ts";
+
+/** How long a benchmark waits for the machine to be quiet before it starts anyway. */
+const QUIET_WAIT_MS = 180_000;
 
 export async function runBenchmarks(
   filter?: string,
@@ -33,6 +37,12 @@ export async function runBenchmarks(
     for (const file of chosen) {
       const name = basename(file, ".bench.ts");
       write(`\n== ${name} ==\n`);
+      // Not on top of what the previous benchmark left running (QuestDB applying or dropping its rows).
+      const quiet = await waitUntilQuiet(QUIET_WAIT_MS);
+      if (quiet.busyCores !== undefined)
+        write(
+          `machine quiet after ${(quiet.waitedMs / 1000).toFixed(0)} s (${quiet.busyCores.toFixed(2)} cores busy over the last second)\n`,
+        );
       const figuresFile = join(scratch, `${name}.json`);
       const child = Bun.spawn(
         [process.execPath, join(dir, "run.ts"), "--one", join(dir, file), figuresFile],
