@@ -24,7 +24,7 @@ import type { IndicatorRow } from "../shared/core/messages.ts";
 import { requireInfra, testConfig, uniqueName } from "../shared/testing/integration.ts";
 import { randomWalkRows } from "../shared/testing/random-walk.ts";
 import { walApplied } from "../shared/testing/wal-applied.ts";
-import { waitUntilQuiet } from "./cpu-accounting.ts";
+import { quietLine, waitUntilQuiet } from "./cpu-accounting.ts";
 import { report } from "./results.ts";
 
 const SYMBOLS = ["BTCIRT", "ETHIRT", "USDTIRT", "ETCIRT", "SHIBIRT"];
@@ -161,11 +161,8 @@ export async function bench(options: { rowsPerSymbol?: number; seconds?: number 
     mirror.start();
     await mirror.loaded();
     // QuestDB can still be busy with the loaded rows after they are visible: not measured on top of it.
-    const quiet = await waitUntilQuiet(120_000);
-    if (quiet.busyCores !== undefined)
-      process.stdout.write(
-        `  machine quiet after ${(quiet.waitedMs / 1000).toFixed(0)} s (${quiet.busyCores.toFixed(2)} cores busy)\n`,
-      );
+    const quiet = quietLine(await waitUntilQuiet(120_000));
+    if (quiet) process.stdout.write(`  ${quiet}\n`);
 
     // A day's window ending here starts a day inside the mirrored range, whatever minute it is now.
     const recentFrom = end - (config.API_MIRROR_DAYS - 2) * DAY;

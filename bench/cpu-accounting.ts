@@ -103,3 +103,10 @@ export async function waitUntilQuiet(
       return { waitedMs: performance.now() - started, busyCores };
   }
 }
+
+/** "machine quiet after 3 s (0.12 cores busy over the last second)", or undefined where not measurable. */
+export function quietLine(quiet: Awaited<ReturnType<typeof waitUntilQuiet>>): string | undefined {
+  return quiet.busyCores === undefined
+    ? undefined
+    : `machine quiet after ${(quiet.waitedMs / 1000).toFixed(0)} s (${quiet.busyCores.toFixed(2)} cores busy over the last second)`;
+}

@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { waitUntilQuiet } from "./cpu-accounting.ts";
+import { quietLine, waitUntilQuiet } from "./cpu-accounting.ts";
 import { benchResults, clearFigures, collectedFigures, report } from "./results.ts";
 
 /** How long a benchmark waits for the machine to be quiet before it starts anyway. */
@@ -38,11 +38,8 @@ export async function runBenchmarks(
       const name = basename(file, ".bench.ts");
       write(`\n== ${name} ==\n`);
       // Not on top of what the previous benchmark left running (QuestDB applying or dropping its rows).
-      const quiet = await waitUntilQuiet(QUIET_WAIT_MS);
-      if (quiet.busyCores !== undefined)
-        write(
-          `machine quiet after ${(quiet.waitedMs / 1000).toFixed(0)} s (${quiet.busyCores.toFixed(2)} cores busy over the last second)\n`,
-        );
+      const quiet = quietLine(await waitUntilQuiet(QUIET_WAIT_MS));
+      if (quiet) write(`${quiet}\n`);
       const figuresFile = join(scratch, `${name}.json`);
       const child = Bun.spawn(
         [process.execPath, join(dir, "run.ts"), "--one", join(dir, file), figuresFile],
