@@ -152,8 +152,10 @@ export function centrifugoConfig(options: CentrifugoConfigOptions): string {
   );
 }
 
-/** Whether a Centrifugo answers its health check on 127.0.0.1:port. */
-/** A port that accepts but never answers counts as not healthy (yet), not as a wait without end. */
+/**
+ * Whether a Centrifugo answers its health check on 127.0.0.1:port. A port that accepts but never
+ * answers counts as not healthy (yet), not as a wait without end.
+ */
 export const centrifugoHealthy = (port: number): Promise<boolean> =>
   fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) })
     .then((r) => r.ok)

@@ -1,7 +1,7 @@
 /**
  * A worker thread that writes shares of large writes for an IlpWriter on the main thread
- * (ilp-write-pool.ts): ILP encoding by the QuestDB client is most of a write's cost, and one thread
- * encodes one share at a time. Its own IlpWriter, so its answers are the same ShamdanErrors, sent back
+ * (ilp-write-pool.ts), so that the shares of a large write are encoded on more than one core; one
+ * thread encodes one share at a time. Its own IlpWriter, so its answers are the same ShamdanErrors, sent back
  * as their code and message.
  */
 import { ShamdanError } from "../../core/errors.ts";

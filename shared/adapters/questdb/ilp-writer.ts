@@ -3,10 +3,11 @@
  * QuestDB acknowledged every row. Up to SHARE_ROWS x 2 rows it is one HTTP request = one server-side
  * transaction. A larger write, with `threads` > 1 (QUESTDB_WRITE_THREADS), is cut into contiguous
  * shares of at least SHARE_ROWS, one per thread, written at the same time (this thread and workers,
- * ilp-write-pool.ts), each share its own request and transaction: encoding rows is most of a write's
- * cost. If any share fails, the write fails with that share's error (the first in row order) and the
- * caller retries the whole write; shares already written are written again, which the table's dedup
- * keys turn into upserts. On any failure the sender is dropped and recreated on the next call, so a
+ * ilp-write-pool.ts), each share its own request and transaction, so that a backlog's rows are
+ * encoded on more than one core (off by default: with the patched client one thread is as fast on two
+ * cores, sink/README.md). If any share fails, the write fails with that share's error (the first in
+ * row order) and the caller retries the whole write; shares already written are written again, which
+ * the table's dedup keys turn into upserts. On any failure the sender is dropped and recreated on the next call, so a
  * retry never sends a leftover half-buffer.
  *
  * Failures are told apart for the caller (the sink decides what to do with each, sink/README.md):
