@@ -6,11 +6,9 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Bus, Subscription } from "@shamdan/shared/core/bus";
-import { textDecoder } from "@shamdan/shared/core/bus";
 import type { Config } from "@shamdan/shared/core/config";
 import type { Logger } from "@shamdan/shared/core/log";
-import { IndicatorRowSchema } from "@shamdan/shared/core/messages";
-import * as v from "valibot";
+import { parseRowMessage } from "@shamdan/shared/core/row-codec";
 import { type LiveFeed, LiveHub } from "./live-feed.ts";
 
 export class BusLiveFeed implements LiveFeed {
@@ -36,15 +34,9 @@ export class BusLiveFeed implements LiveFeed {
       fromBeginning: false,
       onBatch: async (batch) => {
         for (const message of batch.messages) {
-          let json: unknown;
-          try {
-            json = JSON.parse(textDecoder.decode(message.value));
-          } catch {
-            json = undefined;
-          }
-          const parsed = v.safeParse(IndicatorRowSchema, json);
+          const parsed = parseRowMessage(message.value);
           // The sink dead-letters bad messages; the stream only skips them.
-          if (parsed.success) this.#hub.publish(parsed.output);
+          if (parsed.ok) this.#hub.publish(parsed.value);
           else this.logger.debug("live feed skipped a bad message", { offset: message.offset });
         }
       },

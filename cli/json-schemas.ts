@@ -38,7 +38,8 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     description:
       "One processed row, published by the processor on `output_topic` (key = symbol): the candle, its " +
       "indicators and its signal. An indicator is null while warming up or where it is undefined, " +
-      "never 0. Also enforced: every number is finite.",
+      "never 0. Also enforced: every number is finite. On the topic a row is this JSON with " +
+      "OUTPUT_FORMAT=json, or by default the binary layout of docs/contracts.md with the same fields.",
     schema: IndicatorRowSchema,
   },
   {

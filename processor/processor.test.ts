@@ -8,6 +8,7 @@ import { ShamdanError } from "@shamdan/shared/core/errors";
 import { createLogger, silentLogger } from "@shamdan/shared/core/log";
 import type { CandleMessage, DeadLetter, IndicatorRow } from "@shamdan/shared/core/messages";
 import { waitFor } from "@shamdan/shared/testing/integration";
+import { publishedRow } from "@shamdan/shared/testing/rows";
 import { Registry } from "prom-client";
 import { changelogTopic, type RunningProcessor, startProcessor } from "./processor.ts";
 import { laterStateReplaces } from "./recovery.ts";
@@ -73,7 +74,7 @@ async function outputRows(bus: Bus, groupId: string, count: number): Promise<Ind
     groupId,
     topics: [config.OUTPUT_TOPIC],
     onBatch: async (batch) => {
-      for (const m of batch.messages) rows.push(JSON.parse(textDecoder.decode(m.value)));
+      for (const m of batch.messages) rows.push(publishedRow(m.value));
     },
   });
   try {
@@ -111,7 +112,7 @@ function refusingRows(inner: Bus, refuses: (row: IndicatorRow) => boolean): Bus 
     readLatestByKey: (t: string, o?: Parameters<Bus["readLatestByKey"]>[1]) => inner.readLatestByKey(t, o),
     close: () => inner.close(),
     async publish(topic: string, messages: OutgoingMessage[]) {
-      if (topic === config.OUTPUT_TOPIC && messages.some((m) => refuses(JSON.parse(String(m.value))))) {
+      if (topic === config.OUTPUT_TOPIC && messages.some((m) => refuses(publishedRow(m.value)))) {
         bus.refusals++;
         const kafkaError = Object.assign(
           new Error("The request included a message larger than the max message size the server will accept"),

@@ -23,6 +23,7 @@ import { type Config, topicFor } from "@shamdan/shared/core/config";
 import { engineSettings } from "@shamdan/shared/core/engine-settings";
 import { watchConsumer } from "@shamdan/shared/core/lag-sampler";
 import type { Logger } from "@shamdan/shared/core/log";
+import { RowEncoder } from "@shamdan/shared/core/row-codec";
 import type { Registry } from "prom-client";
 import { BatchFailures, type FailingPartition } from "./batch-failures.ts";
 import { processorMetrics } from "./metrics.ts";
@@ -143,6 +144,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     for (const partition of partitions) restore(latest, partition);
   };
 
+  const rowEncoder = new RowEncoder(config.OUTPUT_FORMAT);
   const publishSlice = slicePublisher({ bus, config, logger, metrics, service: SERVICE });
 
   const onBatch = async (batch: Batch, context: BatchContext) => {
@@ -173,7 +175,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
           batch.messages.length <= sliceSize ? batch.messages : batch.messages.slice(from, from + sliceSize);
         const result = task.process(slice, SERVICE);
         changed ||= result.changed;
-        const rows = result.rows.map((row) => ({ key: row.symbol, value: JSON.stringify(row) }));
+        const rows = result.rows.map((row) => ({ key: row.symbol, value: rowEncoder.encode(row) }));
         await inFlight;
         // A large batch takes a while: keep the group membership alive (throttled by kafkajs).
         if (from > 0) await context.heartbeat();

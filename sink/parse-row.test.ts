@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { textEncoder } from "@shamdan/shared/core/bus";
-import { type IndicatorRow, IndicatorRowSchema } from "@shamdan/shared/core/messages";
+import { type IndicatorRow, IndicatorRowSchema, ROW_NUMBER_FIELDS } from "@shamdan/shared/core/messages";
 import { type Parsed, parseMessage } from "@shamdan/shared/core/parse-message";
 import {
   EARLIEST_CANDLE_MS,
@@ -10,6 +10,7 @@ import {
   MAX_CANDLE_VALUE,
 } from "@shamdan/shared/core/plausibility";
 import { mulberry32 as prng } from "@shamdan/shared/core/prng";
+import { RowEncoder } from "@shamdan/shared/core/row-codec";
 import { mutatedJson } from "@shamdan/shared/testing/fast-parser-property";
 import { parseRow } from "./parse-row.ts";
 
@@ -186,5 +187,27 @@ describe("parseRow", () => {
     const fast = parseRow(bytes);
     expect(fast).toEqual(parseMessage(IndicatorRowSchema, bytes));
     expect(fast.ok && Object.is(fast.value.open, -0)).toBe(true);
+  });
+
+  test("a binary row is accepted or refused exactly as its JSON text is, with the same reason", () => {
+    const rnd = prng(99);
+    const pool = [null, -1, 0, 2.5, 0.1 + 0.2, 1e-300, MAX_CANDLE_VALUE, 1e19, -1e19, 12, 9.75];
+    const times = [valid.openTime, EARLIEST_CANDLE_MS - 60_000, NOW + 2 * DAY, 2 ** 53 - 1, 1.5, -60_000];
+    const encoder = new RowEncoder("binary");
+    let refused = 0;
+    for (let i = 0; i < 3000; i++) {
+      const openTime = rnd() < 0.7 ? valid.openTime : times[Math.floor(rnd() * times.length)];
+      const row: Record<string, unknown> = { ...valid, openTime };
+      for (const field of ROW_NUMBER_FIELDS)
+        if (rnd() < 0.15) row[field] = pool[Math.floor(rnd() * pool.length)] as number | null;
+      const fromJson = parseRow(textEncoder.encode(JSON.stringify(row)), NOW);
+      const binary = encoder.encode(row as IndicatorRow);
+      expect(binary).toBeInstanceOf(Uint8Array);
+      expect(parseRow(binary as Uint8Array, NOW)).toEqual(fromJson);
+      if (!fromJson.ok) refused++;
+    }
+    // Both kinds were exercised.
+    expect(refused).toBeGreaterThan(300);
+    expect(refused).toBeLessThan(2700);
   });
 });

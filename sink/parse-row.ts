@@ -8,9 +8,8 @@
  * valid, invalid and implausible messages that both give identical results. Same pattern as
  * processor/parse-candle.ts.
  */
-import { textDecoder } from "@shamdan/shared/core/bus";
 import { type IndicatorRow, IndicatorRowSchema, SignalKind } from "@shamdan/shared/core/messages";
-import { type Parsed, parseMessage } from "@shamdan/shared/core/parse-message";
+import { type Parsed, parseValue } from "@shamdan/shared/core/parse-message";
 import {
   EARLIEST_CANDLE_MS,
   implausibleCandle,
@@ -18,6 +17,7 @@ import {
   MAX_CANDLE_LEAD_MS,
   MAX_CANDLE_VALUE,
 } from "@shamdan/shared/core/plausibility";
+import { readRowValue } from "@shamdan/shared/core/row-codec";
 import { isSymbol } from "@shamdan/shared/core/symbol";
 
 /**
@@ -53,15 +53,11 @@ export function implausibleRow(row: IndicatorRow, now: number): string | null {
 
 /** `now` (epoch ms) bounds the open time; the sink passes one per batch. */
 export function parseRow(bytes: Uint8Array, now: number = Date.now()): Parsed<IndicatorRow> {
-  let json: unknown;
-  try {
-    json = JSON.parse(textDecoder.decode(bytes));
-  } catch {
-    return parseMessage(IndicatorRowSchema, bytes);
-  }
-  const row = checked(json, now);
+  const read = readRowValue(bytes);
+  if (!read.ok) return read;
+  const row = checked(read.value, now);
   if (row) return { ok: true, value: row };
-  const parsed = parseMessage(IndicatorRowSchema, bytes);
+  const parsed = parseValue(IndicatorRowSchema, read.value);
   if (!parsed.ok) return parsed;
   const reason = implausibleRow(parsed.value, now);
   return reason === null ? parsed : { ok: false, reason };

@@ -3,6 +3,7 @@
  * HTTP requests for the API. Each generator is seeded, so a failing run can be repeated exactly.
  */
 import { mulberry32 } from "@shamdan/shared/core/prng";
+import { RowEncoder } from "@shamdan/shared/core/row-codec";
 
 type Random = () => number;
 
@@ -30,7 +31,7 @@ function candle(symbol: string, overrides: Record<string, unknown>): string {
   return JSON.stringify({ ...base, ...overrides });
 }
 
-/** An indicator row for `symbol` with the given overrides. */
+/** An indicator row for `symbol` with the given overrides, as JSON. */
 function row(symbol: string, overrides: Record<string, unknown>): string {
   const base = {
     v: 1,
@@ -50,6 +51,18 @@ function row(symbol: string, overrides: Record<string, unknown>): string {
     replaced: false,
   };
   return JSON.stringify({ ...base, ...overrides });
+}
+
+/** The same row in the binary layout the processor writes by default (shared/core/row-codec.ts). */
+function binaryRow(symbol: string, overrides: Record<string, unknown>): Uint8Array {
+  return Uint8Array.from(new RowEncoder("binary").encode(JSON.parse(row(symbol, overrides))) as Uint8Array);
+}
+
+/** A valid binary row with one byte changed. */
+function brokenBinaryRow(symbol: string, at: number, byte: number): Uint8Array {
+  const bytes = binaryRow(symbol, {});
+  bytes[at] = byte;
+  return bytes;
 }
 
 export interface HostileMessage {
@@ -98,6 +111,11 @@ export function hostileRows(symbol: string, seed: number): HostileMessage[] {
     { kind: "close 1e308", value: row(symbol, { close: 1e308, high: 1e308 }) },
     { kind: "rsi 1e300", value: row(symbol, { rsi: 1e300 }) },
     { kind: "unknown signal", value: row(symbol, { signal: "MOON" }) },
+    { kind: "binary row cut short", value: binaryRow(symbol, {}).subarray(0, 100) },
+    { kind: "binary row, unknown signal code", value: brokenBinaryRow(symbol, 1, 7) },
+    { kind: "binary row, reserved bits set", value: brokenBinaryRow(symbol, 6, 0xff) },
+    { kind: "binary row, openTime 2^53-1", value: binaryRow(symbol, { openTime: 9007199254740991 }) },
+    { kind: "binary row, close 1e308", value: binaryRow(symbol, { close: 1e308, high: 1e308 }) },
   ];
 }
 

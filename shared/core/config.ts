@@ -59,6 +59,8 @@ const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallba
 
 /** Codecs KafkaBus can produce with (shared/adapters/kafka/kafka-compression.ts). */
 export const KAFKA_COMPRESSIONS = ["none", "gzip", "zstd"] as const;
+/** How the processor writes rows on OUTPUT_TOPIC (shared/core/row-codec.ts). */
+export const OUTPUT_FORMATS = ["binary", "json"] as const;
 
 /** Every variable Shamdan reads, with its default (names kept from the original system: docs/contracts.md). */
 export const ConfigSchema = v.object({
@@ -90,6 +92,8 @@ export const ConfigSchema = v.object({
   TOPIC_PARTITIONS: int(1, 1, 1024),
   TOPIC_REPLICATION: int(1, 1, 16),
   OUTPUT_TOPIC: str("output_topic"),
+  // Readers take either format, so changing it needs no coordination.
+  OUTPUT_FORMAT: oneOf(OUTPUT_FORMATS, "binary"),
   DEAD_LETTER_TOPIC: str("dead_letters"),
   PROCESSOR_GROUP: str("processor"),
   SINK_GROUP: str("sink"),

@@ -12,13 +12,22 @@ export function parseMessage<S extends v.GenericSchema>(
   schema: S,
   bytes: Uint8Array,
 ): Parsed<v.InferOutput<S>> {
-  let json: unknown;
+  const json = readJson(bytes);
+  return json.ok ? parseValue(schema, json.value) : json;
+}
+
+/** The JSON value in `bytes` (UTF-8), not yet validated, or why there is none. */
+export function readJson(bytes: Uint8Array): Parsed<unknown> {
   try {
-    json = JSON.parse(textDecoder.decode(bytes));
+    return { ok: true, value: JSON.parse(textDecoder.decode(bytes)) };
   } catch (error) {
     return { ok: false, reason: `not JSON: ${error instanceof Error ? error.message : String(error)}` };
   }
-  const result = v.safeParse(schema, json);
+}
+
+/** A decoded value → validated message, or the schema's reasons. */
+export function parseValue<S extends v.GenericSchema>(schema: S, value: unknown): Parsed<v.InferOutput<S>> {
+  const result = v.safeParse(schema, value);
   if (result.success) return { ok: true, value: result.output };
   const issues = result.issues.map((issue) => {
     const path = issue.path?.map((p) => String(p.key)).join(".");

@@ -1,6 +1,8 @@
 /** Indicator rows for tests, so each test names only the fields it is about. */
 import { noIndicatorValues } from "@shamdan/indicators";
+import { textEncoder } from "../core/bus.ts";
 import type { IndicatorRow } from "../core/messages.ts";
+import { parseRowMessage } from "../core/row-codec.ts";
 
 /**
  * A row with a valid candle and no indicator values yet (warming up): HOLD, not a change, not
@@ -22,4 +24,13 @@ export function testRow(fields: Partial<IndicatorRow> = {}): IndicatorRow {
     replaced: false,
     ...fields,
   };
+}
+
+/** A row as published on the output topic (binary or JSON): the test fails here if it is not a valid row. */
+export function publishedRow(value: string | Uint8Array | null): IndicatorRow {
+  const parsed = parseRowMessage(
+    typeof value === "string" ? textEncoder.encode(value) : (value ?? new Uint8Array()),
+  );
+  if (!parsed.ok) throw new Error(`not a row: ${parsed.reason}`);
+  return parsed.value;
 }

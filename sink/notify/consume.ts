@@ -3,10 +3,10 @@
  * `bun start` on its in-memory bus. The batch handler only parses and queues, so it returns at
  * once and the group's offsets move on whatever the channels are doing.
  */
-import { type Bus, textDecoder } from "@shamdan/shared/core/bus";
+import type { Bus } from "@shamdan/shared/core/bus";
 import type { Config } from "@shamdan/shared/core/config";
-import { type IndicatorRow, IndicatorRowSchema } from "@shamdan/shared/core/messages";
-import * as v from "valibot";
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
+import { parseRowMessage } from "@shamdan/shared/core/row-codec";
 import type { Notifier } from "./notifier.ts";
 
 export interface NotifyConsumer {
@@ -30,8 +30,8 @@ export async function consumeForNotifier(options: {
       const rows: IndicatorRow[] = [];
       for (const message of batch.messages) {
         // Malformed rows are the sink's business (dead letters); alerts just skip them.
-        const parsed = v.safeParse(IndicatorRowSchema, safeJson(textDecoder.decode(message.value)));
-        if (parsed.success) rows.push(parsed.output);
+        const parsed = parseRowMessage(message.value);
+        if (parsed.ok) rows.push(parsed.value);
       }
       notifier.offer(rows);
     },
@@ -42,12 +42,4 @@ export async function consumeForNotifier(options: {
       await notifier.stop();
     },
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
