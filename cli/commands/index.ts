@@ -13,6 +13,7 @@ import { nobitexFakeCommand } from "./nobitex-fake.ts";
 import { notifyCommand } from "./notify.ts";
 import { processorCommand } from "./processor.ts";
 import { replayCommand } from "./replay.ts";
+import { rowsCommand } from "./rows.ts";
 import { schemasCommand } from "./schemas.ts";
 import { sinkCommand } from "./sink.ts";
 import { startCommand } from "./start.ts";
@@ -28,6 +29,7 @@ export const commands: Command[] = [
   computeCommand,
   backtestCommand,
   replayCommand,
+  rowsCommand,
   nobitexFakeCommand,
   benchCommand,
   benchTableCommand,
