@@ -7,6 +7,7 @@ import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { KafkaBus } from "@shamdan/shared/adapters/kafka/kafka-bus";
 import type { IndicatorRow } from "@shamdan/shared/core/messages";
+import { RowEncoder } from "@shamdan/shared/core/row-codec";
 import { requireInfra, testConfig, uniqueName, waitFor } from "@shamdan/shared/testing/integration";
 import { testRow } from "@shamdan/shared/testing/rows";
 
@@ -58,9 +59,10 @@ test("notify consumes OUTPUT_TOPIC and posts each live change once", async () =>
       200,
     );
     const now = Math.floor(Date.now() / MINUTE) * MINUTE;
+    // Rows as the processor writes them by default (binary), ETHIRT's as JSON: notify reads both.
     const row = (fields: Partial<IndicatorRow>) => ({
       key: fields.symbol ?? "BTCIRT",
-      value: JSON.stringify(
+      value: new RowEncoder(fields.symbol === "ETHIRT" ? "json" : "binary").encode(
         testRow({ symbol: "BTCIRT", openTime: now, signal: "BUY", signalChanged: true, ...fields }),
       ),
     });
