@@ -1,6 +1,6 @@
 /**
- * The sink's hot path: bytes → `IndicatorRow`, with exactly the acceptance rules and output of
- * `parseMessage(IndicatorRowSchema, bytes)` followed by the plausibility checks of
+ * The sink's hot path: bytes (a binary or JSON row, shared/core/row-codec.ts) → `IndicatorRow`, with
+ * exactly the acceptance rules and output of `parseRowMessage(bytes)` followed by the plausibility checks of
  * shared/core/plausibility.ts (`implausibleRow`), but without valibot's per-field pipelines for the common,
  * valid row (20 fields, 9 of them nullable numbers). Anything the hand check does not accept goes to
  * valibot and then to `implausibleRow`, which decide and write the dead-letter reason, so a fast-path

@@ -1,31 +1,16 @@
 import { describe, expect, test } from "bun:test";
+import { testRow } from "../testing/rows.ts";
 import { textEncoder } from "./bus.ts";
 import { type IndicatorRow, ROW_NUMBER_FIELDS } from "./messages.ts";
 import { mulberry32 } from "./prng.ts";
 import { BINARY_ROW_HEADER, parseRowMessage, RowEncoder, readRowValue } from "./row-codec.ts";
 
-const row: IndicatorRow = {
-  v: 1,
+const row: IndicatorRow = testRow({
   symbol: "BTCIRT",
-  openTime: 1_700_000_040_000,
-  open: 10.5,
-  high: 12,
-  low: 9.75,
-  close: 11,
-  volume: 0.123,
-  sma: 10.9,
-  ema: 10.8,
-  delta: 0.5,
-  gain: 0.5,
-  loss: 0,
-  avgGain: 0.3,
-  avgLoss: 0.1,
-  rs: null,
-  rsi: 75,
+  ...{ sma: 10.9, ema: 10.8, delta: 0.5, gain: 0.5, loss: 0, avgGain: 0.3, avgLoss: 0.1, rsi: 75 },
   signal: "BUY",
   signalChanged: true,
-  replaced: false,
-};
+});
 
 /** Random rows over every kind of value a row can hold: full-precision, tiny, huge, negative, null. */
 function randomRows(count: number, seed: number): IndicatorRow[] {
@@ -104,16 +89,18 @@ describe("row codec", () => {
     };
     const numbers = ROW_NUMBER_FIELDS.map((f) => f64(row[f] ?? 0)).join("");
     // marker 2, BUY = 1, flags: signalChanged = 1, symbol 6 bytes; null mask: rs (bit 12); reserved 0.
-    const expected = `02010106${"0010"}0000${f64(1_700_000_040_000)}${numbers}${Buffer.from("BTCIRT").toString("hex")}`;
+    const expected = `02010106${"0010"}0000${f64(row.openTime)}${numbers}${Buffer.from("BTCIRT").toString("hex")}`;
     expect(hex).toBe(expected);
   });
 
-  test("OUTPUT_FORMAT=json writes the row's JSON text; a symbol outside the binary layout falls back to it", () => {
+  test("OUTPUT_FORMAT=json writes the row's JSON text; a row outside the binary layout (symbol, signal) falls back to it", () => {
     expect(new RowEncoder("json").encode(row)).toBe(JSON.stringify(row));
     const odd = { ...row, symbol: "É".repeat(3) };
     expect(new RowEncoder("binary").encode(odd)).toBe(JSON.stringify(odd));
     const long = { ...row, symbol: "A".repeat(300) };
     expect(new RowEncoder("binary").encode(long)).toBe(JSON.stringify(long));
+    const unknownSignal = { ...row, signal: "WAIT" } as unknown as IndicatorRow;
+    expect(new RowEncoder("binary").encode(unknownSignal)).toBe(JSON.stringify(unknownSignal));
   });
 
   test("a broken binary row gets a reason naming what is wrong; JSON rows and junk read as before", () => {

@@ -35,13 +35,15 @@ export const BINARY_ROW_MARKER = 0x02;
 export const BINARY_ROW_HEADER = 16 + 8 * ROW_NUMBER_FIELDS.length;
 const MAX_SYMBOL_BYTES = 255;
 const SIGNALS = [SignalKind.HOLD, SignalKind.BUY, SignalKind.SELL] as const;
-const SIGNAL_CODE: Record<string, number> = { HOLD: 0, BUY: 1, SELL: 2 };
+const SIGNAL_CODE: Partial<Record<string, number>> = { HOLD: 0, BUY: 1, SELL: 2 };
 const NULL_MASK_BITS = (1 << ROW_NUMBER_FIELDS.length) - 1;
 /** Rows are encoded into buffers of this size, each row a view of one (fewer allocations than a buffer per row). */
 const SLAB_BYTES = 256 * 1024;
 
-/** Whether a row's symbol fits the binary layout (always true for a row built from a valid candle). */
-function binarySymbol(symbol: string): boolean {
+/** Whether a row fits the binary layout: its symbol and signal (always, for a row built from a valid candle). */
+function fitsBinary(row: IndicatorRow): boolean {
+  const symbol = row.symbol;
+  if (SIGNAL_CODE[row.signal] === undefined) return false;
   if (symbol.length === 0 || symbol.length > MAX_SYMBOL_BYTES) return false;
   for (let i = 0; i < symbol.length; i++) if (symbol.charCodeAt(i) > 0x7f) return false;
   return true;
@@ -59,8 +61,8 @@ export class RowEncoder {
   constructor(readonly format: OutputFormat) {}
 
   encode(row: IndicatorRow): Uint8Array | string {
-    // A symbol outside the layout cannot come from a valid candle; JSON still carries it faithfully.
-    if (this.format === "json" || !binarySymbol(row.symbol)) return JSON.stringify(row);
+    // A row outside the layout cannot come from a valid candle; JSON still carries it faithfully.
+    if (this.format === "json" || !fitsBinary(row)) return JSON.stringify(row);
     const symbol = row.symbol;
     const size = BINARY_ROW_HEADER + symbol.length;
     if (this.used + size > this.slab.length) {
@@ -72,7 +74,7 @@ export class RowEncoder {
     const slab = this.slab;
     const view = this.view;
     slab[start] = BINARY_ROW_MARKER;
-    slab[start + 1] = SIGNAL_CODE[row.signal] ?? 0;
+    slab[start + 1] = SIGNAL_CODE[row.signal] as number;
     slab[start + 2] = (row.signalChanged ? 1 : 0) | (row.replaced ? 2 : 0);
     slab[start + 3] = symbol.length;
     view.setFloat64(start + 8, row.openTime, true);
