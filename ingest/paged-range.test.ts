@@ -119,6 +119,44 @@ test("a failed page is retried and nothing is lost; a 429 holds back every page 
   expect(askedAt).toHaveLength(windows.length + 3);
 });
 
+test("a 429 also holds back a page waiting for a request slot, and one already sleeping until an earlier backOff ends", async () => {
+  // Two slots, three pages. Page 0 is answered 429 at once; page 30000, in flight meanwhile, is answered
+  // 429 100 ms later, which moves the end of the backOff past the one page 0 is sleeping until; page
+  // 60000 waits for a slot when the first 429 frees one.
+  const windows = pageWindows(0, 60 * 1_499, 60, 500);
+  const sent: number[] = [];
+  const duringBackOff: number[] = [];
+  let blockedUntil = 0;
+  const limited = new Set<number>();
+  const rateLimit = (from: number) => {
+    limited.add(from);
+    blockedUntil = Math.max(blockedUntil, Date.now() + 150);
+    return new NobitexError("RATE_LIMITED", "rate_limited", "HTTP 429", { backOffSeconds: 0.15 });
+  };
+  await collect(
+    pagedRange({
+      windows,
+      fetch: async (w) => {
+        sent.push(w.from);
+        if (Date.now() < blockedUntil) duringBackOff.push(w.from);
+        // The answer comes back after a round trip: 5 ms, 100 ms for page 30000's first one.
+        const first = !limited.has(w.from);
+        await Bun.sleep(w.from === 30_000 && first ? 100 : 5);
+        if (first && w.from !== 60_000) throw rateLimit(w.from);
+        return pageOf(w);
+      },
+      concurrency: 3,
+      limit: new RequestLimit(2),
+      attempts: 3,
+      backoff: { baseMs: 1, maxMs: 2, maxServerBackOffMs: 1000 },
+      signal: new AbortController().signal,
+    }),
+  );
+  expect(duringBackOff).toEqual([]);
+  // Each page answered once, after the two 429s.
+  expect(sent.toSorted((a, b) => a - b)).toEqual([0, 0, 30_000, 30_000, 60_000]);
+});
+
 test("a page failing every try ends the range with its error, after the pages before it", async () => {
   const windows = pageWindows(0, 60 * 2_999, 60, 500);
   const handed: PageWindow[] = [];

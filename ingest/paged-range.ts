@@ -95,20 +95,44 @@ export async function* pagedRange(options: PagedRangeOptions): AsyncGenerator<Wi
   const onAbort = () => own.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
 
+  /** Until the range's backOff is over, however often a 429 moves its end while we wait. */
+  const untilResumed = async () => {
+    while (Date.now() < pausedUntil && !own.signal.aborted) await sleepUntil(pausedUntil, own.signal);
+  };
+  /**
+   * One request, sent only while the range is not paused: checked again once a request slot is ours
+   * (a 429 may have come while this page waited for it), and a 429 pauses the range before the slot
+   * passes on, so no page queued behind it can go out inside the backOff.
+   */
+  const fetchOnce = async (window: PageWindow): Promise<HistoryPage> => {
+    for (;;) {
+      await untilResumed();
+      const answer = await limit.run(async () => {
+        if (Date.now() < pausedUntil && !own.signal.aborted) return undefined;
+        try {
+          return { page: await options.fetch(window, own.signal) };
+        } catch (error) {
+          const asked = error instanceof NobitexError ? error.backOffSeconds : undefined;
+          if (asked !== undefined)
+            pausedUntil = Math.max(
+              pausedUntil,
+              Date.now() + Math.min(asked * 1000, options.backoff.maxServerBackOffMs),
+            );
+          throw error;
+        }
+      });
+      if (answer) return answer.page;
+    }
+  };
+
   const fetchWithRetries = async (window: PageWindow): Promise<HistoryPage> => {
     for (let attempt = 1; ; attempt++) {
-      await sleepUntil(pausedUntil, own.signal);
       try {
-        return await limit.run(() => options.fetch(window, own.signal));
+        return await fetchOnce(window);
       } catch (error) {
         if (own.signal.aborted || attempt >= options.attempts) throw error;
-        const asked = error instanceof NobitexError ? error.backOffSeconds : undefined;
-        if (asked !== undefined)
-          pausedUntil = Math.max(
-            pausedUntil,
-            Date.now() + Math.min(asked * 1000, options.backoff.maxServerBackOffMs),
-          );
-        else
+        // A 429 already paused the range (fetchOnce); anything else waits its own backoff.
+        if (!(error instanceof NobitexError && error.backOffSeconds !== undefined))
           await sleepUntil(
             Date.now() + backoffDelay(attempt, options.backoff.baseMs, options.backoff.maxMs, random),
             own.signal,
