@@ -7,7 +7,9 @@
  *   whatever the range's length, and the next pages arrive while the caller publishes the last ones;
  * - overall, every request of every symbol goes through one `RequestLimit`.
  * A failed page is retried (`attempts` in all) after the delay its error asks for: a 429 holds back
- * every page of the range for the server's `backOff`, as Nobitex expects of a client. A page that still
+ * every page of the range for the server's `backOff`, as Nobitex expects of a client (pages waiting for
+ * a request slot, or sleeping until an earlier backOff ended, too: only requests already sent when the
+ * 429 came back are answered inside it). A page that still
  * fails ends the range with that error; the pages before it have been handed over, so a caller that
  * records its progress continues from there and loses nothing.
  */
