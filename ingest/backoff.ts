@@ -5,7 +5,7 @@
  * and a 429's delay is the server's; the exponential part is the shared backoffDelay.
  */
 import { backoffDelay } from "@shamdan/shared/core/backoff";
-import { NobitexError } from "./nobitex-error.ts";
+import { serverBackOffMs } from "./nobitex-error.ts";
 
 export interface BackoffPolicy {
   baseMs: number;
@@ -56,13 +56,9 @@ export class Backoff {
   /** Records a failure at `now` and returns how long to wait before the next attempt. */
   onFailure(error: unknown, now: number): number {
     this.#failures++;
-    const serverAsked = error instanceof NobitexError ? error.backOffSeconds : undefined;
-    let delay: number;
-    if (serverAsked !== undefined) {
-      delay = Math.min(serverAsked * 1000, this.policy.maxServerBackOffMs);
-    } else {
-      delay = backoffDelay(this.#failures, this.policy.baseMs, this.policy.maxMs, this.random);
-    }
+    const delay =
+      serverBackOffMs(error, this.policy.maxServerBackOffMs) ??
+      backoffDelay(this.#failures, this.policy.baseMs, this.policy.maxMs, this.random);
     this.#lastDelayMs = delay;
     this.#until = now + delay;
     return delay;

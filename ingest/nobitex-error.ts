@@ -39,3 +39,9 @@ export class NobitexError extends ShamdanError {
   readonly backOffSeconds: number | undefined;
   readonly status: number | undefined;
 }
+
+/** The wait a 429 asked for (its `backOff`, at most `maxMs`) in ms, or undefined for any other error. */
+export function serverBackOffMs(error: unknown, maxMs: number): number | undefined {
+  const asked = error instanceof NobitexError ? error.backOffSeconds : undefined;
+  return asked === undefined ? undefined : Math.min(asked * 1000, maxMs);
+}

@@ -16,7 +16,7 @@
 import { backoffDelay, sleepUnlessAborted } from "@shamdan/shared/core/backoff";
 import type { BackoffPolicy } from "./backoff.ts";
 import type { HistoryPage } from "./nobitex-client.ts";
-import { NobitexError } from "./nobitex-error.ts";
+import { serverBackOffMs } from "./nobitex-error.ts";
 
 /** Unix seconds, both inclusive. */
 export interface PageWindow {
@@ -114,12 +114,8 @@ export async function* pagedRange(options: PagedRangeOptions): AsyncGenerator<Wi
         try {
           return { page: await options.fetch(window, own.signal) };
         } catch (error) {
-          const asked = error instanceof NobitexError ? error.backOffSeconds : undefined;
-          if (asked !== undefined)
-            pausedUntil = Math.max(
-              pausedUntil,
-              Date.now() + Math.min(asked * 1000, options.backoff.maxServerBackOffMs),
-            );
+          const backOffMs = serverBackOffMs(error, options.backoff.maxServerBackOffMs);
+          if (backOffMs !== undefined) pausedUntil = Math.max(pausedUntil, Date.now() + backOffMs);
           throw error;
         }
       });
@@ -134,7 +130,7 @@ export async function* pagedRange(options: PagedRangeOptions): AsyncGenerator<Wi
       } catch (error) {
         if (own.signal.aborted || attempt >= options.attempts) throw error;
         // A 429 already paused the range (fetchOnce); anything else waits its own backoff.
-        if (!(error instanceof NobitexError && error.backOffSeconds !== undefined))
+        if (serverBackOffMs(error, options.backoff.maxServerBackOffMs) === undefined)
           await sleepUntil(
             Date.now() + backoffDelay(attempt, options.backoff.baseMs, options.backoff.maxMs, random),
             own.signal,
