@@ -8,9 +8,8 @@
  * so a fast-path bug can only cost speed, never accept a bad candle: `parse-candle.test.ts` checks
  * over random valid and invalid messages that both give identical results.
  */
-import { textDecoder } from "@shamdan/shared/core/bus";
 import { type CandleMessage, CandleMessageSchema } from "@shamdan/shared/core/messages";
-import { type Parsed, parseMessage } from "@shamdan/shared/core/parse-message";
+import { type Parsed, parseValue, readJson } from "@shamdan/shared/core/parse-message";
 import { EARLIEST_CANDLE_MS, MAX_CANDLE_LEAD_MS, MAX_CANDLE_VALUE } from "@shamdan/shared/core/plausibility";
 import { isSymbol } from "@shamdan/shared/core/symbol";
 
@@ -32,14 +31,10 @@ function isOpenTime(x: unknown): x is number {
 }
 
 export function parseCandle(bytes: Uint8Array): Parsed<CandleMessage> {
-  let json: unknown;
-  try {
-    json = JSON.parse(textDecoder.decode(bytes));
-  } catch {
-    return parseMessage(CandleMessageSchema, bytes);
-  }
-  const candle = checked(json);
-  return candle ? { ok: true, value: candle } : parseMessage(CandleMessageSchema, bytes);
+  const json = readJson(bytes);
+  if (!json.ok) return json;
+  const candle = checked(json.value);
+  return candle ? { ok: true, value: candle } : parseValue(CandleMessageSchema, json.value);
 }
 
 /** The candle in schema key order (valibot's object output drops unknown keys), or undefined. */
