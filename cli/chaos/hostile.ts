@@ -2,6 +2,7 @@
  * What a hostile or broken producer or client sends: bytes for every topic a service consumes, and
  * HTTP requests for the API. Each generator is seeded, so a failing run can be repeated exactly.
  */
+import type { IndicatorRow } from "@shamdan/shared/core/messages";
 import { mulberry32 } from "@shamdan/shared/core/prng";
 import { RowEncoder } from "@shamdan/shared/core/row-codec";
 
@@ -31,8 +32,8 @@ function candle(symbol: string, overrides: Record<string, unknown>): string {
   return JSON.stringify({ ...base, ...overrides });
 }
 
-/** An indicator row for `symbol` with the given overrides, as JSON. */
-function row(symbol: string, overrides: Record<string, unknown>): string {
+/** An indicator row for `symbol` with the given overrides. */
+function rowFields(symbol: string, overrides: Record<string, unknown>): Record<string, unknown> {
   const base = {
     v: 1,
     symbol,
@@ -50,12 +51,17 @@ function row(symbol: string, overrides: Record<string, unknown>): string {
     signalChanged: false,
     replaced: false,
   };
-  return JSON.stringify({ ...base, ...overrides });
+  return { ...base, ...overrides };
 }
 
-/** The same row in the binary layout the processor writes by default (shared/core/row-codec.ts). */
+/** The row as JSON. */
+const row = (symbol: string, overrides: Record<string, unknown>) =>
+  JSON.stringify(rowFields(symbol, overrides));
+
+/** The row in the binary layout the processor writes by default (shared/core/row-codec.ts). */
 function binaryRow(symbol: string, overrides: Record<string, unknown>): Uint8Array {
-  return Uint8Array.from(new RowEncoder("binary").encode(JSON.parse(row(symbol, overrides))) as Uint8Array);
+  const fields = rowFields(symbol, overrides) as unknown as IndicatorRow;
+  return Uint8Array.from(new RowEncoder("binary").encode(fields) as Uint8Array);
 }
 
 /** A valid binary row with one byte changed. */
