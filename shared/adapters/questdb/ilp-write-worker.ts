@@ -1,8 +1,8 @@
 /**
  * A worker thread that writes shares of large writes for an IlpWriter on the main thread
  * (ilp-write-pool.ts), so that the shares of a large write are encoded on more than one core; one
- * thread encodes one share at a time. Its own IlpWriter, so its answers are the same ShamdanErrors, sent back
- * as their code and message.
+ * thread encodes one share at a time. Its own IlpWriter, so its answers are the same ShamdanErrors,
+ * sent back as their code and message.
  */
 import { ShamdanError } from "../../core/errors.ts";
 import type { ColumnNames } from "../store-columns.ts";

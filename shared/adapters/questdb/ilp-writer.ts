@@ -7,8 +7,8 @@
  * encoded on more than one core (off by default: with the patched client one thread is as fast on two
  * cores, sink/README.md). If any share fails, the write fails with that share's error (the first in
  * row order) and the caller retries the whole write; shares already written are written again, which
- * the table's dedup keys turn into upserts. On any failure the sender is dropped and recreated on the next call, so a
- * retry never sends a leftover half-buffer.
+ * the table's dedup keys turn into upserts. On any failure the sender is dropped and recreated on the
+ * next call, so a retry never sends a leftover half-buffer.
  *
  * Failures are told apart for the caller (the sink decides what to do with each, sink/README.md):
  * - no HTTP answer (refused, reset, timed out): STORE_UNAVAILABLE, canRetry;
