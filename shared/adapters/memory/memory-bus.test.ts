@@ -92,3 +92,41 @@ describe("MemoryBus specifics", () => {
     await bus.close();
   });
 });
+
+describe("MemoryBus retry timing", () => {
+  /**
+   * A clock that moves 1 ms each time it is read: whatever the consumer loop does between two reads,
+   * time has passed. A retry that becomes due between the loop's "is it ready?" and "how long may I
+   * sleep?" must still be delivered. `extraReads` shifts which read lands on the retry's due time.
+   */
+  async function redeliveredWithSteppingClock(extraReads: number): Promise<number> {
+    const realNow = Date.now;
+    let t = realNow();
+    Date.now = () => ++t;
+    const bus = new MemoryBus({ retryBackoffMs: { initial: 4, max: 4 } });
+    let calls = 0;
+    try {
+      await bus.ensureTopics([{ name: "t" }]);
+      await bus.subscribe({
+        groupId: "g",
+        topics: ["t"],
+        onBatch: async () => {
+          calls++;
+          for (let i = 0; i < extraReads; i++) Date.now();
+          if (calls === 1) throw new Error("first delivery fails");
+        },
+      });
+      await bus.publish("t", [{ key: "k", value: "v" }]);
+      const deadline = performance.now() + 2000;
+      while (calls < 2 && performance.now() < deadline) await Bun.sleep(5);
+      return calls;
+    } finally {
+      Date.now = realNow;
+      await bus.close();
+    }
+  }
+
+  test("a failed batch is delivered again even when its retry falls due between the loop's two clock reads", async () => {
+    for (const extraReads of [0, 1, 2, 3]) expect(await redeliveredWithSteppingClock(extraReads)).toBe(2);
+  });
+});

@@ -218,14 +218,18 @@ export class MemoryBus implements Bus {
   private async consume(group: Group, member: Member): Promise<void> {
     while (member.running) {
       const wake = this.wake.next();
+      // One clock reading for "is a retry due?" and "how long may the loop sleep?": with two, a retry
+      // falling due between them was neither delivered nor waited for, and the loop slept until some
+      // other event woke it.
+      const now = Date.now();
       if (member.seenGeneration !== group.generation) {
-        if (await this.announce(group, member)) continue;
-        await waitForWake(wake, pendingRetryDelay(member));
+        if (await this.announce(group, member, now)) continue;
+        await waitForWake(wake, pendingRetryDelay(member, now));
         continue;
       }
-      const next = this.nextReady(group, member);
+      const next = this.nextReady(group, member, now);
       if (next) await this.deliver(group, member, next);
-      else await waitForWake(wake, pendingRetryDelay(member));
+      else await waitForWake(wake, pendingRetryDelay(member, now));
     }
   }
 
@@ -234,7 +238,7 @@ export class MemoryBus implements Bus {
    * (Kafka's rebalance barrier: the old owner's batch settles before the new owner starts).
    * Returns false when it has to wait for that.
    */
-  private async announce(group: Group, member: Member): Promise<boolean> {
+  private async announce(group: Group, member: Member, now: number): Promise<boolean> {
     const generation = group.generation;
     const partitions = member.assignment;
     if (partitions.some(({ topic, partition }) => group.inflight.has(tpKey(topic, partition)))) return false;
@@ -246,7 +250,7 @@ export class MemoryBus implements Bus {
     }
     const retryKey = ASSIGN_RETRY;
     const retry = member.retries.get(retryKey);
-    if (retry && retry.at > Date.now()) return false;
+    if (retry && retry.at > now) return false;
     try {
       await member.options.onAssigned?.(partitions.map((p) => ({ ...p })));
       member.retries.delete(retryKey);
@@ -262,9 +266,8 @@ export class MemoryBus implements Bus {
     return true;
   }
 
-  private nextReady(group: Group, member: Member): TopicPartition | undefined {
+  private nextReady(group: Group, member: Member, now: number): TopicPartition | undefined {
     const count = member.assignment.length;
-    const now = Date.now();
     for (let i = 0; i < count; i++) {
       const tp = member.assignment[(member.cursor + i) % count];
       if (!tp) continue;

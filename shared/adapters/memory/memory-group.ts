@@ -28,11 +28,13 @@ export const tpKey = (topic: string, partition: number) => `${partition}\u0000${
 /** The retry slot of a failing onAssigned, beside the per-partition ones. */
 export const ASSIGN_RETRY = "\u0000assign";
 
-/** How long an idle loop may sleep before a backed-off partition becomes ready (undefined: until woken). */
-export function pendingRetryDelay(member: Member): number | undefined {
+/**
+ * How long an idle loop may sleep before a backed-off partition becomes ready (undefined: until woken).
+ * `now` must be the reading the loop judged readiness with.
+ */
+export function pendingRetryDelay(member: Member, now: number): number | undefined {
   // Only future retries need a timer: a due one is already eligible, and whatever else holds it
   // back (in flight elsewhere, revoked) notifies the signal when it changes. No busy loop.
-  const now = Date.now();
   let soonest: number | undefined;
   for (const { at } of member.retries.values())
     if (at > now) soonest = soonest === undefined ? at : Math.min(soonest, at);
